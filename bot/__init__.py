@@ -1,0 +1,1 @@
+"""frivillig: a Telegram assistant for municipal voluntary social work."""

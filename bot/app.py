@@ -1,0 +1,65 @@
+"""The composition root: the one place that builds engines, clients and flows and wires them up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from bot.config import Settings
+from bot.core.conversation import Conversation
+from bot.core.flows.base import Flow
+from bot.core.flows.menu import MenuFlow, SettingsFlow
+from bot.core.flows.onboarding import OnboardingFlow
+from bot.core.services import Services
+from bot.directory import Directory
+from bot.faq import Faq
+from bot.seed import seed_municipalities
+from bot.store import migrate
+from bot.store.database import Database, transaction
+
+log = logging.getLogger(__name__)
+
+
+def build_flows() -> Mapping[str, Flow]:
+    """Every journey the bot offers, by name. A new journey adds itself here."""
+    flows: list[Flow] = [OnboardingFlow(), MenuFlow(), SettingsFlow()]
+    return {flow.journey: flow for flow in flows}
+
+
+def build_nlu(settings: Settings, directory: Directory) -> object | None:
+    from nlu.client import RasaNluClient
+
+    return RasaNluClient(
+        settings.nlu_url,
+        timeout=settings.nlu_timeout_seconds,
+        threshold=settings.nlu_confidence_threshold,
+        resolve_place=directory.resolve_place,
+    )
+
+
+def prepare_database(db: Database, directory: Directory) -> None:
+    """Bring the schema up to date and load reference data (what `run` and `chat` do first)."""
+    migrate.upgrade(db.engine)
+    with transaction(db) as session:
+        seed_municipalities(session, directory)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    nlu: object | None = None,
+    with_nlu: bool = True,
+) -> Services:
+    directory = Directory.load(settings.data_dir)
+    database = db if db is not None else Database(settings.database_url)
+    services = Services(settings=settings, db=database, directory=directory)
+    services.nlu = (
+        nlu if nlu is not None else (build_nlu(settings, directory) if with_nlu else None)
+    )
+    services.features["faq"] = Faq.load(settings.data_dir)
+    return services
+
+
+def build_conversation(services: Services) -> Conversation:
+    return Conversation(services, build_flows())

@@ -1,0 +1,269 @@
+"""The Telegram channel: PTB updates in, conversation events through the core, replies out.
+
+Handlers are thin: translate the update into an `Event`, call the core, send what it returns.
+Every callback query is answered (even when the turn fails), replies to a pressed button edit that
+message in place where the core asks for it, and user text is already escaped by the core.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.config import Settings
+from bot.core.conversation import Conversation
+from bot.core.events import Event, EventKind, IncomingDocument
+from bot.core.replies import Reply
+from bot.i18n import t
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 4096
+#: Commands shown in Telegram's menu, per language (`setMyCommands`).
+COMMANDS = (
+    "start",
+    "help",
+    "volunteer",
+    "apply",
+    "meetings",
+    "language",
+    "cancel",
+    "mydata",
+    "deletedata",
+    "staff",
+)
+
+BackgroundTask = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
+
+
+def api_urls(base: str) -> tuple[str, str]:
+    """PTB's `base_url` and `base_file_url` from `TELEGRAM_API_BASE_URL`.
+
+    Accepts the server root (``http://127.0.0.1:8081``) or PTB's own form ending in ``/bot``.
+    """
+    root = base.rstrip("/")
+    root = root.removesuffix("/bot")
+    return f"{root}/bot", f"{root}/file/bot"
+
+
+def event_from_update(update: Update) -> Event | None:
+    """The core's view of an update; None for updates we do not handle (edits, channel posts)."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return None
+    common = {
+        "language_code": user.language_code,
+        "display_name": user.first_name,
+        "update_id": update.update_id,
+    }
+    query = update.callback_query
+    if query is not None:
+        message_id = query.message.message_id if isinstance(query.message, Message) else None
+        return Event(
+            EventKind.BUTTON,
+            user.id,
+            chat.id,
+            payload=query.data or "",
+            message_id=message_id,
+            **common,  # type: ignore[arg-type]
+        )
+    message = update.message
+    if message is None:
+        return None
+    if message.text is not None:
+        return Event.from_text(user.id, chat.id, message.text, **common)
+    if message.location is not None:
+        return Event(
+            EventKind.LOCATION,
+            user.id,
+            chat.id,
+            latitude=message.location.latitude,
+            longitude=message.location.longitude,
+            **common,  # type: ignore[arg-type]
+        )
+    if message.document is not None:
+        doc = message.document
+        return Event(
+            EventKind.DOCUMENT,
+            user.id,
+            chat.id,
+            document=IncomingDocument(
+                doc.file_id, doc.file_name or "dokument", doc.mime_type, doc.file_size
+            ),
+            **common,  # type: ignore[arg-type]
+        )
+    return Event(EventKind.UNSUPPORTED, user.id, chat.id, **common)  # type: ignore[arg-type]
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    rows = []
+    for buttons, payloads in zip(reply.buttons, reply.payloads, strict=True):
+        rows.append(
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=p)
+                for b, p in zip(buttons, payloads, strict=True)
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """Cut a long message at line breaks so each part fits Telegram's limit."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        parts.append(current)
+    return parts
+
+
+class TelegramChannel:
+    """Wires a `Conversation` into a PTB `Application`."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update: answer the button press, run the turn, send the replies."""
+        event = event_from_update(update)
+        if event is None:
+            return
+        if update.callback_query is not None:
+            # Answer first: Telegram shows a spinner on the button until we do.
+            try:
+                await update.callback_query.answer()
+            except TelegramError:
+                log.warning("callback.answer_failed", extra={"update_id": update.update_id})
+        replies = await self.conversation.handle(event)
+        await self.send(context, event, replies)
+
+    async def send(
+        self, context: ContextTypes.DEFAULT_TYPE, event: Event, replies: Sequence[Reply]
+    ) -> None:
+        bot = context.bot
+        for reply in replies:
+            try:
+                if reply.document is not None:
+                    await bot.send_document(
+                        event.chat_id,
+                        InputFile(reply.document.content, filename=reply.document.file_name),
+                        caption=reply.document.caption or reply.text or None,
+                        parse_mode=ParseMode.HTML,
+                    )
+                    continue
+                parts = split_text(reply.text)
+                editable = reply.edit and event.message_id is not None and len(parts) == 1
+                if editable and await self._edit(context, event, reply):
+                    continue
+                for index, part in enumerate(parts):
+                    last = index == len(parts) - 1
+                    await bot.send_message(
+                        event.chat_id,
+                        part,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=keyboard(reply) if last else None,
+                        disable_web_page_preview=True,
+                    )
+            except Forbidden:
+                log.info("send.blocked", extra={"chat_id": event.chat_id})
+                return
+
+    async def _edit(self, context: ContextTypes.DEFAULT_TYPE, event: Event, reply: Reply) -> bool:
+        try:
+            await context.bot.edit_message_text(
+                reply.text,
+                chat_id=event.chat_id,
+                message_id=event.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply),
+                disable_web_page_preview=True,
+            )
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return True
+            # Too old to edit, deleted, or not ours: a new message does the job.
+            log.info("edit.fallback", extra={"update_id": event.update_id})
+            return False
+        return True
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Anything that escaped a turn: log it with the update id, tell the user, keep polling."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("update.failed", exc_info=context.error, extra={"update_id": update_id})
+        if isinstance(update, Update) and update.effective_chat is not None:
+            language = update.effective_user.language_code if update.effective_user else None
+            try:
+                await context.bot.send_message(
+                    update.effective_chat.id,
+                    t(language if language == "en" else "da", "core.error"),
+                )
+            except TelegramError:
+                log.warning("update.error_reply_failed", extra={"update_id": update_id})
+
+
+async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """`setMyCommands` in Danish (the default) and English."""
+    for language, code in (("da", None), ("en", "en")):
+        commands = [BotCommand(name, t(language, f"command.{name}")) for name in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=code)
+
+
+def build_application(
+    settings: Settings,
+    conversation: Conversation,
+    *,
+    background: Sequence[BackgroundTask] = (),
+    rate_limiter: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """The PTB application for `conversation`, talking to `TELEGRAM_API_BASE_URL` if set."""
+    token = settings.token
+    if not token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = ApplicationBuilder().token(token)
+    if settings.telegram_api_base_url:
+        base_url, file_url = api_urls(settings.telegram_api_base_url)
+        builder = builder.base_url(base_url).base_file_url(file_url)
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        await register_commands(application)
+        for task in background:
+            application.create_task(task(application), name=getattr(task, "__name__", "task"))
+
+    application = builder.post_init(post_init).build()
+    channel = TelegramChannel(conversation)
+    application.add_handler(TypeHandler(Update, channel.on_update))
+    application.add_error_handler(channel.on_error)
+    return application

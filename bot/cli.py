@@ -1,0 +1,158 @@
+"""`frivillig`: the command line (run, chat, db, seed, staff …)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from bot import logs, nlu_process
+from bot.app import build_conversation, build_services, prepare_database
+from bot.config import PROJECT_ROOT, Settings
+from bot.i18n import t
+from bot.store import migrate
+from bot.store.database import Database, transaction
+from bot.store.models import StaffRole
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="frivillig", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the bot (the terminal chat without a token)")
+    run.add_argument("--start-nlu", action="store_true", help="start the Rasa server too")
+    chat = commands.add_parser("chat", help="chat with the bot in this terminal")
+    chat.add_argument("--start-nlu", action="store_true", help="start the Rasa server too")
+    chat.add_argument("--language", default="da", choices=["da", "en", "kl"])
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "downgrade"])
+    db.add_argument("revision", nargs="?", default=None)
+    commands.add_parser("seed", help="load data/ into the database (idempotent)")
+    staff = commands.add_parser("staff", help="municipal staff who may use /staff")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    add = staff_commands.add_parser("add")
+    add.add_argument("telegram_id", type=int)
+    add.add_argument("--municipality", required=True)
+    staff_commands.add_parser("list")
+    remove = staff_commands.add_parser("remove")
+    remove.add_argument("telegram_id", type=int)
+    remove.add_argument("--municipality", required=True)
+
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.command == "chat" or (args.command == "run" and not settings.token):
+        # The terminal is the chat itself: logs go to a file instead of between the messages.
+        log_path = PROJECT_ROOT / "var" / "frivillig.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        logs.configure(settings.log_level, stream=log_path.open("a", encoding="utf-8"))
+    else:
+        logs.configure(settings.log_level)
+    handlers = {"run": _run, "chat": _chat, "db": _db, "seed": _seed, "staff": _staff}
+    return handlers[args.command](settings, args)
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.token:
+        print(t("da", "cli.no_token"), file=sys.stderr)
+        return _chat(settings, args)
+    from bot.channels.telegram import build_application
+
+    services = build_services(settings)
+    prepare_database(services.db, services.directory)
+    rasa = (
+        nlu_process.start_rasa(settings.nlu_url, PROJECT_ROOT / "var" / "rasa.log")
+        if args.start_nlu
+        else None
+    )
+    try:
+        application = build_application(settings, build_conversation(services))
+        application.run_polling(allowed_updates=["message", "callback_query"])
+    finally:
+        nlu_process.stop(rasa)
+    return 0
+
+
+def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.channels.terminal import TerminalChat
+
+    services = build_services(settings)
+    prepare_database(services.db, services.directory)
+    rasa = None
+    if getattr(args, "start_nlu", False):
+        rasa = nlu_process.start_rasa(settings.nlu_url, PROJECT_ROOT / "var" / "rasa.log")
+        if rasa is not None:
+            print(t("da", "cli.nlu_loading"), file=sys.stderr)
+    chat = TerminalChat(
+        build_conversation(services),
+        language=getattr(args, "language", "da"),
+        downloads=PROJECT_ROOT / "var" / "downloads",
+    )
+    try:
+        asyncio.run(chat.run())
+    finally:
+        nlu_process.stop(rasa)
+    return 0
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    database = Database(settings.database_url)
+    if args.action == "upgrade":
+        migrate.upgrade(database.engine, args.revision or "heads")
+    else:
+        migrate.downgrade(database.engine, args.revision or "-1")
+    print(f"{args.action}: ok")
+    return 0
+
+
+def _seed(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings, with_nlu=False)
+    prepare_database(services.db, services.directory)
+    print(f"municipalities: {len(services.directory.municipalities)}")
+    return 0
+
+
+def _staff(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings, with_nlu=False)
+    prepare_database(services.db, services.directory)
+    if (
+        args.staff_command in ("add", "remove")
+        and args.municipality not in services.directory.municipalities
+    ):
+        known = ", ".join(services.directory.municipalities)
+        print(f"unknown municipality {args.municipality!r}; known: {known}", file=sys.stderr)
+        return 2
+    with transaction(services.db) as session:
+        if args.staff_command == "add":
+            exists = session.scalars(
+                select(StaffRole).where(
+                    StaffRole.telegram_id == args.telegram_id,
+                    StaffRole.municipality_slug == args.municipality,
+                )
+            ).first()
+            if exists is None:
+                session.add(
+                    StaffRole(telegram_id=args.telegram_id, municipality_slug=args.municipality)
+                )
+            print(f"staff {args.telegram_id} @ {args.municipality}: ok")
+        elif args.staff_command == "remove":
+            for role in session.scalars(
+                select(StaffRole).where(
+                    StaffRole.telegram_id == args.telegram_id,
+                    StaffRole.municipality_slug == args.municipality,
+                )
+            ):
+                session.delete(role)
+            print(f"staff {args.telegram_id} @ {args.municipality}: removed")
+        else:
+            for role in session.scalars(select(StaffRole).order_by(StaffRole.municipality_slug)):
+                print(f"{role.telegram_id}\t{role.municipality_slug}\t{role.role}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

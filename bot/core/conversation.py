@@ -1,0 +1,306 @@
+"""The conversation core: one event in, replies out, the chat's place saved in between.
+
+Every channel (Telegram, the terminal chat, the tests) calls `Conversation.handle`. It loads the
+user and the chat's dialogue state, routes the event (command, button, text for the current step,
+free text for the NLU), and commits state changes and outbox rows in one transaction before any
+reply leaves. A crash inside a turn therefore loses nothing: the state is as it was before it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.core import navigation
+from bot.core.events import Event, EventKind
+from bot.core.flows.base import Flow
+from bot.core.intents import IntentRouter
+from bot.core.replies import ButtonScope, Reply, decode_payload
+from bot.core.services import Services
+from bot.core.turn import Turn
+from bot.i18n import normalise_language, t
+from bot.store.models import DialogueState, User
+
+log = logging.getLogger(__name__)
+
+#: Commands that open a journey, and the parameters they open it with.
+COMMAND_JOURNEYS: Mapping[str, tuple[str, dict[str, str]]] = {
+    "volunteer": ("volunteer", {}),
+    "apply": ("grants", {}),
+    "meetings": ("meetings", {}),
+    "staff": ("staff", {}),
+    "mydata": ("privacy", {"action": "export"}),
+    "deletedata": ("privacy", {"action": "delete"}),
+}
+
+
+class Conversation:
+    """Routes events to flows. Built once; safe to call concurrently for different chats."""
+
+    def __init__(self, services: Services, flows: Mapping[str, Flow]) -> None:
+        self.services = services
+        self.flows = dict(flows)
+        services.conversation = self
+        self.intents = IntentRouter(self)
+
+    # --- entry point ----------------------------------------------------------------------------
+    async def handle(self, event: Event) -> list[Reply]:
+        """Handle one event and return what to send back. Never raises for a flow's error."""
+        started = time.perf_counter()
+        for attempt in (1, 2):
+            try:
+                replies = await self._handle_once(event)
+            except StaleDataError:
+                # Another worker saved this chat's state between our read and our write: the
+                # whole turn is retried on the fresh state (its work was rolled back).
+                log.info("turn.retry", extra={"update_id": event.update_id, "attempt": attempt})
+                continue
+            except Exception:
+                log.exception(
+                    "turn.failed",
+                    extra={"update_id": event.update_id, "user_id": event.user_id},
+                )
+                return [Reply(t(self._language_hint(event), "core.error"))]
+            log.info(
+                "turn.done",
+                extra={
+                    "update_id": event.update_id,
+                    "user_id": event.user_id,
+                    "kind": event.kind.value,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            return replies
+        return [Reply(t(self._language_hint(event), "core.busy"))]
+
+    async def _handle_once(self, event: Event) -> list[Reply]:
+        with self.services.db.unit_of_work() as uow:
+            session = uow.session
+            user = self._load_user(session, event)
+            state = self._load_state(session, event, user)
+            turn = Turn(
+                session, self.services, user, state, edit_allowed=event.message_id is not None
+            )
+            await self.route(turn, event)
+            state.updated_at = self.services.clock()  # always bumps `version` on flush
+            session.flush()
+            replies = [reply.with_payloads(state.version) for reply in turn.replies]
+            uow.commit()
+        return replies
+
+    def _load_user(self, session: Session, event: Event) -> User:
+        user = session.scalars(select(User).where(User.telegram_id == event.user_id)).one_or_none()
+        now = self.services.clock()
+        if user is None:
+            user = User(
+                telegram_id=event.user_id,
+                display_name=event.display_name,
+                first_seen=now,
+                last_seen=now,
+            )
+            session.add(user)
+            session.flush()
+        user.last_seen = now
+        if user.blocked_bot:  # they wrote to us, so they have unblocked the bot
+            user.blocked_bot = False
+        return user
+
+    def _load_state(self, session: Session, event: Event, user: User) -> DialogueState:
+        query = select(DialogueState).where(DialogueState.chat_id == event.chat_id)
+        if self.services.db.is_postgres:
+            # Serialise turns of one chat across webhook workers: the second waits for the first.
+            query = query.with_for_update()
+        state = session.scalars(query).one_or_none()
+        if state is None:
+            state = DialogueState(
+                chat_id=event.chat_id,
+                user_id=user.id,
+                journey="onboarding" if not user.onboarded else "menu",
+                step="language" if not user.onboarded else "main",
+                data={"language_hint": normalise_language(event.language_code)},
+            )
+            session.add(state)
+            session.flush()
+        return state
+
+    def _language_hint(self, event: Event) -> str:
+        return normalise_language(event.language_code)
+
+    # --- routing --------------------------------------------------------------------------------
+    def flow(self, journey: str) -> Flow | None:
+        return self.flows.get(journey)
+
+    async def route(self, turn: Turn, event: Event) -> None:
+        if event.kind is EventKind.COMMAND:
+            await self._command(turn, event)
+        elif event.kind is EventKind.BUTTON:
+            await self._button(turn, event)
+        elif event.kind is EventKind.UNSUPPORTED:
+            turn.say("core.unsupported")
+            await self.show_current(turn)
+        elif not turn.user.onboarded:
+            await self.current_flow(turn).on_event(turn, event, None)
+        elif event.kind is EventKind.TEXT:
+            await self._text(turn, event)
+        elif event.kind is EventKind.LOCATION:
+            await self._location_or_document(turn, event, "core.location_not_expected")
+        elif event.kind is EventKind.DOCUMENT:
+            await self._location_or_document(turn, event, "core.document_not_expected")
+
+    def current_flow(self, turn: Turn) -> Flow:
+        return self.flows.get(turn.journey) or self.flows["menu"]
+
+    async def show_current(self, turn: Turn) -> None:
+        await self.current_flow(turn).show(turn)
+
+    async def open_journey(self, turn: Turn, journey: str, **params: object) -> None:
+        """Start a journey, or say honestly that it is not there yet and show the menu."""
+        if not turn.user.onboarded:
+            turn.say("core.finish_onboarding_first")
+            await self.show_current(turn)
+            return
+        flow = self.flows.get(journey)
+        if flow is None:
+            turn.say("core.coming_soon")
+            await navigation.show_menu(turn)
+            return
+        await flow.start(turn, **params)
+
+    async def _command(self, turn: Turn, event: Event) -> None:
+        command = event.command or ""
+        if command == "start":
+            await self._start(turn, event)
+        elif command == "help":
+            navigation.show_help(turn)
+            if not turn.user.onboarded:
+                await self.show_current(turn)
+        elif command == "cancel":
+            await self.cancel(turn)
+        elif command == "language":
+            navigation.show_language_picker(turn)
+        elif command == "menu":
+            await self._to_menu(turn)
+        elif command in COMMAND_JOURNEYS:
+            journey, params = COMMAND_JOURNEYS[command]
+            await self.open_journey(turn, journey, **params)
+        else:
+            turn.say("core.unknown_command", command=command[:40])
+            await self.show_current(turn)
+
+    async def _start(self, turn: Turn, event: Event) -> None:
+        """`/start`: onboarding for a newcomer; for everyone else the menu, keeping everything.
+
+        A deep link (`t.me/<bot>?start=<journey>-<arg>`) opens that journey after onboarding; a
+        newcomer is onboarded first and the link is remembered until then.
+        """
+        link = event.args.strip()
+        if not turn.user.onboarded:
+            if link:
+                turn.update(deep_link=link[:64])
+            await self.show_current(turn)
+            return
+        if link and await self.follow_deep_link(turn, link):
+            return
+        await self._to_menu(turn)
+
+    async def follow_deep_link(self, turn: Turn, link: str) -> bool:
+        journey, _, arg = link.partition("-")
+        flow = self.flows.get(journey)
+        if flow is None:
+            return False
+        await flow.start(turn, deep_link=arg)
+        return True
+
+    async def _to_menu(self, turn: Turn) -> None:
+        if not turn.user.onboarded:
+            await self.show_current(turn)
+            return
+        await navigation.show_menu(turn)
+
+    async def cancel(self, turn: Turn) -> None:
+        """`/cancel` anywhere: leave the journey (drafts stay saved) and show the menu."""
+        if not turn.user.onboarded:
+            turn.say("core.cancel_onboarding")
+            await self.show_current(turn)
+            return
+        if turn.journey == "menu":
+            turn.say("core.nothing_to_cancel")
+        else:
+            turn.say("core.cancelled")
+        await navigation.show_menu(turn)
+
+    async def _button(self, turn: Turn, event: Event) -> None:
+        decoded = decode_payload(event.payload or "")
+        if decoded is None:
+            log.warning("button.forged", extra={"update_id": event.update_id})
+            turn.say("core.stale_button")
+            await self.show_current(turn)
+            return
+        if decoded.scope is ButtonScope.GLOBAL:
+            await self._global_button(turn, decoded.value)
+            return
+        if decoded.version != turn.state.version:
+            turn.say("core.stale_button")
+            await self.show_current(turn)
+            return
+        await self.current_flow(turn).on_event(turn, event, decoded.value)
+
+    async def _global_button(self, turn: Turn, value: str) -> None:
+        head, *args = value.split(":")
+        if head == "lang" and args:
+            await navigation.set_language(turn, args[0], self)
+            return
+        if head == "langpick":
+            navigation.show_language_picker(turn)
+            return
+        if head == "menu" or not turn.user.onboarded:
+            if not turn.user.onboarded:
+                turn.say("core.finish_onboarding_first")
+            await self._to_menu(turn)
+            return
+        if head == "go" and args:
+            await self.open_journey(turn, args[0])
+            return
+        if head == "help":
+            navigation.show_help(turn)
+            await navigation.show_menu(turn)
+            return
+        if head == "faq" and args:
+            self.intents.answer_faq_topic(turn, args[0])
+            return
+        flow = self.flows.get(head)
+        if flow is not None and args and await flow.on_global(turn, args[0], args[1:]):
+            return
+        turn.say("core.stale_button")
+        await self.show_current(turn)
+
+    async def _text(self, turn: Turn, event: Event) -> None:
+        text = event.text or ""
+        limit = self.services.settings.max_text_length
+        flow = self.current_flow(turn)
+        if flow.expects_text(turn.step):
+            if len(text) > limit:
+                turn.say("core.text_too_long", length=len(text), limit=limit)
+                await flow.show(turn)
+                return
+            await flow.on_event(turn, event, None)
+            return
+        await self.intents.route_free_text(turn, text[:limit])
+
+    async def _location_or_document(self, turn: Turn, event: Event, not_expected: str) -> None:
+        flow = self.current_flow(turn)
+        accepts = (
+            flow.expects_location(turn.step)
+            if event.kind is EventKind.LOCATION
+            else flow.expects_document(turn.step)
+        )
+        if accepts:
+            await flow.on_event(turn, event, None)
+            return
+        turn.say(not_expected)
+        await flow.show(turn)

@@ -1,0 +1,130 @@
+"""Onboarding: language, municipality, consent to notices; then the main menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core import navigation
+from bot.core.events import Event, EventKind
+from bot.core.flows.base import Flow
+from bot.core.replies import Button
+from bot.core.turn import Turn
+from bot.i18n import LANGUAGES, t
+
+_LANGUAGE_WORDS = {
+    "da": {"da", "dansk", "danish", "dk"},
+    "en": {"en", "english", "engelsk", "eng"},
+    "kl": {"kl", "kalaallisut", "grønlandsk", "gronlandsk", "greenlandic"},
+}
+_YES = {"ja", "j", "yes", "y", "jo", "ok", "aap"}
+_NO = {"nej", "n", "no", "naamik"}
+
+
+class OnboardingFlow(Flow):
+    journey = "onboarding"
+    # Every step takes typed answers too ("dansk", "Sønderborg", "ja"): not everyone taps.
+    text_steps = frozenset({"language", "municipality", "consent"})
+
+    async def start(self, turn: Turn, **params: Any) -> None:
+        turn.goto(self.journey, "language", {"language_hint": turn.data.get("language_hint")})
+        await self.show(turn)
+
+    async def show(self, turn: Turn) -> None:
+        if turn.step == "municipality":
+            _ask_municipality(turn)
+        elif turn.step == "consent":
+            _ask_consent(turn)
+        else:
+            _ask_language(turn)
+
+    async def on_event(self, turn: Turn, event: Event, value: str | None) -> None:
+        answer = (value or event.text or "").strip()
+        if event.kind not in (EventKind.TEXT, EventKind.BUTTON) or not answer:
+            _say_unclear(turn, "onboarding.use_buttons")
+            await self.show(turn)
+            return
+        if turn.step == "language":
+            code = _language_from(answer)
+            if code is None:
+                _say_unclear(turn, "onboarding.language_unclear")
+                await self.show(turn)
+                return
+            await choose_language(turn, code)
+        elif turn.step == "municipality":
+            await self._choose_municipality(turn, answer)
+        elif turn.step == "consent":
+            await self._choose_consent(turn, answer)
+        else:
+            await self.start(turn)
+
+    async def _choose_municipality(self, turn: Turn, answer: str) -> None:
+        directory = turn.services.directory
+        slug = answer if answer in directory.municipalities else None
+        if slug is None:
+            place = directory.resolve_place(answer)
+            slug = place[1] if place else None
+        if slug is None:
+            turn.say("onboarding.municipality_unknown", text=answer[:60])
+            _ask_municipality(turn)
+            return
+        turn.user.municipality_slug = slug
+        turn.goto(self.journey, "consent")
+        _ask_consent(turn, edit=True)
+
+    async def _choose_consent(self, turn: Turn, answer: str) -> None:
+        word = answer.casefold().strip(" .!")
+        if word not in _YES | _NO:
+            _say_unclear(turn, "onboarding.consent_unclear")
+            _ask_consent(turn)
+            return
+        turn.user.consent_notices = word in _YES
+        turn.user.onboarded = True
+        link = turn.data.get("deep_link")
+        turn.say("onboarding.done_consent" if word in _YES else "onboarding.done_no_consent")
+        if link and await turn.services.conversation.follow_deep_link(turn, link):
+            return
+        await navigation.show_menu(turn, intro="menu.welcome")
+
+
+async def choose_language(turn: Turn, code: str) -> None:
+    """The language step's answer (a button, a typed word, or the /language picker)."""
+    turn.user.language = code
+    if turn.user.onboarded:
+        await navigation.show_menu(turn)
+        return
+    turn.goto("onboarding", "municipality")
+    _ask_municipality(turn, edit=True)
+
+
+def _language_from(answer: str) -> str | None:
+    word = answer.casefold().strip(" .!")
+    if word in LANGUAGES:
+        return word
+    return next((code for code, words in _LANGUAGE_WORDS.items() if word in words), None)
+
+
+def _ask_language(turn: Turn) -> None:
+    # The user has not chosen yet: greet in the language Telegram suggests, with all choices.
+    hint = turn.user.language or turn.data.get("language_hint") or "da"
+    turn.reply(t(hint, "onboarding.welcome"), navigation.language_buttons(turn))
+
+
+def _ask_municipality(turn: Turn, *, edit: bool = False) -> None:
+    rows = [
+        [Button(municipality.name, slug)]
+        for slug, municipality in turn.services.directory.municipalities.items()
+    ]
+    turn.reply(turn.t("onboarding.ask_municipality"), rows, edit=edit)
+
+
+def _ask_consent(turn: Turn, *, edit: bool = False) -> None:
+    yes, no = (
+        turn.button("onboarding.consent_yes", "yes"),
+        turn.button("onboarding.consent_no", "no"),
+    )
+    rows = [[yes, no]]
+    turn.reply(turn.t("onboarding.ask_consent"), rows, edit=edit)
+
+
+def _say_unclear(turn: Turn, key: str) -> None:
+    turn.say(key)

@@ -1,0 +1,69 @@
+"""The places every journey can return to: the main menu, help, the language picker."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.core.replies import Button
+from bot.core.turn import Turn
+from bot.i18n import LANGUAGES, t
+
+if TYPE_CHECKING:
+    from bot.core.conversation import Conversation
+
+#: Journeys on the main menu, in order, with their catalog label keys.
+MENU_JOURNEYS: tuple[tuple[str, str], ...] = (
+    ("volunteer", "menu.volunteer"),
+    ("grants", "menu.grants"),
+    ("meetings", "menu.meetings"),
+)
+
+
+def menu_buttons(turn: Turn) -> list[list[Button]]:
+    rows: list[list[Button]] = [
+        [turn.global_button(label, f"go:{journey}")] for journey, label in MENU_JOURNEYS
+    ]
+    rows.append(
+        [
+            turn.global_button("menu.settings", "go:settings"),
+            turn.global_button("menu.language", "langpick"),
+            turn.global_button("menu.help", "help"),
+        ]
+    )
+    return rows
+
+
+async def show_menu(turn: Turn, *, intro: str = "menu.title") -> None:
+    """Put the chat at the main menu and show it."""
+    turn.goto("menu", "main", {})
+    municipality = turn.services.directory.get(turn.user.municipality_slug)
+    name = municipality.name if municipality else ""
+    turn.say(intro, buttons=menu_buttons(turn), municipality=name)
+
+
+def show_help(turn: Turn) -> None:
+    turn.say("help.text")
+
+
+def language_buttons(turn: Turn) -> list[list[Button]]:
+    return [[turn.global_button(f"language.name.{code}", f"lang:{code}") for code in LANGUAGES]]
+
+
+def show_language_picker(turn: Turn) -> None:
+    turn.say("language.choose", buttons=language_buttons(turn))
+
+
+async def set_language(turn: Turn, code: str, conversation: Conversation) -> None:
+    """Switch the user's language (a global button, valid from any message)."""
+    if code not in LANGUAGES:
+        turn.say("core.stale_button")
+        await conversation.show_current(turn)
+        return
+    if not turn.user.onboarded:
+        from bot.core.flows.onboarding import choose_language  # the flow imports this module
+
+        await choose_language(turn, code)
+        return
+    turn.user.language = code
+    turn.reply(t(code, "language.changed", language=t(code, f"language.name.{code}")))
+    await conversation.show_current(turn)

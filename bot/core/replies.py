@@ -1,0 +1,81 @@
+"""What the conversation core answers with: text (Telegram HTML), buttons and documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ButtonScope(StrEnum):
+    #: Valid only while the chat is still at the step that showed it (stamped with the state's
+    #: version when the turn is saved): a press on an older message is recognised as stale.
+    STEP = "s"
+    #: Valid from any message at any time (menu entries, RSVP on an invitation): the payload
+    #: carries the ids it needs, and the handler checks that the user may act on them.
+    GLOBAL = "g"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    value: str
+    scope: ButtonScope = ButtonScope.STEP
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingDocument:
+    file_name: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message. `text` is Telegram HTML: user-supplied text inside it is already escaped."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    document: OutgoingDocument | None = None
+    #: Replace the message whose button was pressed instead of adding a new one.
+    edit: bool = False
+    payloads: tuple[tuple[str, ...], ...] = field(default=(), compare=False)
+
+    def with_payloads(self, version: int) -> Reply:
+        """The reply with every button's callback data worked out for state `version`."""
+        rows = tuple(
+            tuple(encode_payload(button, version) for button in row) for row in self.buttons
+        )
+        return Reply(self.text, self.buttons, self.document, self.edit, rows)
+
+
+MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback_data
+
+
+def encode_payload(button: Button, version: int) -> str:
+    if button.scope is ButtonScope.STEP:
+        payload = f"s{version}:{button.value}"
+    else:
+        payload = f"g:{button.value}"
+    if len(payload.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {payload!r}")
+    return payload
+
+
+@dataclass(frozen=True)
+class DecodedPayload:
+    scope: ButtonScope
+    value: str
+    version: int | None = None
+
+
+def decode_payload(payload: str) -> DecodedPayload | None:
+    """Parse callback data from a button; None for anything we never made (forged or corrupt)."""
+    if payload.startswith("g:") and len(payload) > 2:
+        return DecodedPayload(ButtonScope.GLOBAL, payload[2:])
+    if payload.startswith("s"):
+        version, sep, value = payload[1:].partition(":")
+        if sep and version.isdigit() and value:
+            return DecodedPayload(ButtonScope.STEP, value, int(version))
+    return None

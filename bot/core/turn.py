@@ -1,0 +1,122 @@
+"""One turn of a conversation: the user, their saved place, and the replies being built."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from bot.core.replies import Button, ButtonScope, OutgoingDocument, Reply
+from bot.i18n import t
+from bot.store.models import DialogueState, OutboxMessage, User
+
+if TYPE_CHECKING:
+    from bot.core.services import Services
+
+
+@dataclass
+class Turn:
+    """Everything a flow needs while handling one event; flows never see Telegram.
+
+    Replies are collected here and only leave after the transaction committed, so a crash in the
+    middle of a turn sends nothing and saves nothing.
+    """
+
+    session: Session
+    services: Services
+    user: User
+    state: DialogueState
+    edit_allowed: bool = False
+
+    def __post_init__(self) -> None:
+        self.replies: list[Reply] = []
+
+    # --- language -------------------------------------------------------------------------------
+    @property
+    def lang(self) -> str:
+        return self.user.language or "da"
+
+    def t(self, key: str, /, **params: object) -> str:
+        return t(self.lang, key, **params)
+
+    # --- where the chat is ----------------------------------------------------------------------
+    @property
+    def journey(self) -> str:
+        return self.state.journey
+
+    @property
+    def step(self) -> str:
+        return self.state.step
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """A copy of the step's saved data: change it with `update()` so the change is saved."""
+        return dict(self.state.data or {})
+
+    def goto(self, journey: str, step: str, data: dict[str, Any] | None = None) -> None:
+        """Move the chat to a journey's step; `data` replaces the saved data (None keeps it when
+        staying in the same journey, clears it otherwise)."""
+        if data is None:
+            data = self.data if journey == self.state.journey else {}
+        self.state.journey = journey
+        self.state.step = step
+        self.state.data = dict(data)
+
+    def update(self, **changes: Any) -> None:
+        merged = self.data
+        merged.update(changes)
+        self.state.data = merged
+
+    # --- answering ------------------------------------------------------------------------------
+    def reply(
+        self,
+        text: str,
+        buttons: Iterable[Sequence[Button]] = (),
+        *,
+        document: OutgoingDocument | None = None,
+        edit: bool = False,
+    ) -> None:
+        """Add a message. `edit` replaces the pressed message when the event came from a button."""
+        rows = tuple(tuple(row) for row in buttons if row)
+        self.replies.append(Reply(text, rows, document, edit and self.edit_allowed))
+
+    def say(self, key: str, /, buttons: Iterable[Sequence[Button]] = (), **params: object) -> None:
+        """Add a catalog message; `params` are escaped, because they may hold user text."""
+        safe = {name: _escape(value) for name, value in params.items()}
+        self.reply(self.t(key, **safe), buttons)
+
+    def button(self, key: str, value: str, /, **params: object) -> Button:
+        """A button for the current step, its label from the catalog."""
+        return Button(self.t(key, **params), value, ButtonScope.STEP)
+
+    def global_button(self, key: str, value: str, /, **params: object) -> Button:
+        return Button(self.t(key, **params), value, ButtonScope.GLOBAL)
+
+    # --- messages to other chats ----------------------------------------------------------------
+    def notify(
+        self,
+        chat_id: int,
+        text: str,
+        buttons: Iterable[Sequence[Button]] = (),
+        *,
+        dedupe_key: str | None = None,
+    ) -> None:
+        """Queue a message to another chat in this turn's transaction (the outbox sends it)."""
+        rows = [
+            [{"label": b.label, "payload": f"g:{b.value}"} for b in row] for row in buttons if row
+        ]
+        self.session.add(
+            OutboxMessage(chat_id=chat_id, text=text, buttons=rows, dedupe_key=dedupe_key)
+        )
+
+
+def _escape(value: object) -> object:
+    return html.escape(value) if isinstance(value, str) else value
+
+
+def escape(text: str) -> str:
+    """Escape user text for Telegram HTML."""
+    return html.escape(text, quote=False)

@@ -1,0 +1,145 @@
+"""The municipalities we serve, their towns and contacts, from `data/municipalities.yaml`.
+
+Reference data that changes with a deployment, not with users: loaded once at start-up and kept in
+memory (the `municipality` table mirrors the slugs so other tables can refer to them).
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Town:
+    name: str
+    municipality: str
+    latitude: float
+    longitude: float
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    title: str
+    email: str
+    phone: str
+    hours: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MunicipalityInfo:
+    slug: str
+    name: str
+    code: str
+    timezone: str
+    languages: tuple[str, ...]
+    contacts: dict[str, Contact]
+    towns: tuple[Town, ...]
+
+    def contact(self, kind: str = "volunteer") -> Contact | None:
+        return self.contacts.get(kind) or self.contacts.get("volunteer")
+
+
+def fold(text: str) -> str:
+    """A key for comparing place names as people type them: no case, no accents, æøå spelled out."""
+    lowered = text.strip().casefold()
+    for letter, spelled in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
+        lowered = lowered.replace(letter, spelled)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if c.isalnum() or c == " ").strip()
+
+
+def _loose(text: str) -> str:
+    """A second key that also matches "Sonderborg" and "Tonder" (ø typed as o, æ as a)."""
+    return fold(text).replace("oe", "o").replace("ae", "a").replace("aa", "a")
+
+
+class Directory:
+    """Municipalities in the order users see them, with lookups for places."""
+
+    def __init__(self, municipalities: list[MunicipalityInfo]) -> None:
+        self.municipalities = {m.slug: m for m in municipalities}
+        self._places: dict[str, tuple[str, str]] = {}
+        for municipality in municipalities:
+            for town in municipality.towns:
+                for name in (town.name, *town.aliases):
+                    self._add_place(name, (town.name, municipality.slug))
+            seat = municipality.towns[0].name if municipality.towns else municipality.name
+            for name in (municipality.name, municipality.slug, municipality.name.split()[0]):
+                self._places.setdefault(fold(name), (seat, municipality.slug))
+                self._places.setdefault(_loose(name), (seat, municipality.slug))
+
+    def _add_place(self, name: str, place: tuple[str, str]) -> None:
+        self._places[fold(name)] = place
+        self._places.setdefault(_loose(name), place)
+
+    @classmethod
+    def load(cls, data_dir: Path) -> Directory:
+        raw = yaml.safe_load((data_dir / "municipalities.yaml").read_text(encoding="utf-8"))
+        return cls([_municipality(item) for item in raw])
+
+    def get(self, slug: str | None) -> MunicipalityInfo | None:
+        return self.municipalities.get(slug) if slug else None
+
+    def town(self, name: str) -> Town | None:
+        place = self.resolve_place(name)
+        if place is None:
+            return None
+        municipality = self.municipalities[place[1]]
+        return next((t for t in municipality.towns if t.name == place[0]), None)
+
+    def resolve_place(self, text: str) -> tuple[str, str] | None:
+        """A town or municipality name as written → (canonical town, municipality slug)."""
+        return self._places.get(fold(text)) or self._places.get(_loose(text))
+
+    def suggest_towns(self, text: str, slug: str | None = None, limit: int = 3) -> list[str]:
+        """Towns whose names look like `text` (for "did you mean …?"), best first."""
+        towns = [
+            town.name
+            for municipality in self.municipalities.values()
+            if slug is None or municipality.slug == slug
+            for town in municipality.towns
+        ]
+        by_key = {fold(name): name for name in towns}
+        close = difflib.get_close_matches(fold(text), list(by_key), n=limit, cutoff=0.5)
+        return [by_key[key] for key in close]
+
+
+def _municipality(item: dict[str, Any]) -> MunicipalityInfo:
+    slug = str(item["slug"])
+    contacts = {
+        kind: Contact(
+            name=str(c["name"]),
+            title=str(c.get("title", "")),
+            email=str(c.get("email", "")),
+            phone=str(c.get("phone", "")),
+            hours={str(k): str(v) for k, v in (c.get("hours") or {}).items()},
+        )
+        for kind, c in (item.get("contacts") or {}).items()
+    }
+    towns = tuple(
+        Town(
+            name=str(town["name"]),
+            municipality=slug,
+            latitude=float(town["lat"]),
+            longitude=float(town["lon"]),
+            aliases=tuple(str(a) for a in town.get("aliases") or ()),
+        )
+        for town in item.get("towns") or ()
+    )
+    return MunicipalityInfo(
+        slug=slug,
+        name=str(item["name"]),
+        code=str(item["code"]),
+        timezone=str(item["timezone"]),
+        languages=tuple(item.get("languages") or ("da",)),
+        contacts=contacts,
+        towns=towns,
+    )

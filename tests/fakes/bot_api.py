@@ -1,0 +1,295 @@
+"""A local fake of Telegram's Bot API: a real HTTP server on 127.0.0.1 that PTB talks to.
+
+It records every request (method and parameters) so tests assert on what the bot sent, serves
+`getUpdates` from a queue for long polling, and can be told to fail: 429 with `retry_after`, 403
+for a blocked user, 500, or a dropped connection, per chat or for the next N calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {
+    "id": 777000111,
+    "is_bot": True,
+    "first_name": "Frivillig",
+    "username": "frivillig_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+    result: Any = None
+
+    @property
+    def message_id(self) -> int | None:
+        if isinstance(self.result, dict):
+            return int(self.result["message_id"])
+        return None
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data) of every inline button, row by row."""
+        markup = self.params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        if not markup:
+            return []
+        return [
+            (b["text"], b.get("callback_data", ""))
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+        ]
+
+
+@dataclass
+class Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+    drop_connection: bool = False
+
+
+class FakeBotApi:
+    """`await FakeBotApi().start()`; point PTB at `base_url`; inspect `calls`."""
+
+    def __init__(self, *, latency: float = 0.0) -> None:
+        self.calls: list[Call] = []
+        self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.latency = latency
+        self._message_ids = itertools.count(1000)
+        self._update_ids = itertools.count(1)
+        self._failures: list[Failure] = []  # for the next calls, in order
+        self._chat_failures: dict[int, list[Failure]] = defaultdict(list)
+        self.blocked_chats: set[int] = set()
+        self.inflight = 0
+        self.inflight_max = 0
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- life cycle -----------------------------------------------------------------------------
+    async def start(self) -> FakeBotApi:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- what tests arrange ---------------------------------------------------------------------
+    def fail_next(self, failure: Failure, times: int = 1) -> None:
+        self._failures.extend([failure] * times)
+
+    def fail_chat(self, chat_id: int, failure: Failure, times: int = 1) -> None:
+        self._chat_failures[chat_id].extend([failure] * times)
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        update = {"update_id": next(self._update_ids), **update}
+        self.updates.put_nowait(update)
+        return int(update["update_id"])
+
+    def sent(self, chat_id: int | None = None, method: str | None = None) -> list[Call]:
+        """Messages the bot sent or edited (optionally to one chat)."""
+        methods = {method} if method else {"sendMessage", "editMessageText", "sendDocument"}
+        return [
+            c
+            for c in self.calls
+            if c.method in methods and (chat_id is None or c.chat_id == chat_id)
+        ]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+    # --- the server -----------------------------------------------------------------------------
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        if request.content_type.startswith("multipart/") or request.content_type.endswith(
+            "x-www-form-urlencoded"
+        ):
+            form = await request.post()
+            params: dict[str, Any] = {}
+            for key, value in form.items():
+                if hasattr(value, "file"):
+                    params[key] = {"filename": value.filename, "content": value.file.read()}
+                else:
+                    params[key] = value
+            return params
+        return dict(request.query)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.inflight += 1
+        self.inflight_max = max(self.inflight_max, self.inflight)
+        try:
+            if method == "getUpdates":
+                return web.json_response({"ok": True, "result": await self._get_updates(params)})
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            call = Call(method, params)
+            self.calls.append(call)
+            failure = self._failure_for(params)
+            if failure is not None:
+                if failure.drop_connection:
+                    assert request.transport is not None
+                    request.transport.close()
+                    return web.Response(status=500)
+                body: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": failure.status,
+                    "description": failure.description,
+                }
+                if failure.retry_after is not None:
+                    body["parameters"] = {"retry_after": failure.retry_after}
+                return web.json_response(body, status=failure.status)
+            call.result = self._result(method, params)
+            return web.json_response({"ok": True, "result": call.result})
+        finally:
+            self.inflight -= 1
+
+    def _failure_for(self, params: dict[str, Any]) -> Failure | None:
+        chat = params.get("chat_id")
+        if chat is not None:
+            chat_id = int(chat)
+            if chat_id in self.blocked_chats:
+                return Failure(403, "Forbidden: bot was blocked by the user")
+            if self._chat_failures.get(chat_id):
+                return self._chat_failures[chat_id].pop(0)
+        if self._failures:
+            return self._failures.pop(0)
+        return None
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        timeout = float(params.get("timeout") or 0)
+        try:
+            first = await asyncio.wait_for(self.updates.get(), timeout=max(timeout, 0.01))
+        except TimeoutError:
+            return []
+        batch = [first]
+        while not self.updates.empty():
+            batch.append(self.updates.get_nowait())
+        return batch
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method in ("sendMessage", "sendDocument", "editMessageText"):
+            chat_id = int(params.get("chat_id", 0))
+            message_id = (
+                int(params["message_id"])
+                if method == "editMessageText"
+                else next(self._message_ids)
+            )
+            message: dict[str, Any] = {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+            }
+            if method == "sendDocument":
+                doc = params.get("document")
+                name = doc["filename"] if isinstance(doc, dict) else "file"
+                message["document"] = {
+                    "file_id": f"doc{message_id}",
+                    "file_unique_id": f"u{message_id}",
+                    "file_name": name,
+                }
+            else:
+                message["text"] = params.get("text", "")
+            return message
+        return True
+
+
+class TelegramUser:
+    """A person in a private chat with the bot, producing updates the way Telegram would."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, user_id: int, *, language_code: str | None = "da", first_name: str = "Test"):
+        self.user_id = user_id
+        self.language_code = language_code
+        self.first_name = first_name
+
+    def _user(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
+        if self.language_code:
+            user["language_code"] = self.language_code
+        return user
+
+    def _chat(self) -> dict[str, Any]:
+        return {"id": self.user_id, "type": "private", "first_name": self.first_name}
+
+    def message(self, **content: Any) -> dict[str, Any]:
+        message_id = next(self._ids)
+        return {
+            "update_id": 10_000 + message_id,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": self._chat(),
+                "from": self._user(),
+                **content,
+            },
+        }
+
+    def text(self, text: str) -> dict[str, Any]:
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self.message(**content)
+
+    def callback(self, data: str, message_id: int) -> dict[str, Any]:
+        return {
+            "update_id": 20_000 + next(self._ids),
+            "callback_query": {
+                "id": str(next(self._ids)),
+                "from": self._user(),
+                "chat_instance": "ci",
+                "data": data,
+                "message": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": self._chat(),
+                    "from": BOT_USER,
+                    "text": "…",
+                },
+            },
+        }
