@@ -1,0 +1,1 @@
+"""APScheduler set-up and the job functions (reminders, alerts, retention)."""
