@@ -14,6 +14,7 @@ from bot.core.services import Services
 from bot.directory import Directory
 from bot.faq import Faq
 from bot.seed import seed_municipalities
+from bot.staff.hub import StaffHubFlow
 from bot.store import migrate
 from bot.store.database import Database, transaction
 
@@ -22,7 +23,12 @@ log = logging.getLogger(__name__)
 
 def build_flows() -> Mapping[str, Flow]:
     """Every journey the bot offers, by name. A new journey adds itself here."""
-    flows: list[Flow] = [OnboardingFlow(), MenuFlow(), SettingsFlow()]
+    flows: list[Flow] = [
+        OnboardingFlow(),
+        MenuFlow(),
+        SettingsFlow(),
+        StaffHubFlow(),
+    ]
     return {flow.journey: flow for flow in flows}
 
 

@@ -1,0 +1,1 @@
+"""Municipal staff: who may act for which municipality, and the /staff hub."""
