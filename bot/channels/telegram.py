@@ -255,7 +255,9 @@ def build_application(
         base_url, file_url = api_urls(settings.telegram_api_base_url)
         builder = builder.base_url(base_url).base_file_url(file_url)
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+        # Replies to the user's own updates stay well under Telegram's limits; the limiter only
+        # retries a reply that hit a 429. Bulk sends go through the outbox dispatcher instead.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
 
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
         await register_commands(application)

@@ -1,0 +1,204 @@
+"""The reusable validators in bot/validation: what users type, what we store, what we refuse."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bot.validation.amounts import parse_amount
+from bot.validation.contact import format_phone, parse_email, parse_phone
+from bot.validation.cvr import cvr_checksum_ok, parse_cvr
+from bot.validation.dates import parse_date, parse_date_range
+from bot.validation.errors import InvalidInput
+from bot.validation.text import parse_integer, parse_text, parse_yes_no
+
+
+@pytest.mark.parametrize("text", ["12345674", "12 34 56 74", "DK12345674", "dk 1234-5674"])
+def test_cvr_accepts_common_spellings(text: str) -> None:
+    assert parse_cvr(text) == "12345674"
+
+
+def test_cvr_checksum_is_modulus_11() -> None:
+    # 1*2 + 2*7 + 3*6 + 4*5 + 5*4 + 6*3 + 7*2 + 4*1 = 110, divisible by 11
+    assert cvr_checksum_ok("12345674")
+    assert not cvr_checksum_ok("12345678")
+    assert not cvr_checksum_ok("01234567")
+
+
+def test_cvr_with_a_typo_is_refused_as_checksum_error() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_cvr("12 34 56 78")
+    assert caught.value.key == "grants.error.cvr_checksum"
+    assert caught.value.params == {"cvr": "12345678"}
+
+
+@pytest.mark.parametrize("text", ["1234567", "123456789", "abcdefgh", ""])
+def test_cvr_of_wrong_length_is_a_format_error(text: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_cvr(text)
+    assert caught.value.key == "grants.error.cvr_format"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12.500,50 kr", Decimal("12500.50")),
+        ("12500", Decimal(12500)),
+        ("12.500 kr.", Decimal(12500)),
+        ("kr 3000", Decimal(3000)),
+        ("10k", Decimal(10000)),
+        ("5000,-", Decimal(5000)),
+    ],
+)
+def test_amounts_in_danish_notation(text: str, expected: Decimal) -> None:
+    assert parse_amount(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "mange penge", "12,5,0"])
+def test_non_amounts(text: str) -> None:
+    assert parse_amount(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "15/3-2027",
+        "15-03-2027",
+        "15.03.2027",
+        "2027-03-15",
+        "15. marts 2027",
+        "15 march 2027",
+        "March 15, 2027",
+        "15/3-27",
+    ],
+)
+def test_date_formats(text: str) -> None:
+    assert parse_date(text) == date(2027, 3, 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("31/2-2027", "grants.error.date_impossible"),
+        ("i morgen", "grants.error.date"),
+        ("3/15/2027", "grants.error.date_impossible"),
+    ],
+)
+def test_bad_dates(text: str, key: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_date(text)
+    assert caught.value.key == key
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1/4-2027 – 30/6-2027",
+        "1.4.2027-30.6.2027",
+        "2027-04-01 til 2027-06-30",
+        "fra 1. april 2027 til 30. juni 2027",
+    ],
+)
+def test_date_ranges(text: str) -> None:
+    assert parse_date_range(text) == (date(2027, 4, 1), date(2027, 6, 30))
+
+
+def test_date_range_ending_before_it_starts_is_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_date_range("30/6-2027 – 1/4-2027")
+    assert caught.value.key == "grants.error.date_range_order"
+
+
+@pytest.mark.parametrize("text", ["1/4-2027", "1/4-2027 og 30/6-2027 og 1/7-2027", "april"])
+def test_date_range_needs_exactly_two_joined_dates(text: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_date_range(text)
+    assert caught.value.key == "grants.error.date_range"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("20304050", "+4520304050"),
+        ("20 30 40 50", "+4520304050"),
+        ("+45 20 30 40 50", "+4520304050"),
+        ("0045 20304050", "+4520304050"),
+        ("+299 32 10 00", "+299321000"),
+        ("00299 321000", "+299321000"),
+        ("321000", "+299321000"),
+    ],
+)
+def test_phone_numbers(text: str, expected: str) -> None:
+    assert parse_phone(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1234", "+46 20304050", "02030405", "+299 1234567", "ring"])
+def test_bad_phone_numbers(text: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_phone(text)
+    assert caught.value.key == "grants.error.phone"
+
+
+def test_phone_is_shown_in_pairs() -> None:
+    assert format_phone("+4520304050") == "+45 20 30 40 50"
+    assert format_phone("+299321000") == "+299 32 10 00"
+
+
+def test_email_keeps_local_part_and_lowercases_domain() -> None:
+    assert parse_email(" mailto:Anne.Hansen@Frivillig.DK ") == "Anne.Hansen@frivillig.dk"
+    assert parse_email("kasserer@aeldresagen-soenderborg.dk")
+
+
+@pytest.mark.parametrize(
+    "text", ["anne", "anne@", "anne@frivillig", "an ne@x.dk", "a@@b.dk", "anne..h@x.dk"]
+)
+def test_bad_emails(text: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_email(text)
+    assert caught.value.key == "grants.error.email"
+
+
+def test_overlong_text_states_length_and_limit() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_text("x" * 1250, max_length=1000)
+    assert caught.value.key == "grants.error.text_too_long"
+    assert caught.value.params == {"length": 1250, "limit": 1000}
+    assert parse_text("  Formål  ", max_length=10) == "Formål"
+
+
+def test_integers_with_bounds() -> None:
+    assert parse_integer("1.200") == 1200
+    assert parse_integer("12", minimum=1, maximum=100) == 12
+    for text, key in (
+        ("0", "grants.error.integer_min"),
+        ("101", "grants.error.integer_max"),
+        ("tolv", "grants.error.integer"),
+        ("-3", "grants.error.integer"),
+    ):
+        with pytest.raises(InvalidInput) as caught:
+            parse_integer(text, minimum=1, maximum=100)
+        assert caught.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ja", True),
+        ("J", True),
+        ("Yes", True),
+        ("aap", True),
+        ("nej", False),
+        ("n", False),
+        ("No.", False),
+        ("naamik", False),
+    ],
+)
+def test_yes_no(text: str, expected: bool) -> None:
+    assert parse_yes_no(text) is expected
+
+
+def test_yes_no_refuses_maybe() -> None:
+    with pytest.raises(InvalidInput):
+        parse_yes_no("måske")
