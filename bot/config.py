@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -28,6 +29,16 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO")
     broadcast_rate_per_second: float = Field(default=25.0, gt=0)
     max_text_length: int = Field(default=2000, gt=0)
+    # Webhook mode (`frivillig run --webhook`): Telegram posts updates to `webhook_url` with the
+    # secret in the X-Telegram-Bot-Api-Secret-Token header; the server listens on listen:port.
+    telegram_webhook_secret: SecretStr | None = Field(default=None)
+    webhook_url: str | None = Field(default=None, description="public https URL of /telegram")
+    webhook_listen: str = Field(default="127.0.0.1")
+    webhook_port: int = Field(default=8080, gt=0, lt=65536)
+    #: Users who have not written for this many days are erased by the daily retention job.
+    retention_days: int = Field(default=730, gt=0)
+    flood_max_events: int = Field(default=20, gt=0, description="updates per user per window")
+    flood_window_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -38,6 +49,22 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_url_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @field_validator("telegram_webhook_secret", "webhook_url", mode="before")
+    @classmethod
+    def _empty_webhook_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_telegram_accepts(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ and -; say so at start-up rather
+        # than when setWebhook fails.
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z a-z 0-9 _ -")
+        return value
 
     @property
     def token(self) -> str | None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.core import navigation
 from bot.core.events import Event, EventKind
+from bot.core.flood import FloodLimit, FloodVerdict
 from bot.core.flows.base import Flow
 from bot.core.intents import IntentRouter
 from bot.core.replies import ButtonScope, Reply, decode_payload
@@ -47,11 +48,20 @@ class Conversation:
         self.flows = dict(flows)
         services.conversation = self
         self.intents = IntentRouter(self)
+        self.flood = FloodLimit(
+            services.settings.flood_max_events, services.settings.flood_window_seconds
+        )
 
     # --- entry point ----------------------------------------------------------------------------
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event and return what to send back. Never raises for a flow's error."""
         started = time.perf_counter()
+        verdict = self.flood.check(event.user_id)
+        if verdict is not FloodVerdict.ALLOW:
+            log.info("turn.flood", extra={"update_id": event.update_id, "user_id": event.user_id})
+            if verdict is FloodVerdict.WARN:
+                return [Reply(t(self._language_hint(event), "core.slow_down"))]
+            return []
         for attempt in (1, 2):
             try:
                 replies = await self._handle_once(event)
@@ -272,6 +282,7 @@ class Conversation:
             return
         if head == "faq" and args:
             self.intents.answer_faq_topic(turn, args[0])
+            await navigation.show_menu(turn, intro="menu.title_short")
             return
         flow = self.flows.get(head)
         if flow is not None and args and await flow.on_global(turn, args[0], args[1:]):

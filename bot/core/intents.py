@@ -90,8 +90,10 @@ class IntentRouter:
             await navigation.show_menu(turn, intro="menu.title_short")
         elif intent == "human_handoff":
             self.hand_over(turn, "volunteer")
+            await navigation.show_menu(turn, intro="menu.title_short")
         elif intent in ("volunteer_faq", "grant_faq"):
-            self.answer_faq(turn, intent, text)
+            if self.answer_faq(turn, intent, text):
+                await navigation.show_menu(turn, intro="menu.title_short")
         else:
             turn.say("nlu.unsure")
             await navigation.show_menu(turn)
@@ -112,22 +114,25 @@ class IntentRouter:
             hours=contact.hours.get(turn.lang) or contact.hours.get("da", ""),
         )
 
-    def answer_faq(self, turn: Turn, intent: str, text: str) -> None:
+    def answer_faq(self, turn: Turn, intent: str, text: str) -> bool:
+        """Answer from the FAQ; True when answered, False when the user is offered topics."""
         faq = turn.services.features.get("faq")
         slug = turn.user.municipality_slug
         topic = faq.best_match(slug, intent, text) if faq else None
         if topic is not None:
             self._say_topic(turn, topic)
-            return
+            return True
         topics = faq.topics(slug, intent) if faq else []
         if not topics:
             self.hand_over(turn, "grants" if intent == "grant_faq" else "volunteer")
-            return
+            return True
         rows = [
             [Button(topic.text(topic.question, turn.lang)[:60], f"faq:{topic.key}", GLOBAL)]
             for topic in topics[:8]
         ]
+        rows.append([Button(turn.t("menu.back_to_menu"), "menu", GLOBAL)])
         turn.say("faq.pick_topic", buttons=rows)
+        return False
 
     def answer_faq_topic(self, turn: Turn, key: str) -> None:
         faq = turn.services.features.get("faq")

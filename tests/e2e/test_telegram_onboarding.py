@@ -29,7 +29,9 @@ async def test_onboarding_in_danish_through_telegram(telegram: TelegramDriver) -
     assert any("møde" in label.lower() for label in menu)
 
 
-async def test_onboarding_in_english_through_telegram(telegram_app: Application, bot_api: FakeBotApi) -> None:  # type: ignore[type-arg]
+async def test_onboarding_in_english_through_telegram(
+    telegram_app: Application, bot_api: FakeBotApi
+) -> None:  # type: ignore[type-arg]
     driver = TelegramDriver(telegram_app, bot_api, TelegramUser(6161, language_code="en-GB"))
     calls = await driver.send("/start")
     assert "welcome" in texts(calls).lower()  # Telegram's language code picks the greeting
@@ -47,16 +49,33 @@ async def test_every_button_press_is_answered_even_a_forged_one(telegram: Telegr
     assert "tidligere besked" in texts(calls)
 
 
-async def test_commands_are_registered_per_language(telegram_app: Application, bot_api: FakeBotApi) -> None:  # type: ignore[type-arg]
+async def test_commands_are_registered_per_language(
+    telegram_app: Application, bot_api: FakeBotApi
+) -> None:  # type: ignore[type-arg]
     from bot.channels.telegram import register_commands
 
     await register_commands(telegram_app)
     registered = [c for c in bot_api.calls if c.method == "setMyCommands"]
     assert len(registered) == 2
     by_language = {c.params.get("language_code"): c for c in registered}
-    danish = json.loads(by_language[None].params["commands"]) if isinstance(by_language[None].params["commands"], str) else by_language[None].params["commands"]
+    danish = (
+        json.loads(by_language[None].params["commands"])
+        if isinstance(by_language[None].params["commands"], str)
+        else by_language[None].params["commands"]
+    )
     names = {c["command"] for c in danish}
-    assert {"start", "help", "volunteer", "apply", "meetings", "language", "cancel", "mydata", "deletedata", "staff"} == names
+    assert {
+        "start",
+        "help",
+        "volunteer",
+        "apply",
+        "meetings",
+        "language",
+        "cancel",
+        "mydata",
+        "deletedata",
+        "staff",
+    } == names
     english = by_language["en"].params["commands"]
     english = json.loads(english) if isinstance(english, str) else english
     assert any(c["description"] == "Change language" for c in english)
@@ -64,7 +83,17 @@ async def test_commands_are_registered_per_language(telegram_app: Application, b
 
 async def test_stickers_photos_and_voice_get_a_helpful_answer(telegram: TelegramDriver) -> None:
     await telegram.send("/start")
-    sticker = telegram.user.message(sticker={"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1, "is_animated": False, "is_video": False})
+    sticker = telegram.user.message(
+        sticker={
+            "file_id": "s",
+            "file_unique_id": "s",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        }
+    )
     calls = await telegram.send_update(sticker)
     assert "ikke billeder, stickers" in texts(calls)
     assert "velkommen" in texts(calls).lower()  # and the current step again
@@ -77,7 +106,9 @@ async def test_user_text_is_escaped_in_html(telegram: TelegramDriver) -> None:
     assert "&lt;b&gt;Atlantis&lt;/b&gt; &amp; co" in texts(calls)
 
 
-async def test_long_polling_onboards_like_telegram_would(settings: object, conversation: object, bot_api: FakeBotApi) -> None:
+async def test_long_polling_onboards_like_telegram_would(
+    settings: object, conversation: object, bot_api: FakeBotApi
+) -> None:
     """The real update loop: getUpdates from the fake server, replies back to it."""
     from bot.channels.telegram import build_application
 

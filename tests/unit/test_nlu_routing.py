@@ -7,7 +7,9 @@ from tests.fakes.chat import ChatDriver, labels_of, text_of
 from tests.fakes.nlu import FakeNlu
 
 
-async def test_nlu_down_gives_an_honest_answer_and_the_menu(onboarded_chat: ChatDriver, nlu: FakeNlu) -> None:
+async def test_nlu_down_gives_an_honest_answer_and_the_menu(
+    onboarded_chat: ChatDriver, nlu: FakeNlu
+) -> None:
     nlu.down = True
     replies = await onboarded_chat.send("jeg vil gerne hjælpe ældre")
     assert "knapperne virker" in text_of(replies)
@@ -24,14 +26,18 @@ async def test_small_talk_in_the_users_language(onboarded_chat: ChatDriver, nlu:
     assert "Det var så lidt" in text_of(await onboarded_chat.send("tak"))
 
 
-async def test_human_handoff_gives_the_municipalitys_contact(onboarded_chat: ChatDriver, nlu: FakeNlu) -> None:
+async def test_human_handoff_gives_the_municipalitys_contact(
+    onboarded_chat: ChatDriver, nlu: FakeNlu
+) -> None:
     nlu.understand("kan jeg tale med en medarbejder", "human_handoff")
     replies = await onboarded_chat.send("kan jeg tale med en medarbejder")
     assert "Sønderborg Kommune" in text_of(replies)
     assert "@" in text_of(replies)
 
 
-async def test_faq_answers_from_the_municipalitys_faq(onboarded_chat: ChatDriver, nlu: FakeNlu) -> None:
+async def test_faq_answers_from_the_municipalitys_faq(
+    onboarded_chat: ChatDriver, nlu: FakeNlu
+) -> None:
     nlu.understand("skal jeg have børneattest", "volunteer_faq")
     replies = await onboarded_chat.send("skal jeg have børneattest")
     assert "børneattest" in text_of(replies).lower()
@@ -43,9 +49,9 @@ async def test_user_text_is_escaped(onboarded_chat: ChatDriver) -> None:
     assert "<b>x</b>" not in text_of(replies)
 
 
-async def test_find_opportunity_opens_the_volunteer_journey_or_says_it_is_coming(onboarded_chat: ChatDriver, nlu: FakeNlu) -> None:
-    nlu.understand(
-        "jeg vil hjælpe ældre", "find_opportunity", Entity("area", "elderly", "ældre")
-    )
+async def test_find_opportunity_opens_the_volunteer_journey_or_says_it_is_coming(
+    onboarded_chat: ChatDriver, nlu: FakeNlu
+) -> None:
+    nlu.understand("jeg vil hjælpe ældre", "find_opportunity", Entity("area", "elderly", "ældre"))
     replies = await onboarded_chat.send("jeg vil hjælpe ældre")
     assert replies and "ikke sikker" not in text_of(replies)

@@ -15,7 +15,9 @@ async def test_new_user_is_greeted_and_asked_for_a_language(chat: ChatDriver) ->
     assert labels_of(replies) == ["Dansk", "English", "Kalaallisut"]
 
 
-async def test_onboarding_in_danish_ends_at_the_menu(chat: ChatDriver, conversation: Conversation) -> None:
+async def test_onboarding_in_danish_ends_at_the_menu(
+    chat: ChatDriver, conversation: Conversation
+) -> None:
     await chat.send("/start")
     replies = await chat.press("Dansk")
     assert "Hvilken kommune" in text_of(replies)
@@ -77,15 +79,21 @@ async def test_second_start_mid_onboarding_shows_the_current_step(chat: ChatDriv
     assert "Hvilken kommune" in text_of(replies)
 
 
-async def test_start_again_after_onboarding_keeps_everything(onboarded_chat: ChatDriver, conversation: Conversation) -> None:
+async def test_start_again_after_onboarding_keeps_everything(
+    onboarded_chat: ChatDriver, conversation: Conversation
+) -> None:
     replies = await onboarded_chat.send("/start")
     assert "Sønderborg Kommune" in text_of(replies)
     with conversation.services.db.unit_of_work() as uow:
-        user = uow.session.scalars(select(User).where(User.telegram_id == onboarded_chat.user_id)).one()
+        user = uow.session.scalars(
+            select(User).where(User.telegram_id == onboarded_chat.user_id)
+        ).one()
         assert user.municipality_slug == "sonderborg" and user.onboarded
 
 
-async def test_old_button_is_recognised_as_stale_and_the_current_step_shown(chat: ChatDriver) -> None:
+async def test_old_button_is_recognised_as_stale_and_the_current_step_shown(
+    chat: ChatDriver,
+) -> None:
     await chat.send("/start")
     await chat.press("Dansk")
     old_municipality_button = chat.payload_for("Sønderborg")
@@ -112,7 +120,9 @@ async def test_cancel_help_language_unknown_command(onboarded_chat: ChatDriver) 
     assert "What would you like to do?" in text_of(replies)
 
 
-async def test_stickers_and_overlong_text_get_an_answer_and_the_current_step(chat: ChatDriver) -> None:
+async def test_stickers_and_overlong_text_get_an_answer_and_the_current_step(
+    chat: ChatDriver,
+) -> None:
     await chat.send("/start")
     await chat.press("Dansk")
     replies = await chat.send_unsupported()
@@ -132,7 +142,9 @@ async def test_state_survives_a_restart(chat: ChatDriver, services: object) -> N
     assert "Which municipality" in text_of(replies)
 
 
-async def test_a_failing_flow_rolls_back_and_tells_the_user(onboarded_chat: ChatDriver, conversation: Conversation, monkeypatch: object) -> None:
+async def test_a_failing_flow_rolls_back_and_tells_the_user(
+    onboarded_chat: ChatDriver, conversation: Conversation, monkeypatch: object
+) -> None:
     from bot.core.flows.menu import SettingsFlow
 
     async def boom(*_: object, **__: object) -> None:
