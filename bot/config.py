@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8080, gt=0, lt=65536)
     #: Users who have not written for this many days are erased by the daily retention job.
     retention_days: int = Field(default=730, gt=0)
+    concurrent_updates: int = Field(default=16, ge=1, description="turns handled at once")
     flood_max_events: int = Field(default=20, gt=0, description="updates per user per window")
     flood_window_seconds: float = Field(default=10.0, gt=0)
 

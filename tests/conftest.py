@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from telegram import Update
 from telegram.ext import Application
 
@@ -57,6 +57,8 @@ def _empty_postgres(db: Database) -> None:
     """Remove what a test wrote, keeping the schema and the reference data."""
     keep = {"municipality", "alembic_version"}
     tables = [t.name for t in metadata.sorted_tables if t.name not in keep]
+    if inspect(db.engine).has_table("apscheduler_jobs"):  # APScheduler's own, not in our models
+        tables.append("apscheduler_jobs")
     with db.engine.begin() as connection:
         if tables:
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

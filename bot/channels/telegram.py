@@ -7,8 +7,10 @@ message in place where the core asks for it, and user text is already escaped by
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from telegram import (
     BotCommand,
@@ -148,11 +150,40 @@ def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     return parts
 
 
+class ChatLocks:
+    """One lock per chat, forgotten when nobody holds or waits for it.
+
+    Updates are handled concurrently (a turn waiting for the NLU must not hold up other chats),
+    but the updates of one chat in the order they came, so its replies never overtake each other.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat_id]
+            if users == 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
 class TelegramChannel:
     """Wires a `Conversation` into a PTB `Application`."""
 
     def __init__(self, conversation: Conversation) -> None:
         self.conversation = conversation
+        self.chat_locks = ChatLocks()
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update: answer the button press, run the turn, send the replies."""
@@ -165,8 +196,9 @@ class TelegramChannel:
                 await update.callback_query.answer()
             except TelegramError:
                 log.warning("callback.answer_failed", extra={"update_id": update.update_id})
-        replies = await self.conversation.handle(event)
-        await self.send(context, event, replies)
+        async with self.chat_locks.hold(event.chat_id):
+            replies = await self.conversation.handle(event)
+            await self.send(context, event, replies)
 
     async def send(
         self, context: ContextTypes.DEFAULT_TYPE, event: Event, replies: Sequence[Reply]
@@ -175,10 +207,12 @@ class TelegramChannel:
         for reply in replies:
             try:
                 if reply.document is not None:
+                    document = reply.document
                     await bot.send_document(
                         event.chat_id,
-                        InputFile(reply.document.content, filename=reply.document.file_name),
-                        caption=reply.document.caption or reply.text or None,
+                        document.file_id
+                        or InputFile(document.content, filename=document.file_name),
+                        caption=document.caption or reply.text or None,
                         parse_mode=ParseMode.HTML,
                     )
                     continue
@@ -239,6 +273,11 @@ async def register_commands(application: Application) -> None:  # type: ignore[t
         await application.bot.set_my_commands(commands, language_code=code)
 
 
+def remember_bot_username(application: Application, conversation: Conversation) -> None:  # type: ignore[type-arg]
+    """Deep links (`t.me/<bot>?start=…`) need the bot's username, known once it is initialised."""
+    conversation.services.features["bot_username"] = application.bot.username
+
+
 def build_application(
     settings: Settings,
     conversation: Conversation,
@@ -259,12 +298,23 @@ def build_application(
         # retries a reply that hit a 429. Bulk sends go through the outbox dispatcher instead.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
 
+    running: list[asyncio.Future[None]] = []
+
     async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        remember_bot_username(application, conversation)
         await register_commands(application)
         for task in background:
-            application.create_task(task(application), name=getattr(task, "__name__", "task"))
+            # Each task ends by itself once the application stops running (see post_stop).
+            running.append(asyncio.ensure_future(task(application)))
 
-    application = builder.post_init(post_init).build()
+    async def post_stop(application: Application) -> None:  # type: ignore[type-arg]
+        await asyncio.gather(*running, return_exceptions=True)
+        running.clear()
+
+    # Turns of different chats overlap (ChatLocks keeps each chat in order), so one user's slow
+    # NLU call does not hold up everyone else.
+    builder = builder.concurrent_updates(settings.concurrent_updates)
+    application = builder.post_init(post_init).post_stop(post_stop).build()
     channel = TelegramChannel(conversation)
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(channel.on_error)

@@ -12,7 +12,9 @@ import logging
 import time
 from collections.abc import Mapping
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -70,12 +72,15 @@ class Conversation:
                 # whole turn is retried on the fresh state (its work was rolled back).
                 log.info("turn.retry", extra={"update_id": event.update_id, "attempt": attempt})
                 continue
+            except DBAPIError as error:
+                if error.connection_invalidated and attempt == 1:
+                    # The database dropped the connection (restart, failover): the pool has
+                    # discarded it, and the turn is retried once on a fresh one.
+                    log.warning("turn.reconnect", extra={"update_id": event.update_id})
+                    continue
+                return self._failed(event)
             except Exception:
-                log.exception(
-                    "turn.failed",
-                    extra={"update_id": event.update_id, "user_id": event.user_id},
-                )
-                return [Reply(t(self._language_hint(event), "core.error"))]
+                return self._failed(event)
             log.info(
                 "turn.done",
                 extra={
@@ -88,6 +93,12 @@ class Conversation:
             return replies
         return [Reply(t(self._language_hint(event), "core.busy"))]
 
+    def _failed(self, event: Event) -> list[Reply]:
+        """A turn that raised: logged with the update id (never the user's text), nothing saved,
+        and the user told to try again."""
+        log.exception("turn.failed", extra={"update_id": event.update_id, "user_id": event.user_id})
+        return [Reply(t(self._language_hint(event), "core.error"))]
+
     async def _handle_once(self, event: Event) -> list[Reply]:
         with self.services.db.unit_of_work() as uow:
             session = uow.session
@@ -97,6 +108,7 @@ class Conversation:
                 session, self.services, user, state, edit_allowed=event.message_id is not None
             )
             await self.route(turn, event)
+            self._touch_user(user)
             state.updated_at = self.services.clock()  # always bumps `version` on flush
             session.flush()
             replies = [reply.with_payloads(state.version) for reply in turn.replies]
@@ -115,10 +127,19 @@ class Conversation:
             )
             session.add(user)
             session.flush()
-        user.last_seen = now
+        return user
+
+    def _touch_user(self, user: User) -> None:
+        """Mark the user as seen, after the turn's work.
+
+        Not before routing: on SQLite the first write takes the database's write lock, and a
+        turn that waits for the NLU while holding it would stall every other chat's turn.
+        """
+        if sa_inspect(user).deleted:  # erased during this turn (/deletedata)
+            return
+        user.last_seen = self.services.clock()
         if user.blocked_bot:  # they wrote to us, so they have unblocked the bot
             user.blocked_bot = False
-        return user
 
     def _load_state(self, session: Session, event: Event, user: User) -> DialogueState:
         query = select(DialogueState).where(DialogueState.chat_id == event.chat_id)

@@ -87,7 +87,7 @@ class IntentRouter:
             await conversation.open_journey(turn, "meetings", action="signup")
         elif intent == "privacy":
             turn.say("intent.privacy")
-            await navigation.show_menu(turn, intro="menu.title_short")
+            await conversation.open_journey(turn, "privacy")
         elif intent == "human_handoff":
             self.hand_over(turn, "volunteer")
             await navigation.show_menu(turn, intro="menu.title_short")

@@ -29,6 +29,8 @@ class OutgoingDocument:
     content: bytes
     mime_type: str = "application/octet-stream"
     caption: str | None = None
+    #: A Telegram file id of a file users sent us earlier: sent again by id, `content` unused.
+    file_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the scheduler and the bot read while one of them writes; foreign keys are off by
     # default in SQLite and we rely on ON DELETE CASCADE.
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL still survives a killed process (only a power cut can lose the last
+    # commits) and spares an fsync per turn: a turn takes ~1 ms instead of ~5.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
