@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 
-from bot.config import Settings
+from bot.config import PROJECT_ROOT, Settings
 from bot.core.conversation import Conversation
 from bot.core.flows.base import Flow
 from bot.core.flows.menu import MenuFlow, SettingsFlow
@@ -13,9 +14,23 @@ from bot.core.flows.onboarding import OnboardingFlow
 from bot.core.services import Services
 from bot.directory import Directory
 from bot.faq import Faq
+from bot.grants.flow import GrantsFlow
+from bot.grants.privacy import register_grant_privacy
+from bot.grants.schemes import load_schemes
+from bot.grants.service import GrantService
+from bot.grants.staff_flow import StaffGrantsFlow
+from bot.matching.catalog import seed_matching
+from bot.matching.flow import VolunteerFlow
+from bot.matching.service import MatchingFeature
+from bot.matching.staff_flow import StaffOpportunitiesFlow
+from bot.meetings.flow import MeetingsFlow
+from bot.meetings.seed import seed_meetings
+from bot.meetings.staff_flow import StaffMeetingsFlow
+from bot.privacy.flow import PrivacyFlow
 from bot.seed import seed_municipalities
 from bot.staff.hub import StaffHubFlow
 from bot.store import migrate
+from bot.store.base import utcnow
 from bot.store.database import Database, transaction
 
 log = logging.getLogger(__name__)
@@ -28,6 +43,13 @@ def build_flows() -> Mapping[str, Flow]:
         MenuFlow(),
         SettingsFlow(),
         StaffHubFlow(),
+        PrivacyFlow(),
+        VolunteerFlow(),
+        StaffOpportunitiesFlow(),
+        GrantsFlow(),
+        StaffGrantsFlow(),
+        MeetingsFlow(),
+        StaffMeetingsFlow(),
     ]
     return {flow.journey: flow for flow in flows}
 
@@ -43,11 +65,13 @@ def build_nlu(settings: Settings, directory: Directory) -> object | None:
     )
 
 
-def prepare_database(db: Database, directory: Directory) -> None:
+def prepare_database(db: Database, directory: Directory, data_dir: Path | None = None) -> None:
     """Bring the schema up to date and load reference data (what `run` and `chat` do first)."""
     migrate.upgrade(db.engine)
     with transaction(db) as session:
         seed_municipalities(session, directory)
+        seed_matching(session, directory, data_dir or PROJECT_ROOT / "data", utcnow())
+        seed_meetings(session, directory)
 
 
 def build_services(
@@ -64,6 +88,9 @@ def build_services(
         nlu if nlu is not None else (build_nlu(settings, directory) if with_nlu else None)
     )
     services.features["faq"] = Faq.load(settings.data_dir)
+    services.features["matching"] = MatchingFeature(settings.data_dir)
+    services.features["grants"] = GrantService(load_schemes(settings.data_dir / "grants"))
+    register_grant_privacy(services.features["grants"])
     return services
 
 

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from bot import logs, nlu_process
 from bot.app import build_conversation, build_services, prepare_database
 from bot.config import PROJECT_ROOT, Settings
 from bot.i18n import t
+from bot.matching.cli import import_opportunities, seed_summary
 from bot.store import migrate
 from bot.store.database import Database, transaction
 from bot.store.models import StaffRole
@@ -26,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the bot (the terminal chat without a token)")
     run.add_argument("--start-nlu", action="store_true", help="start the Rasa server too")
+    run.add_argument("--webhook", action="store_true", help="serve a Telegram webhook (production)")
     chat = commands.add_parser("chat", help="chat with the bot in this terminal")
     chat.add_argument("--start-nlu", action="store_true", help="start the Rasa server too")
     chat.add_argument("--language", default="da", choices=["da", "en", "kl"])
@@ -33,6 +36,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     db.add_argument("action", choices=["upgrade", "downgrade"])
     db.add_argument("revision", nargs="?", default=None)
     commands.add_parser("seed", help="load data/ into the database (idempotent)")
+    dispatcher = commands.add_parser("dispatcher", help="send the outbox (its own process)")
+    dispatcher.add_argument(
+        "--rate", type=float, default=None, help="messages/s (default: setting)"
+    )
+    dispatcher.add_argument("--concurrency", type=int, default=16)
+    dispatcher.add_argument("--lease-seconds", type=float, default=60.0)
+    importing = commands.add_parser("import", help="import a municipality's data from a file")
+    importing.add_argument("kind", choices=["opportunities"])
+    importing.add_argument("file", type=Path, help="CSV, UTF-8, ';' or ',' separated")
+    importing.add_argument("--municipality", help="refuse rows of other municipalities")
+    commands.add_parser("scheduler", help="run the one scheduler process (webhook mode)")
     staff = commands.add_parser("staff", help="municipal staff who may use /staff")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
     add = staff_commands.add_parser("add")
@@ -52,15 +66,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.configure(settings.log_level, stream=log_path.open("a", encoding="utf-8"))
     else:
         logs.configure(settings.log_level)
-    handlers = {"run": _run, "chat": _chat, "db": _db, "seed": _seed, "staff": _staff}
+    handlers = {
+        "run": _run,
+        "chat": _chat,
+        "db": _db,
+        "seed": _seed,
+        "import": _import,
+        "staff": _staff,
+        "scheduler": _scheduler,
+        "dispatcher": _dispatcher,
+    }
     return handlers[args.command](settings, args)
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.webhook:
+        return _run_webhook(settings)
     if not settings.token:
         print(t("da", "cli.no_token"), file=sys.stderr)
         return _chat(settings, args)
     from bot.channels.telegram import build_application
+    from bot.delivery.dispatcher import dispatcher_task
+    from scheduler.setup import scheduler_task
 
     services = build_services(settings)
     prepare_database(services.db, services.directory)
@@ -69,11 +96,33 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         if args.start_nlu
         else None
     )
+    # One process does it all here: the scheduler and the outbox dispatcher run beside polling.
+    background = [scheduler_task(services), dispatcher_task(services)]
     try:
-        application = build_application(settings, build_conversation(services))
+        application = build_application(
+            settings, build_conversation(services), background=background
+        )
         application.run_polling(allowed_updates=["message", "callback_query"])
     finally:
         nlu_process.stop(rasa)
+    return 0
+
+
+def _run_webhook(settings: Settings) -> int:
+    from bot.webhook.server import WebhookConfigError, run_webhook
+
+    try:
+        run_webhook(settings)
+    except WebhookConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
+
+
+def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    from scheduler.process import run_scheduler
+
+    asyncio.run(run_scheduler(settings))
     return 0
 
 
@@ -111,9 +160,27 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
 
 def _seed(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings, with_nlu=False)
-    prepare_database(services.db, services.directory)
+    prepare_database(services.db, services.directory, settings.data_dir)
     print(f"municipalities: {len(services.directory.municipalities)}")
+    print(seed_summary(services))
     return 0
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings, with_nlu=False)
+    prepare_database(services.db, services.directory, settings.data_dir)
+    if args.municipality and args.municipality not in services.directory.municipalities:
+        print(f"unknown municipality {args.municipality!r}", file=sys.stderr)
+        return 2
+    return import_opportunities(services, args.file, args.municipality)
+
+
+def _dispatcher(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.delivery import process
+
+    return process.main(
+        settings, rate=args.rate, concurrency=args.concurrency, lease_seconds=args.lease_seconds
+    )
 
 
 def _staff(settings: Settings, args: argparse.Namespace) -> int:

@@ -7,8 +7,12 @@ when there are several webhook workers.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram.ext import Application
 
 from bot.core.services import Services
 from scheduler import runtime
@@ -31,3 +35,25 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
         job_defaults=JOB_DEFAULTS,
         timezone="UTC",
     )
+
+
+def scheduler_task(services: Services) -> Callable[[Application], Awaitable[None]]:  # type: ignore[type-arg]
+    """The scheduler inside the single bot process (`frivillig run`, long polling): started with
+    every job registered once the application runs, shut down when it stops."""
+
+    async def run_scheduler(application: Application) -> None:  # type: ignore[type-arg]
+        from scheduler.jobs import register_jobs  # the jobs import the features
+
+        scheduler = build_scheduler(services)
+        register_jobs(scheduler)
+        scheduler.start()
+        try:
+            # PTB has no "stopped" event; its stop() waits for this task, so poll the flag.
+            while not application.running:  # noqa: ASYNC110
+                await asyncio.sleep(0.2)
+            while application.running:  # noqa: ASYNC110
+                await asyncio.sleep(0.5)
+        finally:
+            scheduler.shutdown(wait=False)
+
+    return run_scheduler

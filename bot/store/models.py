@@ -103,3 +103,7 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    #: Set when a dispatcher takes the row (status "sending"): a row still "sending" after its
+    #: lease belongs to a dispatcher that died and is taken back (bot/delivery/outbox.py).
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    claimed_by: Mapped[str | None] = mapped_column(String(64))

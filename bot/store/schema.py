@@ -5,8 +5,13 @@ A feature with tables adds one import line here.
 
 from __future__ import annotations
 
+from bot.delivery import models as delivery_models  # noqa: F401 - registers the tables
+from bot.grants import models as grants_models  # noqa: F401 - registers the tables
+from bot.matching import models as matching_models  # noqa: F401 - registers the tables
+from bot.meetings import models as meetings_models  # noqa: F401 - registers the tables
 from bot.store import models as core_models
 from bot.store.base import Base
+from bot.webhook import models as webhook_models  # noqa: F401 - registers the tables
 
 metadata = Base.metadata
 

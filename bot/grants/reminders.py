@@ -1,0 +1,97 @@
+"""Grant reminders: drafts a week and a day before the deadline, approved grants before the report
+on use of funds is due. Queued as outbox rows with dedupe keys, so running the job twice a day, or
+again after a crash, never sends a reminder twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from babel.dates import format_date
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.grants.fields import babel_locale
+from bot.grants.models import GrantApplication, Status
+from bot.i18n import t
+from bot.store.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+#: Days before the deadline at which a draft is reminded, largest first, with their catalog keys.
+DRAFT_REMINDERS: tuple[tuple[int, str, str], ...] = (
+    (7, "grant-draft-7d", "grants.reminder.draft_7d"),
+    (1, "grant-draft-1d", "grants.reminder.draft_1d"),
+)
+#: How long before `report_due` an approved grant is reminded of its report.
+REPORT_REMINDER_DAYS = 30
+
+
+def queue_grant_reminders(session: Session, today: date, now: datetime) -> int:
+    """Queue every reminder due `today`; returns how many were queued (already queued: skipped).
+
+    A reminder is due from its day until the deadline, so a day the job missed (the process was
+    down) is caught up the next day; only the latest applicable draft reminder is sent.
+    """
+    queued = 0
+    drafts = session.scalars(
+        select(GrantApplication).where(
+            GrantApplication.status == Status.DRAFT.value,
+            GrantApplication.deadline.is_not(None),
+            GrantApplication.deadline >= today,
+            GrantApplication.deadline <= today + timedelta(days=DRAFT_REMINDERS[0][0]),
+        )
+    )
+    for draft in drafts:
+        assert draft.deadline is not None
+        days_left = (draft.deadline - today).days
+        due = [r for r in DRAFT_REMINDERS if days_left <= r[0]]
+        if not due or draft.user is None or not (draft.eligibility or draft.answers):
+            continue
+        _, prefix, key = due[-1]
+        lang = draft.user.language or draft.language
+        text = t(lang, key, deadline=_long_date(draft.deadline, lang))
+        # The payload of a GLOBAL button, as `Turn.notify` writes it.
+        button = [{"label": t(lang, "grants.button.continue"), "payload": "g:grants:continue"}]
+        queued += _queue(session, draft.user.telegram_id, text, [button], f"{prefix}:{draft.id}")
+    approved = session.scalars(
+        select(GrantApplication).where(
+            GrantApplication.status == Status.APPROVED.value,
+            GrantApplication.report_due.is_not(None),
+            GrantApplication.report_due <= today + timedelta(days=REPORT_REMINDER_DAYS),
+        )
+    )
+    for app in approved:
+        if app.user is None or app.report_due is None:
+            continue
+        lang = app.user.language or app.language
+        text = t(
+            lang,
+            "grants.reminder.report",
+            reference=app.reference or "",
+            report_due=_long_date(app.report_due, lang),
+        )
+        button = [
+            {"label": t(lang, "grants.button.report"), "payload": f"g:grants:report:{app.id}"}
+        ]
+        queued += _queue(session, app.user.telegram_id, text, [button], f"grant-report:{app.id}")
+    log.info("grant.reminders_queued", extra={"count": queued, "day": today.isoformat()})
+    return queued
+
+
+def _queue(
+    session: Session, chat_id: int, text: str, buttons: list[list[dict[str, str]]], key: str
+) -> int:
+    exists = session.scalars(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)
+    ).first()
+    if exists is not None:
+        return 0
+    session.add(OutboxMessage(chat_id=chat_id, text=text, buttons=buttons, dedupe_key=key))
+    session.flush()
+    return 1
+
+
+def _long_date(day: date, lang: str) -> str:
+    return format_date(day, format="long", locale=babel_locale(lang))

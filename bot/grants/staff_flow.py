@@ -1,0 +1,438 @@
+"""Journey `staff_grants`: staff of a municipality review its § 18 applications in chat.
+
+Started by the staff hub with ``municipality=slug``. Steps: ``list`` (by round and status, paged),
+``app`` (all answers, attachments re-sent by Telegram file id, decisions), ``approve_amount``,
+``reject_reason`` and ``ask_info`` (typed answers). Authorization is checked again by the service
+for every action and every id from a button; the applicant is told of every change through the
+outbox, in their own language.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+from bot.core import navigation
+from bot.core.events import Event, EventKind
+from bot.core.flows.base import Flow
+from bot.core.replies import Button, OutgoingDocument
+from bot.core.turn import Turn
+from bot.grants import documents
+from bot.grants.fields import format_amount
+from bot.grants.flow import grant_service, long_date
+from bot.grants.models import REVIEWABLE, GrantApplication, Status
+from bot.grants.schemes import FieldType
+from bot.grants.service import PAGE_SIZE, ApplicationNotFoundError, GrantError
+from bot.i18n import t
+from bot.staff.access import NotStaffError, is_staff
+from bot.validation.amounts import parse_amount
+from bot.validation.errors import InvalidInput
+from bot.validation.text import parse_text
+
+JOURNEY = "staff_grants"
+REASON_LIMIT = 1500
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class StaffGrantsFlow(Flow):
+    journey = JOURNEY
+    text_steps = frozenset({"approve_amount", "reject_reason", "ask_info"})
+
+    async def start(self, turn: Turn, **params: Any) -> None:
+        slug = str(params.get("municipality") or "")
+        if not slug or not is_staff(turn.session, turn.user.telegram_id, slug):
+            await self._refuse(turn)
+            return
+        rounds = grant_service(turn).round_keys(turn.session, slug)
+        turn.goto(JOURNEY, "list", {"municipality": slug, "round": rounds[0] if rounds else None})
+        self._show_list(turn)
+
+    async def _refuse(self, turn: Turn) -> None:
+        turn.say("staff.not_staff", user_id=turn.user.telegram_id)
+        await navigation.show_menu(turn, intro="menu.title_short")
+
+    async def show(self, turn: Turn) -> None:
+        if turn.step == "list":
+            self._show_list(turn)
+        elif turn.step in self.text_steps:
+            self._ask(turn)
+        else:
+            self._show_app(turn)
+
+    async def on_global(self, turn: Turn, action: str, args: list[str]) -> bool:
+        """ "Open" from a notification: `staff_grants:open:<slug>:<id>`, checked like any id."""
+        if action != "open" or len(args) != 2:
+            return False
+        slug, app_id = args
+        try:
+            grant_service(turn).staff_get(turn.session, turn.user.telegram_id, slug, app_id)
+        except NotStaffError:
+            await self._refuse(turn)
+            return True
+        except ApplicationNotFoundError:
+            turn.say("grants.not_found")
+            await navigation.show_menu(turn, intro="menu.title_short")
+            return True
+        turn.goto(JOURNEY, "app", {"municipality": slug, "app": int(app_id)})
+        self._show_app(turn)
+        return True
+
+    async def on_event(self, turn: Turn, event: Event, value: str | None) -> None:
+        try:
+            if turn.step == "list":
+                await self._on_list(turn, value)
+            elif turn.step in self.text_steps:
+                await self._on_text(turn, event, value)
+            else:
+                await self._on_app(turn, value)
+        except NotStaffError:
+            await self._refuse(turn)
+        except ApplicationNotFoundError:
+            turn.say("grants.not_found")
+            turn.goto(JOURNEY, "list", _list_data(turn))
+            self._show_list(turn)
+
+    # --- the list -------------------------------------------------------------------------------
+    def _show_list(self, turn: Turn) -> None:
+        data = turn.data
+        slug = str(data.get("municipality"))
+        service = grant_service(turn)
+        try:
+            apps, total = service.staff_list(
+                turn.session,
+                turn.user.telegram_id,
+                slug,
+                data.get("round"),
+                data.get("status"),
+                int(data.get("page") or 0),
+            )
+        except NotStaffError:
+            turn.say("staff.not_staff", user_id=turn.user.telegram_id)
+            return
+        info = turn.services.directory.get(slug)
+        status = data.get("status")
+        lines = [
+            turn.t(
+                "grants.staff.list.title",
+                municipality=html.escape(info.name if info else slug),
+                round=html.escape(str(data.get("round") or turn.t("grants.staff.all_rounds"))),
+                status=turn.t(f"grants.status.{status}") if status else turn.t("grants.staff.all"),
+                count=total,
+            )
+        ]
+        rows: list[list[Button]] = []
+        for app in apps:
+            name = app.applicant_name or "?"
+            lines.append(
+                f"• <b>{html.escape(app.reference or '')}</b> · {html.escape(name)} · "
+                f"{turn.t(f'grants.status.{app.status}')}"
+            )
+            rows.append([Button(f"{app.reference} · {_short(name)}", f"open:{app.id}")])
+        if not apps:
+            lines.append(turn.t("grants.staff.list.empty"))
+        filters = [
+            Button(
+                ("• " if status == s.value else "") + turn.t(f"grants.status.{s.value}"),
+                f"f:{s.value}",
+            )
+            for s in REVIEWABLE
+        ]
+        rows.append(filters[:3])
+        rows.append([*filters[3:], turn.button("grants.staff.button.all", "f:all")])
+        page = int(data.get("page") or 0)
+        paging = []
+        if page > 0:
+            paging.append(turn.button("grants.staff.button.previous", f"p:{page - 1}"))
+        if (page + 1) * PAGE_SIZE < total:
+            paging.append(turn.button("grants.staff.button.next", f"p:{page + 1}"))
+        rows.append(paging)
+        rows.append(
+            [
+                turn.button("grants.staff.button.round", "round"),
+                turn.button("grants.staff.button.csv", "csv"),
+                turn.button("grants.staff.button.xlsx", "xlsx"),
+            ]
+        )
+        rows.append([turn.global_button("grants.staff.button.hub", "go:staff")])
+        turn.reply("\n".join(lines), rows, edit=True)
+
+    async def _on_list(self, turn: Turn, value: str | None) -> None:
+        service = grant_service(turn)
+        data = turn.data
+        slug = str(data.get("municipality"))
+        staff_id = turn.user.telegram_id
+        if value and value.startswith("open:"):
+            app = service.staff_get(turn.session, staff_id, slug, value[5:])
+            turn.goto(JOURNEY, "app", {**_list_data(turn), "app": app.id})
+            self._show_app(turn)
+            return
+        if value and value.startswith("f:"):
+            wanted = value[2:]
+            known = {s.value for s in REVIEWABLE}
+            turn.update(status=wanted if wanted in known else None, page=0)
+        elif value and value.startswith("p:") and value[2:].isdigit():
+            turn.update(page=int(value[2:]))
+        elif value == "round":
+            rounds = [*service.round_keys(turn.session, slug), None]
+            current = data.get("round")
+            position = rounds.index(current) if current in rounds else -1
+            turn.update(round=rounds[(position + 1) % len(rounds)], page=0)
+        elif value in ("csv", "xlsx"):
+            self._export(turn, slug, value)
+            return
+        self._show_list(turn)
+
+    def _export(self, turn: Turn, slug: str, kind: str) -> None:
+        round_key = turn.data.get("round")
+        rows = grant_service(turn).export_rows(
+            turn.session, turn.user.telegram_id, slug, round_key, turn.lang
+        )
+        name = f"paragraf18-{slug}-{round_key or 'alle'}"
+        if kind == "csv":
+            document = OutgoingDocument(f"{name}.csv", documents.export_round_csv(rows), "text/csv")
+        else:
+            document = OutgoingDocument(f"{name}.xlsx", documents.export_round_xlsx(rows), _XLSX)
+        turn.reply(turn.t("grants.staff.export_caption", count=len(rows)), document=document)
+        self._show_list(turn)
+
+    # --- one application ------------------------------------------------------------------------
+    def _app(self, turn: Turn) -> GrantApplication:
+        data = turn.data
+        return grant_service(turn).staff_get(
+            turn.session, turn.user.telegram_id, str(data.get("municipality")), data.get("app")
+        )
+
+    def _show_app(self, turn: Turn) -> None:
+        try:
+            app = self._app(turn)
+        except (ApplicationNotFoundError, NotStaffError):
+            turn.say("grants.not_found")
+            turn.goto(JOURNEY, "list", _list_data(turn))
+            self._show_list(turn)
+            return
+        scheme = grant_service(turn).schemes[app.municipality_slug]
+        lang = turn.lang
+        lines = [
+            turn.t(
+                "grants.staff.app.header",
+                reference=html.escape(app.reference or ""),
+                status=turn.t(f"grants.status.{app.status}"),
+                submitted=long_date(app.submitted_at.date(), lang) if app.submitted_at else "",
+            )
+        ]
+        for _, label, value in documents.summary_lines(scheme, app.answers, lang):
+            lines.append(f"<b>{html.escape(label)}</b>\n{html.escape(value)}")
+        for message in app.messages or []:
+            who = (
+                "grants.staff.app.asked"
+                if message.get("by") == "staff"
+                else "grants.staff.app.answered"
+            )
+            lines.append(turn.t(who, text=html.escape(str(message.get("text", "")))))
+        if app.amount_granted is not None:
+            lines.append(
+                turn.t("grants.view.granted", amount=format_amount(app.amount_granted, lang))
+            )
+        if app.decision_reason:
+            lines.append(turn.t("grants.view.reason", reason=html.escape(app.decision_reason)))
+        if app.report:
+            lines.append(
+                turn.t(
+                    "grants.report.summary",
+                    done=html.escape(str(app.report.get("done", ""))),
+                    spent=format_amount(int(app.report.get("spent", 0)), lang),
+                    left=format_amount(int(app.report.get("left", 0)), lang),
+                )
+            )
+        rows: list[list[Button]] = []
+        for spec in scheme.form:
+            attached = app.answers.get(spec.key)
+            if spec.type is FieldType.ATTACHMENT and isinstance(attached, dict):
+                label = f"📎 {spec.label.get(lang)}"
+                rows.append([Button(_short(label, 40), f"att:{spec.key}")])
+        if app.status in (Status.SUBMITTED.value, Status.INFO_REQUESTED.value):
+            rows.append(
+                [
+                    turn.button("grants.staff.button.approve", "approve"),
+                    turn.button("grants.staff.button.reject", "reject"),
+                ]
+            )
+            rows.append([turn.button("grants.staff.button.ask", "ask")])
+        rows.append([turn.button("grants.staff.button.list", "list")])
+        turn.reply("\n\n".join(lines), rows)
+
+    async def _on_app(self, turn: Turn, value: str | None) -> None:
+        app = self._app(turn)
+        if value == "list":
+            turn.goto(JOURNEY, "list", _list_data(turn))
+            self._show_list(turn)
+            return
+        if value and value.startswith("att:"):
+            attachment = app.answers.get(value[4:])
+            if isinstance(attachment, dict) and attachment.get("file_id"):
+                turn.reply(
+                    "",
+                    document=OutgoingDocument(
+                        str(attachment.get("file_name") or "bilag"),
+                        b"",
+                        str(attachment.get("mime_type") or "application/octet-stream"),
+                        caption=html.escape(f"{app.reference}: {attachment.get('file_name')}"),
+                        file_id=str(attachment["file_id"]),
+                    ),
+                )
+                return
+        steps = {"approve": "approve_amount", "reject": "reject_reason", "ask": "ask_info"}
+        decidable = app.status in (Status.SUBMITTED.value, Status.INFO_REQUESTED.value)
+        if value in steps and decidable:
+            turn.goto(JOURNEY, steps[value])
+            self._ask(turn)
+            return
+        self._show_app(turn)
+
+    # --- decisions ------------------------------------------------------------------------------
+    def _ask(self, turn: Turn) -> None:
+        try:
+            app = self._app(turn)
+        except (ApplicationNotFoundError, NotStaffError):
+            turn.say("grants.not_found")
+            turn.goto(JOURNEY, "list", _list_data(turn))
+            self._show_list(turn)
+            return
+        reference = html.escape(app.reference or "")
+        rows: list[list[Button]] = []
+        if turn.step == "approve_amount":
+            text = turn.t("grants.staff.ask_amount", reference=reference)
+            if app.amount_applied:
+                rows.append(
+                    [
+                        turn.button(
+                            "grants.staff.button.approve_full",
+                            "full",
+                            amount=format_amount(app.amount_applied, turn.lang),
+                        )
+                    ]
+                )
+        elif turn.step == "reject_reason":
+            text = turn.t("grants.staff.ask_reason", reference=reference)
+        else:
+            text = turn.t("grants.staff.ask_question", reference=reference)
+        rows.append([turn.button("grants.staff.button.back_to_app", "app")])
+        turn.reply(text, rows)
+
+    async def _on_text(self, turn: Turn, event: Event, value: str | None) -> None:
+        app = self._app(turn)
+        if value == "app":
+            turn.goto(JOURNEY, "app")
+            self._show_app(turn)
+            return
+        service = grant_service(turn)
+        slug = app.municipality_slug
+        staff_id = turn.user.telegram_id
+        now = turn.services.clock()
+        text = (event.text or "").strip() if event.kind is EventKind.TEXT else ""
+        try:
+            if turn.step == "approve_amount":
+                granted = app.amount_applied if value == "full" else _ore(text)
+                if granted is None:
+                    turn.say("grants.error.amount")
+                    self._ask(turn)
+                    return
+                service.approve(turn.session, staff_id, slug, app.id, granted, now)
+                turn.say("grants.staff.done.approved", amount=format_amount(granted, turn.lang))
+            elif not text:
+                self._ask(turn)
+                return
+            elif turn.step == "reject_reason":
+                service.reject(
+                    turn.session,
+                    staff_id,
+                    slug,
+                    app.id,
+                    parse_text(text, max_length=REASON_LIMIT),
+                    now,
+                )
+                turn.say("grants.staff.done.rejected")
+            else:
+                service.request_info(
+                    turn.session,
+                    staff_id,
+                    slug,
+                    app.id,
+                    parse_text(text, max_length=REASON_LIMIT),
+                    now,
+                )
+                turn.say("grants.staff.done.asked")
+        except InvalidInput as problem:
+            turn.reply(turn.t(problem.key, **_escaped(problem.params)))
+            self._ask(turn)
+            return
+        except GrantError as problem:
+            turn.say(problem.key)
+            turn.goto(JOURNEY, "app")
+            self._show_app(turn)
+            return
+        notify_applicant(turn, app)
+        turn.goto(JOURNEY, "app")
+        self._show_app(turn)
+
+
+def notify_applicant(turn: Turn, app: GrantApplication) -> None:
+    """Tell the applicant, in their language, what changed, with a button to act on it."""
+    user = app.user
+    if user is None:
+        return  # erased at the applicant's request: nobody to tell
+    lang = user.language or app.language or "da"
+    reference = html.escape(app.reference or "")
+    button_key, action = "grants.button.open", "open"
+    if app.status == Status.APPROVED.value:
+        text = t(
+            lang,
+            "grants.notify.approved",
+            reference=reference,
+            amount=format_amount(app.amount_granted or 0, lang),
+            report_due=long_date(app.report_due, lang) if app.report_due else "",
+        )
+    elif app.status == Status.REJECTED.value:
+        text = t(
+            lang,
+            "grants.notify.rejected",
+            reference=reference,
+            reason=html.escape(app.decision_reason or ""),
+        )
+    else:
+        question = next(
+            (m["text"] for m in reversed(app.messages or []) if m.get("by") == "staff"), ""
+        )
+        text = t(
+            lang,
+            "grants.notify.info_requested",
+            reference=reference,
+            question=html.escape(question),
+        )
+        button_key, action = "grants.button.answer", "answer"
+    turn.notify(
+        user.telegram_id,
+        text,
+        [[Button(t(lang, button_key), f"grants:{action}:{app.id}")]],
+    )
+
+
+def _ore(text: str) -> int | None:
+    amount = parse_amount(text)
+    if amount is None or amount <= 0:
+        return None
+    return int(amount * 100)
+
+
+def _list_data(turn: Turn) -> dict[str, Any]:
+    data = turn.data
+    return {k: data[k] for k in ("municipality", "round", "status", "page") if k in data}
+
+
+def _escaped(params: Mapping[str, object]) -> dict[str, object]:
+    return {k: html.escape(v) if isinstance(v, str) else v for k, v in params.items()}
+
+
+def _short(label: str, limit: int = 28) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"

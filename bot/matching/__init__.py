@@ -1,0 +1,1 @@
+"""Volunteer matching: associations, opportunities, search and ranking, interests, alerts."""

@@ -1,0 +1,133 @@
+"""Saved searches and the daily digest of new matches ("tell me about new ones")."""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.i18n import t
+from bot.matching.filters import from_filters, to_filters
+from bot.matching.models import Opportunity, SavedSearch
+from bot.matching.scoring import Query
+from bot.matching.search import new_since
+from bot.store.models import OutboxMessage, User
+
+log = logging.getLogger(__name__)
+
+DIGEST_SIZE = 5
+
+
+def save_search(
+    session: Session, user: User, query: Query, now: datetime
+) -> tuple[SavedSearch, bool]:
+    """Save `query` for alerts; the same search twice is one saved search (True when new)."""
+    filters = to_filters(query)
+    for existing in session.scalars(
+        select(SavedSearch).where(SavedSearch.user_id == user.id, SavedSearch.active)
+    ):
+        if existing.filters == filters:
+            return existing, False
+    search = SavedSearch(user_id=user.id, filters=filters, created_at=now, active=True)
+    session.add(search)
+    session.flush()
+    return search, True
+
+
+def unsubscribe(session: Session, user: User, search_id: int) -> bool:
+    """Stop the user's own saved search; False for anyone else's id or one already stopped."""
+    search = session.scalars(
+        select(SavedSearch).where(
+            SavedSearch.id == search_id, SavedSearch.user_id == user.id, SavedSearch.active
+        )
+    ).one_or_none()
+    if search is None:
+        return False
+    search.active = False
+    return True
+
+
+def dedupe_key(search: SavedSearch, now: datetime) -> str:
+    return f"alert:{search.id}:{now.date().isoformat()}"
+
+
+def queue_digests(session: Session, now: datetime) -> int:
+    """Queue at most one digest per active saved search per (UTC) day, with the opportunities
+    created since the last digest; returns how many were queued.
+
+    Only users who consented to messages from us and have not blocked the bot are written to. The
+    outbox's unique `dedupe_key` makes a second run on the same day a no-op even if
+    `last_sent_at` was lost.
+    """
+    queued = 0
+    searches = session.execute(
+        select(SavedSearch, User)
+        .join(User, SavedSearch.user_id == User.id)
+        .where(
+            SavedSearch.active,
+            User.consent_notices.is_(True),
+            User.blocked_bot.is_(False),
+        )
+        .order_by(SavedSearch.id)
+    )
+    for search, user in searches:
+        if search.last_sent_at is not None and search.last_sent_at.date() >= now.date():
+            continue
+        key = dedupe_key(search, now)
+        if session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first():
+            continue
+        query = from_filters(search.filters, user.municipality_slug or "")
+        since = search.last_sent_at or search.created_at
+        fresh = list(new_since(session, query, since, now))
+        if not fresh:
+            continue
+        rows = {
+            o.id: o
+            for o in session.scalars(
+                select(Opportunity).where(
+                    Opportunity.id.in_([s.candidate.id for s in fresh[:DIGEST_SIZE]])
+                )
+            )
+        }
+        shown = [rows[s.candidate.id] for s in fresh[:DIGEST_SIZE] if s.candidate.id in rows]
+        language = user.language or "da"
+        lines = [
+            t(
+                language,
+                "matching.alert.line",
+                number=number,
+                title=html.escape(o.title),
+                association=html.escape(o.association.name),
+                town=html.escape(o.town),
+            )
+            for number, o in enumerate(shown, start=1)
+        ]
+        text = t(language, "matching.alert.digest", count=len(fresh), lines="\n".join(lines))
+        buttons = [
+            [
+                {
+                    "label": t(language, "matching.button.more_number", number=number),
+                    "payload": f"g:volunteer:more:{o.id}",
+                }
+                for number, o in enumerate(shown, start=1)
+            ],
+            [
+                {
+                    "label": t(language, "matching.button.unsubscribe"),
+                    "payload": f"g:volunteer:unsub:{search.id}",
+                }
+            ],
+        ]
+        session.add(
+            OutboxMessage(
+                chat_id=user.telegram_id, text=text, buttons=buttons, dedupe_key=key, created_at=now
+            )
+        )
+        search.last_sent_at = now
+        queued += 1
+    session.flush()
+    log.info("matching.alerts.queued", extra={"queued": queued})
+    return queued

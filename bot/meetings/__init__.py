@@ -1,0 +1,1 @@
+"""Dialogue meetings and notices: invitations, RSVP with capacity and waitlist, reminders."""

@@ -1,0 +1,117 @@
+"""Who a meeting or notice goes to: each audience is a small object behind one interface.
+
+Everyone respects 403s (users who blocked the bot are never chosen). Association chairs come from
+matching's associations (their contact's linked Telegram id), volunteers with an interest from
+matching's interests in the municipality's opportunities; both need those tables, which another
+part of the bot owns, so they are read only when that module is importable.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.store.models import User
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    telegram_id: int
+    language: str
+
+
+class Audience(Protocol):
+    key: str
+    label_key: str  # catalog key of its name, e.g. "meetings.audience.citizens"
+
+    def recipients(self, session: Session, municipality: str) -> list[Recipient]: ...
+
+
+def _matching() -> ModuleType | None:
+    try:
+        return importlib.import_module("bot.matching.models")
+    except ImportError:  # matching not installed in this deployment
+        return None
+
+
+def _rows(session: Session, query: object) -> list[Recipient]:
+    rows = session.execute(query).all()  # type: ignore[call-overload]
+    seen: dict[int, Recipient] = {}
+    for user_id, telegram_id, language in rows:
+        seen.setdefault(user_id, Recipient(user_id, telegram_id, language or "da"))
+    return sorted(seen.values(), key=lambda r: r.user_id)
+
+
+_USER = (User.id, User.telegram_id, User.language)
+
+
+class Citizens:
+    """Everyone in the municipality who said yes to notices."""
+
+    key = "citizens"
+    label_key = "meetings.audience.citizens"
+
+    def recipients(self, session: Session, municipality: str) -> list[Recipient]:
+        return _rows(
+            session,
+            select(*_USER).where(
+                User.municipality_slug == municipality,
+                User.consent_notices.is_(True),
+                User.blocked_bot.is_(False),
+            ),
+        )
+
+
+class Chairs:
+    """The contact persons of the municipality's associations who linked their Telegram."""
+
+    key = "chairs"
+    label_key = "meetings.audience.chairs"
+
+    def recipients(self, session: Session, municipality: str) -> list[Recipient]:
+        models = _matching()
+        association = getattr(models, "Association", None)
+        if association is None:
+            return []
+        return _rows(
+            session,
+            select(*_USER)
+            .join(association, association.contact_telegram_id == User.telegram_id)
+            .where(association.municipality_slug == municipality, User.blocked_bot.is_(False)),
+        )
+
+
+class Volunteers:
+    """Citizens with an active interest in one of the municipality's opportunities who said yes
+    to notices."""
+
+    key = "volunteers"
+    label_key = "meetings.audience.volunteers"
+
+    def recipients(self, session: Session, municipality: str) -> list[Recipient]:
+        models = _matching()
+        interest = getattr(models, "Interest", None)
+        opportunity = getattr(models, "Opportunity", None)
+        if interest is None or opportunity is None:
+            return []
+        return _rows(
+            session,
+            select(*_USER)
+            .join(interest, interest.user_id == User.id)
+            .join(opportunity, opportunity.id == interest.opportunity_id)
+            .where(
+                opportunity.municipality_slug == municipality,
+                interest.status == "active",
+                User.consent_notices.is_(True),
+                User.blocked_bot.is_(False),
+            ),
+        )
+
+
+AUDIENCES: dict[str, Audience] = {a.key: a for a in (Citizens(), Chairs(), Volunteers())}

@@ -1,0 +1,276 @@
+"""`/meetings` for everyone: upcoming meetings, my answers, RSVP, calendar file, a question.
+
+RSVP buttons are global (they sit on invitations sent days earlier), so every press names its
+meeting and is checked in `bot.meetings.rsvp` against the user who pressed it.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from bot.core import navigation
+from bot.core.events import Event
+from bot.core.flows.base import Flow
+from bot.core.replies import Button, OutgoingDocument
+from bot.core.turn import Turn
+from bot.meetings import rsvp as answers
+from bot.meetings.models import Meeting, Rsvp
+from bot.meetings.render import ANSWERS, details, ics, ics_name, when
+from bot.meetings.service import view_of
+
+JOURNEY = "meetings"
+
+
+def status_key(rsvp: Rsvp | None) -> str:
+    """The catalog key that names a user's answer ("meetings.status.confirmed" …)."""
+    if rsvp is None:
+        return "meetings.status.none"
+    if rsvp.answer == answers.YES and rsvp.seat:
+        return f"meetings.status.{rsvp.seat}"
+    return f"meetings.status.{rsvp.answer}"
+
+
+class MeetingsFlow(Flow):
+    journey = JOURNEY
+    text_steps = frozenset({"association", "question"})
+
+    async def start(self, turn: Turn, **params: Any) -> None:
+        link = params.get("deep_link")
+        if link is not None:
+            await self._open_link(turn, str(link))
+            return
+        meetings = answers.upcoming_for(turn.session, turn.user, turn.services.clock())
+        if params.get("action") == "signup" and len(meetings) == 1:
+            self._show_meeting(turn, meetings[0])
+            return
+        turn.goto(JOURNEY, "list", {})
+        await self.show(turn)
+
+    async def _open_link(self, turn: Turn, link: str) -> None:
+        try:
+            meeting = answers.open_link(
+                turn.session, int(link) if link.isdigit() else -1, turn.user, turn.services.clock()
+            )
+        except answers.NotFound:
+            turn.say("meetings.not_found")
+            turn.goto(JOURNEY, "list", {})
+            await self.show(turn)
+            return
+        self._show_meeting(turn, meeting)
+
+    # --- showing --------------------------------------------------------------------------------
+    async def show(self, turn: Turn) -> None:
+        if turn.step in ("detail", "association", "question"):
+            meeting = self._meeting(turn)
+            if meeting is None:
+                turn.goto(JOURNEY, "list", {})
+            elif turn.step == "association":
+                self._ask_association(turn)
+                return
+            elif turn.step == "question":
+                self._ask_question(turn)
+                return
+            else:
+                self._show_meeting(turn, meeting)
+                return
+        self._show_list(turn)
+
+    def _show_list(self, turn: Turn) -> None:
+        now = turn.services.clock()
+        meetings = answers.upcoming_for(turn.session, turn.user, now)
+        mine = answers.my_answers(turn.session, turn.user, [m.id for m in meetings])
+        back = [turn.global_button("menu.back_to_menu", "menu")]
+        if not meetings:
+            municipality = turn.services.directory.get(turn.user.municipality_slug)
+            turn.say(
+                "meetings.list.empty",
+                buttons=[back],
+                municipality=municipality.name if municipality else "",
+            )
+            return
+        lines = [turn.t("meetings.list.title")]
+        rows: list[list[Button]] = []
+        for meeting in meetings:
+            view = view_of(turn.session, meeting)
+            lines.append(
+                turn.t(
+                    "meetings.list.item",
+                    title=html.escape(meeting.title, quote=False),
+                    when=when(view, turn.lang),
+                    status=turn.t(status_key(mine.get(meeting.id))),
+                )
+            )
+            rows.append([Button(meeting.title[:60], f"open:{meeting.id}")])
+        rows.append(back)
+        turn.reply("\n\n".join(lines), rows, edit=True)
+
+    def _show_meeting(self, turn: Turn, meeting: Meeting) -> None:
+        turn.goto(JOURNEY, "detail", {"meeting_id": meeting.id})
+        view = view_of(turn.session, meeting)
+        mine = answers.current(turn.session, meeting.id, turn.user.id)
+        text = details(view, turn.lang)
+        text += "\n\n" + turn.t("meetings.detail.your_answer", status=turn.t(status_key(mine)))
+        if mine is not None and mine.question:
+            text += "\n" + turn.t(
+                "meetings.detail.your_question", question=html.escape(mine.question, quote=False)
+            )
+        rows = [
+            [
+                turn.global_button("meetings.rsvp.yes", f"meetings:rsvp:{meeting.id}:y"),
+                turn.global_button("meetings.rsvp.no", f"meetings:rsvp:{meeting.id}:n"),
+                turn.global_button("meetings.rsvp.maybe", f"meetings:rsvp:{meeting.id}:m"),
+            ],
+            [turn.global_button("meetings.button.calendar", f"meetings:ics:{meeting.id}")],
+        ]
+        if meeting.questions_enabled and mine is not None:
+            rows.append([turn.button("meetings.button.ask", "ask")])
+        rows.append([turn.button("meetings.button.all", "list")])
+        turn.reply(text, rows)
+
+    def _ask_association(self, turn: Turn) -> None:
+        turn.say(
+            "meetings.ask.association",
+            buttons=[[turn.button("meetings.ask.no_association", "none")]],
+        )
+
+    def _ask_question(self, turn: Turn) -> None:
+        turn.say("meetings.ask.question", buttons=[[turn.button("meetings.ask.skip", "skip")]])
+
+    def _meeting(self, turn: Turn) -> Meeting | None:
+        meeting_id = turn.data.get("meeting_id")
+        if not isinstance(meeting_id, int):
+            return None
+        try:
+            return answers.visible_meeting(turn.session, meeting_id, turn.user)
+        except answers.NotFound:
+            return None
+
+    # --- events ---------------------------------------------------------------------------------
+    async def on_event(self, turn: Turn, event: Event, value: str | None) -> None:
+        if value == "list":
+            turn.goto(JOURNEY, "list", {})
+            await self.show(turn)
+            return
+        if turn.step == "list" and value and value.startswith("open:"):
+            meeting_id = value.removeprefix("open:")
+            await self._open(turn, meeting_id)
+            return
+        meeting = self._meeting(turn)
+        if meeting is None:
+            turn.say("meetings.not_found")
+            turn.goto(JOURNEY, "list", {})
+            await self.show(turn)
+            return
+        if turn.step == "detail" and value == "ask":
+            turn.goto(JOURNEY, "question", {"meeting_id": meeting.id})
+            self._ask_question(turn)
+        elif turn.step == "association":
+            typed = (event.text or "").strip()
+            if value == "none":
+                await self._answer(turn, meeting.id, answers.YES, association="")
+            elif value is None and typed:
+                await self._answer(turn, meeting.id, answers.YES, association=typed)
+            else:
+                self._ask_association(turn)
+        elif turn.step == "question":
+            if value == "skip":
+                turn.say("meetings.question.skipped")
+                self._show_meeting(turn, meeting)
+                return
+            text = (event.text or "").strip()
+            if not text:
+                self._ask_question(turn)
+                return
+            try:
+                answers.set_question(
+                    turn.session, meeting.id, turn.user, text, turn.services.clock()
+                )
+            except answers.Refused as refusal:
+                turn.reply(turn.t(refusal.key, **refusal.params))
+            else:
+                turn.say("meetings.question.saved")
+            self._show_meeting(turn, meeting)
+        else:
+            await self.show(turn)
+
+    async def on_global(self, turn: Turn, action: str, args: list[str]) -> bool:
+        if action == "rsvp" and len(args) == 2 and args[1] in ANSWERS:
+            await self._answer(turn, _int(args[0]), ANSWERS[args[1]])
+            return True
+        if action == "ics" and len(args) == 1:
+            self._send_ics(turn, _int(args[0]))
+            return True
+        if action == "open" and len(args) == 1:
+            await self._open(turn, args[0])
+            return True
+        return False
+
+    async def _open(self, turn: Turn, raw_id: str) -> None:
+        try:
+            meeting = answers.visible_meeting(turn.session, _int(raw_id), turn.user)
+        except answers.NotFound:
+            turn.say("meetings.not_found")
+            turn.goto(JOURNEY, "list", {})
+            await self.show(turn)
+            return
+        self._show_meeting(turn, meeting)
+
+    async def _answer(
+        self, turn: Turn, meeting_id: int, choice: str, *, association: str | None = None
+    ) -> None:
+        now = turn.services.clock()
+        try:
+            result = answers.answer(
+                turn.session, meeting_id, turn.user, choice, now, association=association
+            )
+        except answers.NotFound:
+            turn.say("meetings.not_found")
+            await navigation.show_menu(turn, intro="menu.title_short")
+            return
+        except answers.Refused as refusal:
+            if refusal.key == "meetings.rsvp.association_needed":
+                turn.goto(JOURNEY, "association", {"meeting_id": meeting_id})
+                self._ask_association(turn)
+                return
+            turn.reply(turn.t(refusal.key, **refusal.params))
+            await self._open(turn, str(meeting_id))
+            return
+        meeting = answers.visible_meeting(turn.session, meeting_id, turn.user)
+        title = html.escape(meeting.title, quote=False)
+        rsvp = result.rsvp
+        if rsvp.seat == answers.CONFIRMED:
+            turn.reply(turn.t("meetings.rsvp.confirmed", title=title))
+            self._send_ics(turn, meeting_id)
+        elif rsvp.seat == answers.WAITLIST:
+            turn.reply(turn.t("meetings.rsvp.waitlisted", title=title))
+        elif rsvp.answer == answers.MAYBE:
+            turn.reply(turn.t("meetings.rsvp.maybe_saved", title=title))
+        else:
+            turn.reply(turn.t("meetings.rsvp.no_saved", title=title))
+        if meeting.questions_enabled and rsvp.answer != answers.NO and not rsvp.question:
+            turn.goto(JOURNEY, "question", {"meeting_id": meeting_id})
+            self._ask_question(turn)
+            return
+        self._show_meeting(turn, meeting)
+
+    def _send_ics(self, turn: Turn, meeting_id: int) -> None:
+        try:
+            meeting = answers.visible_meeting(turn.session, meeting_id, turn.user)
+        except answers.NotFound:
+            turn.say("meetings.not_found")
+            return
+        view = view_of(turn.session, meeting)
+        turn.reply(
+            "",
+            document=OutgoingDocument(
+                ics_name(view),
+                ics(view, sequence=meeting.version - 1),
+                "text/calendar",
+                caption=turn.t("meetings.calendar.caption"),
+            ),
+        )
+
+
+def _int(raw: str) -> int:
+    return int(raw) if raw.isdigit() else -1

@@ -1,0 +1,275 @@
+"""Answers to an invitation: capacity, the waitlist that moves up by itself, the limit per
+association, the deadline, and a question for the politicians.
+
+Who may answer: someone the meeting was sent to, who opened its link, or who lives in its
+municipality. Anyone else (a forged payload with another meeting's id) gets `NotFound` and
+nothing changes. The user is always the one the update came from: payloads carry no user ids.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.directory import fold
+from bot.i18n import t
+from bot.meetings.models import Invitation, Meeting, Rsvp
+from bot.store.models import OutboxMessage, User
+
+YES, NO, MAYBE = "yes", "no", "maybe"
+CONFIRMED, WAITLIST = "confirmed", "waitlist"
+
+
+class NotFound(LookupError):
+    """No such meeting for this user (or it is not open to them): shown as "not found"."""
+
+
+class Refused(ValueError):
+    """A polite no; `key` is the catalog message that says why."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass
+class Result:
+    rsvp: Rsvp
+    #: People moved from the waitlist to a seat by this answer (they are told via the outbox).
+    promoted: list[int] = field(default_factory=list)
+
+
+def visible_meeting(
+    session: Session, meeting_id: int, user: User, *, lock: bool = False
+) -> Meeting:
+    """The meeting if this user may see and answer it, else `NotFound`."""
+    query = select(Meeting).where(Meeting.id == meeting_id)
+    if lock:  # serialises answers to one meeting, so two people never take the last seat
+        query = query.with_for_update()
+    meeting = session.scalars(query).one_or_none()
+    if meeting is None or meeting.status != "active":
+        raise NotFound(meeting_id)
+    if meeting.municipality_slug == user.municipality_slug:
+        return meeting
+    invited = session.scalars(
+        select(Invitation.id).where(
+            Invitation.meeting_id == meeting.id, Invitation.user_id == user.id
+        )
+    ).first()
+    if invited is None:
+        raise NotFound(meeting_id)
+    return meeting
+
+
+def open_link(session: Session, meeting_id: int, user: User, now: datetime) -> Meeting:
+    """A deep link is an invitation: whoever has it may see and answer the meeting."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.status != "active":
+        raise NotFound(meeting_id)
+    exists = session.scalars(
+        select(Invitation.id).where(
+            Invitation.meeting_id == meeting.id, Invitation.user_id == user.id
+        )
+    ).first()
+    if exists is None:
+        session.add(
+            Invitation(meeting_id=meeting.id, user_id=user.id, source="link", created_at=now)
+        )
+        session.flush()
+    return meeting
+
+
+def current(session: Session, meeting_id: int, user_id: int) -> Rsvp | None:
+    return session.scalars(
+        select(Rsvp).where(Rsvp.meeting_id == meeting_id, Rsvp.user_id == user_id)
+    ).one_or_none()
+
+
+def _check_open(meeting: Meeting, now: datetime) -> None:
+    if now >= meeting.starts_at:
+        raise Refused("meetings.rsvp.already_started")
+    if now > meeting.rsvp_deadline:
+        raise Refused("meetings.rsvp.deadline_passed")
+
+
+def needs_association(meeting: Meeting, rsvp: Rsvp | None) -> bool:
+    """A yes to a meeting with a limit per association needs to know the association (once)."""
+    return meeting.per_association is not None and (rsvp is None or rsvp.association_key is None)
+
+
+def answer(
+    session: Session,
+    meeting_id: int,
+    user: User,
+    choice: str,
+    now: datetime,
+    *,
+    association: str | None = None,
+) -> Result:
+    """Record `choice` (yes | no | maybe). `association` is "" for "not from an association".
+
+    Raises `NotFound`, or `Refused` (deadline passed, association full, association missing);
+    everything is checked before anything is written, so a refusal changes nothing.
+    """
+    meeting = visible_meeting(session, meeting_id, user, lock=True)
+    _check_open(meeting, now)
+    rsvp = current(session, meeting.id, user.id)
+    name = rsvp.association if rsvp else None
+    key = rsvp.association_key if rsvp else None
+    if association is not None:
+        name = association.strip()[:200] or None
+        # "" is a real answer (not from an association): a key that never counts against a limit.
+        key = fold(association)[:200] if association.strip() else "-"
+    seat = rsvp.seat if rsvp else None
+    if choice == YES:
+        if meeting.per_association is not None and key is None:
+            raise Refused("meetings.rsvp.association_needed")
+        if rsvp is None or rsvp.answer != YES or rsvp.seat is None:
+            _check_association(session, meeting, key, name, rsvp.id if rsvp else None)
+            seat = CONFIRMED if _has_room(session, meeting) else WAITLIST
+    else:
+        seat = None
+    had_seat = rsvp is not None and rsvp.seat == CONFIRMED
+    if rsvp is None:
+        rsvp = Rsvp(meeting_id=meeting.id, user_id=user.id, answer=choice, answered_at=now)
+        session.add(rsvp)
+    if seat != rsvp.seat:
+        rsvp.seat_at = now if seat else None
+    rsvp.seat = seat
+    rsvp.association, rsvp.association_key = name, key
+    rsvp.answer = choice
+    rsvp.answered_at = now
+    session.flush()
+    promoted = promote(session, meeting, now) if had_seat and seat != CONFIRMED else []
+    return Result(rsvp, promoted)
+
+
+def _check_association(
+    session: Session, meeting: Meeting, key: str | None, name: str | None, own_id: int | None
+) -> None:
+    limit = meeting.per_association
+    if limit is None or key in (None, "-"):
+        return
+    query = select(func.count(Rsvp.id)).where(
+        Rsvp.meeting_id == meeting.id, Rsvp.association_key == key, Rsvp.seat.is_not(None)
+    )
+    if own_id is not None:
+        query = query.where(Rsvp.id != own_id)
+    if (session.scalar(query) or 0) >= limit:
+        raise Refused(
+            "meetings.rsvp.association_full",
+            association=html.escape(name or "", quote=False),
+            limit=limit,
+        )
+
+
+def _has_room(session: Session, meeting: Meeting) -> bool:
+    if meeting.capacity is None:
+        return True
+    taken = session.scalar(
+        select(func.count(Rsvp.id)).where(Rsvp.meeting_id == meeting.id, Rsvp.seat == CONFIRMED)
+    )
+    return (taken or 0) < meeting.capacity
+
+
+def promote(session: Session, meeting: Meeting, now: datetime) -> list[int]:
+    """Give free seats to the waitlist in order; each person moved up is told in their chat."""
+    if meeting.capacity is None:
+        return []
+    taken = (
+        session.scalar(
+            select(func.count(Rsvp.id)).where(Rsvp.meeting_id == meeting.id, Rsvp.seat == CONFIRMED)
+        )
+        or 0
+    )
+    free = meeting.capacity - taken
+    if free <= 0:
+        return []
+    waiting = session.scalars(
+        select(Rsvp)
+        .where(Rsvp.meeting_id == meeting.id, Rsvp.seat == WAITLIST)
+        .order_by(Rsvp.seat_at, Rsvp.id)
+        .limit(free)
+    ).all()
+    moved: list[int] = []
+    for rsvp in waiting:
+        rsvp.seat = CONFIRMED
+        rsvp.seat_at = now
+        user = session.get(User, rsvp.user_id)
+        if user is None:
+            continue
+        moved.append(user.id)
+        if user.blocked_bot:
+            continue
+        language = user.language or "da"
+        session.add(
+            OutboxMessage(
+                chat_id=user.telegram_id,
+                text=t(
+                    language,
+                    "meetings.rsvp.promoted",
+                    title=html.escape(meeting.title, quote=False),
+                ),
+                buttons=[
+                    [
+                        {
+                            "label": t(language, "meetings.rsvp.no"),
+                            "payload": f"g:meetings:rsvp:{meeting.id}:n",
+                        },
+                        {
+                            "label": t(language, "meetings.button.calendar"),
+                            "payload": f"g:meetings:ics:{meeting.id}",
+                        },
+                    ]
+                ],
+                dedupe_key=f"m{meeting.id}:promoted:{rsvp.id}:{now:%Y%m%d%H%M%S%f}",
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    return moved
+
+
+def set_question(session: Session, meeting_id: int, user: User, text: str, now: datetime) -> Rsvp:
+    """Keep the user's question for the politicians (one per person; a new one replaces it)."""
+    meeting = visible_meeting(session, meeting_id, user)
+    if not meeting.questions_enabled:
+        raise Refused("meetings.question.off")
+    _check_open(meeting, now)
+    rsvp = current(session, meeting.id, user.id)
+    if rsvp is None:
+        raise Refused("meetings.question.answer_first")
+    rsvp.question = text.strip()[:1000]
+    session.flush()
+    return rsvp
+
+
+def my_answers(session: Session, user: User, meeting_ids: list[int]) -> dict[int, Rsvp]:
+    if not meeting_ids:
+        return {}
+    rows = session.scalars(
+        select(Rsvp).where(Rsvp.user_id == user.id, Rsvp.meeting_id.in_(meeting_ids))
+    )
+    return {r.meeting_id: r for r in rows}
+
+
+def upcoming_for(session: Session, user: User, now: datetime) -> list[Meeting]:
+    """Meetings the user can answer: their municipality's, plus those they were invited to."""
+    invited = select(Invitation.meeting_id).where(Invitation.user_id == user.id)
+    return list(
+        session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.status == "active",
+                Meeting.ends_at > now,
+                (Meeting.municipality_slug == user.municipality_slug) | Meeting.id.in_(invited),
+            )
+            .order_by(Meeting.starts_at)
+            .limit(10)
+        )
+    )

@@ -1,0 +1,1 @@
+"""Privacy rights: what we store about a user (/mydata), erasure (/deletedata), retention."""

@@ -1,0 +1,193 @@
+"""The data sources of the core, and of the features whose tables exist in this build.
+
+The core's sources always register. A feature's are registered here only when its models module
+can be imported, so this file works while features are still being built; a feature that wants to
+say more (e.g. grants keeping anonymised applications) registers its own source under the same
+name, which replaces the one here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.privacy.generic import json_safe
+from bot.privacy.registry import is_registered, register
+from bot.store.models import DialogueState, OutboxMessage, StaffRole, User
+
+
+def export_profile(session: Session, user: User) -> dict[str, Any]:
+    return {
+        "telegram_id": user.telegram_id,
+        "display_name": user.display_name,
+        "language": user.language,
+        "municipality": user.municipality_slug,
+        "consent_notices": user.consent_notices,
+        "onboarded": user.onboarded,
+        "blocked_bot": user.blocked_bot,
+        "first_seen": json_safe(user.first_seen),
+        "last_seen": json_safe(user.last_seen),
+    }
+
+
+def erase_profile(session: Session, user: User) -> list[str]:
+    # The row itself goes last, in `bot.privacy.service.erase_user`, after everything pointing at
+    # it.
+    return []
+
+
+def _states(session: Session, user: User) -> list[DialogueState]:
+    return list(session.scalars(select(DialogueState).where(DialogueState.user_id == user.id)))
+
+
+def export_conversation(session: Session, user: User) -> dict[str, Any]:
+    return {
+        "places": [
+            {
+                "chat_id": state.chat_id,
+                "journey": state.journey,
+                "step": state.step,
+                "draft": json_safe(state.data),
+                "updated_at": json_safe(state.updated_at),
+            }
+            for state in _states(session, user)
+        ]
+    }
+
+
+def erase_conversation(session: Session, user: User) -> list[str]:
+    # Through the ORM (not a bulk DELETE): the current turn holds this chat's state object, and the
+    # session must know it is gone.
+    for state in _states(session, user):
+        session.delete(state)
+    session.flush()
+    return []
+
+
+def _roles(session: Session, user: User) -> list[StaffRole]:
+    return list(session.scalars(select(StaffRole).where(StaffRole.telegram_id == user.telegram_id)))
+
+
+def export_staff_roles(session: Session, user: User) -> dict[str, Any]:
+    return {
+        "roles": [
+            {
+                "municipality": role.municipality_slug,
+                "role": role.role,
+                "since": json_safe(role.created_at),
+            }
+            for role in _roles(session, user)
+        ]
+    }
+
+
+def erase_staff_roles(session: Session, user: User) -> list[str]:
+    for role in _roles(session, user):
+        session.delete(role)
+    return []
+
+
+def _messages(session: Session, user: User) -> list[OutboxMessage]:
+    query = select(OutboxMessage).where(OutboxMessage.chat_id == user.telegram_id)
+    return list(session.scalars(query.order_by(OutboxMessage.id)))
+
+
+def export_messages(session: Session, user: User) -> dict[str, Any]:
+    return {
+        "messages": [
+            {
+                "text": message.text,
+                "document": message.document_name,
+                "status": message.status,
+                "created_at": json_safe(message.created_at),
+                "sent_at": json_safe(message.sent_at),
+            }
+            for message in _messages(session, user)
+        ]
+    }
+
+
+def erase_messages(session: Session, user: User) -> list[str]:
+    # Pending ones too: nothing may reach a person who asked to be forgotten.
+    for message in _messages(session, user):
+        session.delete(message)
+    return []
+
+
+def register_core() -> None:
+    register("profile", export_profile, erase_profile, tables=["app_user"])
+    register("conversation", export_conversation, erase_conversation, tables=["dialogue_state"])
+    register("staff_roles", export_staff_roles, erase_staff_roles, tables=["staff_role"])
+    register("messages", export_messages, erase_messages, tables=["outbox_message"])
+
+
+def register_matching() -> bool:
+    """Interests and saved searches, if matching is in this build."""
+    try:
+        models = importlib.import_module("bot.matching.models")
+    except ImportError:
+        return False
+    interest_model: Any = models.Interest
+    search_model: Any = models.SavedSearch
+
+    def interests(session: Session, user: User) -> list[Any]:
+        return list(
+            session.scalars(select(interest_model).where(interest_model.user_id == user.id))
+        )
+
+    def export_interests(session: Session, user: User) -> dict[str, Any]:
+        return {
+            "interests": [
+                {
+                    "opportunity": interest.opportunity.title,
+                    "status": interest.status,
+                    "created_at": json_safe(interest.created_at),
+                }
+                for interest in interests(session, user)
+            ]
+        }
+
+    def erase_interests(session: Session, user: User) -> list[str]:
+        for interest in interests(session, user):
+            if interest.status == "active":
+                # The opportunity keeps a count of active interests for "spots left".
+                opportunity = interest.opportunity
+                opportunity.interest_count = max(0, opportunity.interest_count - 1)
+            session.delete(interest)
+        return []
+
+    def searches(session: Session, user: User) -> list[Any]:
+        return list(session.scalars(select(search_model).where(search_model.user_id == user.id)))
+
+    def export_searches(session: Session, user: User) -> dict[str, Any]:
+        return {
+            "searches": [
+                {
+                    "filters": json_safe(search.filters),
+                    "active": search.active,
+                    "created_at": json_safe(search.created_at),
+                }
+                for search in searches(session, user)
+            ]
+        }
+
+    def erase_searches(session: Session, user: User) -> list[str]:
+        for search in searches(session, user):
+            session.delete(search)
+        return []
+
+    # Matching may register its own sources (same names); those win.
+    if not is_registered("interests"):
+        register("interests", export_interests, erase_interests, tables=["opportunity_interest"])
+    if not is_registered("saved_searches"):
+        register("saved_searches", export_searches, erase_searches, tables=["saved_search"])
+    return True
+
+
+def register_all() -> None:
+    """Every source this build has; called once by the privacy service."""
+    register_core()
+    register_matching()

@@ -1,0 +1,1 @@
+"""Webhook mode: the ASGI app Telegram posts updates to, with health and Prometheus metrics."""

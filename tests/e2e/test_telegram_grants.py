@@ -1,0 +1,103 @@
+"""A complete § 18 application through the real PTB Application, with a kill and restart of the
+bot in the middle of the form, and staff re-sending an attachment by its Telegram file id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.app import build_conversation
+from bot.channels.telegram import build_application
+from bot.config import Settings
+from bot.core.services import Services
+from bot.store.database import transaction
+from bot.store.models import StaffRole
+from tests.conftest import TelegramDriver, texts
+from tests.fakes.bot_api import Call, FakeBotApi, TelegramUser
+from tests.unit.grants.grant_chat import SONDERBORG_START, freeze, patient
+
+
+def _document(user: TelegramUser, file_id: str, name: str, size: int) -> dict[str, Any]:
+    return user.message(
+        document={
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_name": name,
+            "mime_type": "application/pdf",
+            "file_size": size,
+        }
+    )
+
+
+async def _step(driver: TelegramDriver, how: str, what: str) -> list[Call]:
+    return await (driver.send(what) if how == "send" else driver.press(what))
+
+
+async def test_a_complete_application_survives_a_restart(
+    telegram: TelegramDriver,
+    services: Services,
+    settings: Settings,
+    bot_api: FakeBotApi,
+) -> None:
+    freeze(services)
+    patient(services.conversation)
+    await telegram.send("/start")
+    await telegram.press("Dansk")
+    await telegram.press("Sønderborg")
+    await telegram.press("Ja tak")
+    calls = await telegram.press("§ 18")
+    assert "Ansøgningsfristen er 1. marts 2027" in texts(calls)
+    for _ in range(7):
+        await telegram.press("Ja")
+    half = len(SONDERBORG_START) // 2
+    for how, what in SONDERBORG_START[:half]:
+        await _step(telegram, how, what)
+
+    # kill -9: the application and its conversation are gone; a new process starts.
+    await telegram.app.shutdown()
+    conversation = build_conversation(services)
+    patient(conversation)
+    app = build_application(settings, conversation, rate_limiter=False)
+    await app.initialize()
+    try:
+        revived = TelegramDriver(app, bot_api, telegram.user)
+        calls = await revived.send("/apply")
+        assert "Du har en kladde fra 1. februar" in texts(calls)
+        assert f"spørgsmål {half + 1} af 17" in texts(calls)
+        calls = await revived.press("Fortsæt, hvor jeg slap")
+        assert f"Spørgsmål {half + 1} af 17" in texts(calls)
+        for how, what in SONDERBORG_START[half:]:
+            await _step(revived, how, what)
+        await revived.send("Kaffe og kage: 2.500 kr")
+        await revived.press("Færdig med budgettet")
+        await revived.send("2.500 kr")
+        await revived.press("Spring over")
+        await revived.send_update(
+            _document(revived.user, "BQACAgStatutes", "vedtaegter.pdf", 90_000)
+        )
+        calls = await revived.send_update(
+            _document(revived.user, "BQACAgAccounts", "regnskab.pdf", 80_000)
+        )
+        assert "Tjek jeres ansøgning" in texts(calls) and "Mette Jensen" in texts(calls)
+        await revived.press("Videre til erklæringen")
+        calls = await revived.press("Ja, det erklærer jeg")
+        assert "SON-2027-0001" in texts(calls)
+        [pdf] = [c for c in calls if c.method == "sendDocument"]
+        assert pdf.params["document"]["filename"] == "SON-2027-0001.pdf"
+        assert pdf.params["document"]["content"].startswith(b"%PDF")
+
+        # Staff open it and have the statutes sent to them by Telegram file id.
+        with transaction(services.db) as session:
+            session.add(StaffRole(telegram_id=9090, municipality_slug="sonderborg"))
+        staff = TelegramDriver(app, bot_api, TelegramUser(9090))
+        await staff.send("/start")
+        await staff.press("Dansk")
+        await staff.press("Sønderborg")
+        await staff.press("Nej tak")
+        await staff.send("/staff")
+        await staff.press("§ 18")
+        await staff.press("SON-2027-0001")
+        calls = await staff.press("Vedtægter")
+        [sent] = [c for c in calls if c.method == "sendDocument"]
+        assert sent.params["document"] == "BQACAgStatutes"
+    finally:
+        await app.shutdown()

@@ -1,0 +1,104 @@
+"""Reminders: open drafts a week and a day before the deadline, approved grants before the report
+is due; each once, however often the daily job runs (frozen clock)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.core.conversation import Conversation
+from bot.core.services import Services
+from bot.grants.models import GrantApplication, Status
+from bot.store.database import transaction
+from bot.store.models import OutboxMessage
+from scheduler import runtime
+from scheduler.jobs.grants import JOB_ID, register_grant_jobs, send_grant_reminders
+from scheduler.setup import build_scheduler
+from tests.fakes.chat import ChatDriver, text_of
+from tests.unit.grants.grant_chat import freeze, pass_eligibility, patient
+
+
+def _reminders(services: Services) -> list[OutboxMessage]:
+    with transaction(services.db) as session:
+        return list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.dedupe_key.like("grant-%"))
+                .order_by(OutboxMessage.id)
+            )
+        )
+
+
+def _run_on(services: Services, when: datetime) -> int:
+    freeze(services, when)
+    runtime.install(services)
+    return send_grant_reminders()
+
+
+async def test_drafts_are_reminded_7_and_1_days_before_the_deadline(
+    onboarded_chat: ChatDriver, services: Services, conversation: Conversation
+) -> None:
+    freeze(services)
+    patient(conversation)
+    await onboarded_chat.press("§ 18")
+    await pass_eligibility(onboarded_chat)
+    await onboarded_chat.send("Sønderborg Besøgsvenner")
+    assert _run_on(services, datetime(2027, 2, 15, 7, tzinfo=UTC)) == 0  # 14 days left
+    assert _run_on(services, datetime(2027, 2, 22, 7, tzinfo=UTC)) == 1  # 7 days left
+    assert _run_on(services, datetime(2027, 2, 22, 7, 5, tzinfo=UTC)) == 0  # ran twice: once
+    assert _run_on(services, datetime(2027, 2, 28, 7, tzinfo=UTC)) == 1  # 1 day left
+    week, day = _reminders(services)
+    assert week.chat_id == onboarded_chat.user_id
+    assert "1. marts 2027" in week.text and "om en uge" in week.text
+    assert "i morgen" in day.text
+    assert _run_on(services, datetime(2027, 3, 2, 7, tzinfo=UTC)) == 0  # past the deadline
+    # The reminder's button brings the chair straight back to the draft.
+    replies = await onboarded_chat.press_payload(day.buttons[0][0]["payload"])
+    assert "Du har en kladde" in text_of(replies)
+
+
+async def test_approved_grants_are_reminded_of_the_report(
+    onboarded_chat: ChatDriver, services: Services
+) -> None:
+    with transaction(services.db) as session:
+        from bot.store.models import User
+
+        user = session.scalars(select(User)).one()
+        app = GrantApplication(
+            user_id=user.id,
+            municipality_slug="sonderborg",
+            round_key="2027",
+            status=Status.APPROVED.value,
+            reference="SON-2027-0007",
+            answers={},
+            eligibility={},
+            messages=[],
+            report_due=datetime(2028, 3, 1).date(),
+        )
+        session.add(app)
+    assert _run_on(services, datetime(2027, 12, 1, 7, tzinfo=UTC)) == 0
+    assert _run_on(services, datetime(2028, 2, 10, 7, tzinfo=UTC)) == 1
+    assert _run_on(services, datetime(2028, 2, 11, 7, tzinfo=UTC)) == 0
+    [reminder] = _reminders(services)
+    assert "SON-2027-0007" in reminder.text and "1. marts 2028" in reminder.text
+    replies = await onboarded_chat.press_payload(reminder.buttons[0][0]["payload"])
+    assert "Hvad fik I lavet for pengene?" in text_of(replies)
+
+
+async def test_the_daily_job_is_durable_and_registered_once(services: Services) -> None:
+    scheduler = build_scheduler(services)
+    scheduler.start(paused=True)
+    try:
+        register_grant_jobs(scheduler)
+        register_grant_jobs(scheduler)  # at every start-up: replaced, not duplicated
+        assert [job.id for job in scheduler.get_jobs()] == [JOB_ID]
+    finally:
+        scheduler.shutdown(wait=False)
+    # It lives in the database, so a restarted process finds it.
+    again = build_scheduler(services)
+    again.start(paused=True)
+    try:
+        assert [job.id for job in again.get_jobs()] == [JOB_ID]
+    finally:
+        again.shutdown(wait=False)

@@ -1,0 +1,148 @@
+"""The daily digest with a frozen clock: new matches once a day, nothing twice, unsubscribe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.core.conversation import Conversation
+from bot.core.services import Services
+from bot.matching.models import Association, Opportunity, SavedSearch
+from bot.store.database import transaction
+from bot.store.models import OutboxMessage
+from scheduler import runtime
+from scheduler.jobs.matching_alerts import JOB_ID, register_matching_jobs, send_matching_alerts
+from tests.fakes.chat import ChatDriver, text_of
+from tests.unit.matching.conftest import NOW
+
+
+def _add_opportunity(
+    services: Services, key: str, title: str, created_days_after: float, area_mask: int = 1
+) -> int:
+    with transaction(services.db) as session:
+        association = session.scalars(
+            select(Association).where(Association.municipality_slug == "sonderborg")
+        ).first()
+        assert association is not None
+        row = Opportunity(
+            key=key,
+            association_id=association.id,
+            municipality_slug="sonderborg",
+            title=title,
+            description="Kaffe og en snak med en ældre nabo.",
+            town="Nordborg",
+            latitude=55.0578,
+            longitude=9.7470,
+            area_mask=area_mask,  # 1: elderly
+            activity_mask=1,
+            availability_mask=0b111111,
+            created_at=NOW + timedelta(days=created_days_after),
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+async def _save_search(chat: ChatDriver) -> None:
+    await chat.send("/volunteer")
+    await chat.press("Ældre")
+    await chat.press("Ligegyldigt")
+    await chat.press("Nordborg")
+    await chat.press("Giv mig besked om nye")
+
+
+@dataclass(frozen=True)
+class Digest:
+    chat_id: int
+    text: str
+    buttons: list[list[dict[str, str]]]
+
+
+def _digests(services: Services) -> list[Digest]:
+    with services.db.unit_of_work() as uow:
+        rows = uow.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.dedupe_key.like("alert:%"))
+            .order_by(OutboxMessage.id)
+        )
+        return [Digest(r.chat_id, r.text, r.buttons) for r in rows]
+
+
+@pytest.fixture
+def installed(services: Services) -> Services:
+    runtime.install(services)
+    return services
+
+
+async def test_one_digest_a_day_with_only_new_matches(
+    onboarded_chat: ChatDriver, installed: Services
+) -> None:
+    await _save_search(onboarded_chat)
+    installed.clock = lambda: NOW + timedelta(hours=5)
+    assert send_matching_alerts() == 0  # nothing new yet: no empty digest
+    _add_opportunity(installed, "alert-new-1", "Kaffeven i Nordborg", created_days_after=0.1)
+    _add_opportunity(installed, "alert-other", "Lektiecafé", created_days_after=0.1, area_mask=2)
+    assert send_matching_alerts() == 1
+    assert send_matching_alerts() == 0  # a second run the same day sends nothing
+    [digest] = _digests(installed)
+    assert digest.chat_id == onboarded_chat.user_id
+    assert "Kaffeven i Nordborg" in digest.text and "1 nye" in digest.text
+    payloads = [b["payload"] for row in digest.buttons for b in row]
+    assert any(p.startswith("g:volunteer:unsub:") for p in payloads)
+    installed.clock = lambda: NOW + timedelta(days=1, hours=5)
+    assert send_matching_alerts() == 0  # the next day: nothing newer than the last digest
+    _add_opportunity(installed, "alert-new-2", "Gåtur med ældre", created_days_after=1.1)
+    assert send_matching_alerts() == 1
+    assert "Gåtur med ældre" in _digests(installed)[-1].text
+    assert "Kaffeven" not in _digests(installed)[-1].text
+
+
+async def test_unsubscribe_from_the_digest_button(
+    onboarded_chat: ChatDriver, installed: Services, conversation: Conversation
+) -> None:
+    await _save_search(onboarded_chat)
+    _add_opportunity(installed, "alert-new-3", "Kaffeven i Nordborg", created_days_after=0.1)
+    installed.clock = lambda: NOW + timedelta(hours=5)
+    send_matching_alerts()
+    [digest] = _digests(installed)
+    unsub = next(b["payload"] for row in digest.buttons for b in row if "unsub" in b["payload"])
+    replies = await onboarded_chat.press_payload(unsub)
+    assert "ikke flere beskeder" in text_of(replies)
+    more = next(b["payload"] for row in digest.buttons for b in row if ":more:" in b["payload"])
+    replies = await onboarded_chat.press_payload(more)
+    assert "Kaffeven i Nordborg" in text_of(replies)  # the digest's own buttons work
+    with installed.db.unit_of_work() as uow:
+        assert uow.session.scalars(select(SavedSearch.active)).all() == [False]
+    installed.clock = lambda: NOW + timedelta(days=1, hours=5)
+    _add_opportunity(installed, "alert-new-4", "Endnu en", created_days_after=1.1)
+    assert send_matching_alerts() == 0
+
+
+async def test_no_digest_without_consent(onboarded_chat: ChatDriver, installed: Services) -> None:
+    await _save_search(onboarded_chat)
+    with transaction(installed.db) as session:
+        from bot.store.models import User
+
+        user = session.scalars(select(User).where(User.telegram_id == onboarded_chat.user_id)).one()
+        user.consent_notices = False
+    _add_opportunity(installed, "alert-new-5", "Kaffeven", created_days_after=0.1)
+    installed.clock = lambda: NOW + timedelta(hours=5)
+    assert send_matching_alerts() == 0
+
+
+def test_the_job_is_registered_once_and_durably() -> None:
+    class Recorder:
+        def __init__(self) -> None:
+            self.jobs: list[dict[str, object]] = []
+
+        def add_job(self, func: object, trigger: str, **kwargs: object) -> None:
+            self.jobs.append({"func": func, "trigger": trigger, **kwargs})
+
+    scheduler = Recorder()
+    register_matching_jobs(scheduler)
+    [job] = scheduler.jobs
+    assert job["id"] == JOB_ID and job["replace_existing"] is True and job["trigger"] == "cron"
+    assert job["func"] is send_matching_alerts

@@ -1,0 +1,135 @@
+"""Reminders as durable scheduler jobs (with a frozen clock), and reading staff-typed times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from bot.core.conversation import Conversation
+from bot.meetings.models import Meeting
+from bot.meetings.times import TimeError, parse_deadline, parse_end, parse_start
+from bot.store.database import transaction
+from bot.store.models import OutboxMessage
+from scheduler.jobs import meetings as jobs
+from scheduler.setup import build_scheduler
+from tests.fakes.chat import ChatDriver
+from tests.unit.meetings.conftest import NOW, add_citizens, make_staff, publish
+
+CPH, NUUK = "Europe/Copenhagen", "America/Nuuk"
+
+
+def test_danish_ways_of_writing_a_time_are_read_in_the_municipalitys_zone() -> None:
+    expected = datetime(2027, 3, 15, 16, 0, tzinfo=UTC)  # 17.00 in Copenhagen (winter time)
+    for text in (
+        "15/3-2027 kl. 17",
+        "15.03.2027 17:00",
+        "15-03-2027 kl 17.00",
+        "2027-03-15 17:00",
+        "15. marts 2027 kl. 17",
+    ):
+        assert parse_start(text, CPH) == expected, text
+    assert parse_start("15/3-2027 kl. 17", NUUK) == datetime(2027, 3, 15, 19, 0, tzinfo=UTC)
+    assert parse_start("15/6-2027 kl. 17", CPH) == datetime(
+        2027, 6, 15, 15, 0, tzinfo=UTC
+    )  # summer
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("i morgen", "meetings.error.datetime"),
+        ("31/2-2027 kl. 17", "meetings.error.date_impossible"),
+        ("15/3-2027 kl. 25", "meetings.error.time_impossible"),
+        ("15/3-2027", "meetings.error.time_missing"),
+    ],
+)
+def test_unreadable_times_say_why(text: str, key: str) -> None:
+    with pytest.raises(TimeError) as error:
+        parse_start(text, CPH)
+    assert error.value.key == key
+
+
+def test_the_end_follows_the_start_and_the_deadline_precedes_it() -> None:
+    start = parse_start("15/3-2027 kl. 17", CPH)
+    assert parse_end("20.30", CPH, start) == start + timedelta(hours=3, minutes=30)
+    with pytest.raises(TimeError):
+        parse_end("16", CPH, start)
+    assert parse_deadline("8/3-2027", CPH, start, NOW) == datetime(2027, 3, 8, 22, 59, tzinfo=UTC)
+    with pytest.raises(TimeError):
+        parse_deadline("16/3-2027", CPH, start, NOW)
+    with pytest.raises(TimeError):
+        parse_deadline("1/1-2027", CPH, start, NOW)
+
+
+async def test_reminders_are_scheduled_7_and_1_days_before_and_sent_to_the_right_people(
+    conversation: Conversation, frozen: datetime
+) -> None:
+    make_staff(conversation)
+    add_citizens(conversation, range(9001, 9005))
+    starts = NOW + timedelta(days=20)
+    meeting_id = publish(conversation, starts=starts, questions=False)
+    with transaction(conversation.services.db) as session:  # replies close two days before
+        meeting = session.get(Meeting, meeting_id)
+        assert meeting is not None
+        meeting.rsvp_deadline = starts - timedelta(days=2)
+    for chat_id, answer in ((9001, "y"), (9002, "n"), (9003, "m")):
+        await ChatDriver(conversation, user_id=chat_id).press_payload(
+            f"g:meetings:rsvp:{meeting_id}:{answer}"
+        )
+    services = conversation.services
+    scheduler = build_scheduler(services)
+    scheduler.start(paused=True)
+    try:
+        with time_machine.travel(NOW, tick=False):
+            jobs.register_meeting_jobs(scheduler)
+            assert jobs.sync_meeting_reminders() >= 2
+            week = scheduler.get_job(f"meeting-{meeting_id}-reminder-7")
+            day = scheduler.get_job(f"meeting-{meeting_id}-reminder-1")
+            assert week.next_run_time == starts - timedelta(days=7)
+            assert day.next_run_time == starts - timedelta(days=1)
+            assert jobs.sync_meeting_reminders() == 0  # nothing moved, nothing replaced
+        services.clock = lambda: starts - timedelta(days=7)
+        assert jobs.send_meeting_reminder(meeting_id, 7) > 0
+        assert jobs.send_meeting_reminder(meeting_id, 7) > 0  # a second run queues nothing new
+        with services.db.unit_of_work() as uow:
+            reminded = uow.session.scalars(
+                select(OutboxMessage.chat_id).where(OutboxMessage.text.contains("Påmindelse"))
+            ).all()
+        # Coming (9001) and not answered (9004); not "no" (9002) or "maybe" (9003).
+        assert sorted(reminded) == [9001, 9004]
+        services.clock = lambda: starts - timedelta(days=1)
+        jobs.send_meeting_reminder(meeting_id, 1)
+        with services.db.unit_of_work() as uow:
+            reminded = uow.session.scalars(
+                select(OutboxMessage.chat_id).where(OutboxMessage.text.contains("Påmindelse"))
+            ).all()
+        assert sorted(reminded) == [9001, 9001, 9004]  # after the deadline: only those coming
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def test_a_cancelled_meeting_loses_its_reminder_jobs(
+    conversation: Conversation, frozen: datetime
+) -> None:
+    from bot.meetings import service
+    from tests.unit.meetings.conftest import STAFF_ID
+
+    make_staff(conversation)
+    meeting_id = publish(conversation, starts=NOW + timedelta(days=3))
+    scheduler = build_scheduler(conversation.services)
+    scheduler.start(paused=True)
+    try:
+        with time_machine.travel(NOW, tick=False):
+            jobs.register_meeting_jobs(scheduler)
+            jobs.sync_meeting_reminders()
+            assert scheduler.get_job(f"meeting-{meeting_id}-reminder-7") is None  # already past
+            assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is not None
+            with transaction(conversation.services.db) as session:
+                service.cancel_meeting(session, STAFF_ID, meeting_id, NOW)
+            jobs.sync_meeting_reminders()
+            assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is None
+    finally:
+        scheduler.shutdown(wait=False)

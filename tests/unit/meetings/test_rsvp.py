@@ -1,0 +1,182 @@
+"""RSVP: answers, capacity and waitlist, the limit per association, the deadline, forgeries."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.core.conversation import Conversation
+from bot.meetings.models import Rsvp
+from bot.meetings.seed import seed_meetings
+from bot.store.database import transaction
+from bot.store.models import OutboxMessage, User
+from tests.fakes.chat import ChatDriver, labels_of, text_of
+from tests.unit.meetings.conftest import NOW, make_staff, publish
+
+
+def answers(conversation: Conversation, meeting_id: int) -> dict[int, tuple[str, str | None]]:
+    with conversation.services.db.unit_of_work() as uow:
+        rows = uow.session.execute(
+            select(User.telegram_id, Rsvp.answer, Rsvp.seat)
+            .join(User, User.id == Rsvp.user_id)
+            .where(Rsvp.meeting_id == meeting_id)
+        ).all()
+        return {tid: (answer, seat) for tid, answer, seat in rows}
+
+
+def seed(conversation: Conversation) -> None:
+    """The seeded meetings (PostgreSQL tests start from empty tables)."""
+    with transaction(conversation.services.db) as session:
+        seed_meetings(session, conversation.services.directory)
+
+
+async def other(
+    conversation: Conversation, user_id: int, municipality: str = "Sønderborg"
+) -> ChatDriver:
+    chat = ChatDriver(conversation, user_id=user_id)
+    await chat.onboard(municipality=municipality)
+    return chat
+
+
+async def test_the_invitation_buttons_record_and_change_an_answer(
+    citizen: ChatDriver, conversation: Conversation
+) -> None:
+    make_staff(conversation)
+    meeting_id = publish(conversation)
+    replies = await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
+    assert "du er tilmeldt" in text_of(replies)
+    assert any(r.document and r.document.file_name.endswith(".ics") for r in replies)
+    assert "spørgsmål til politikerne" in text_of(replies)  # questions are on: it offers one
+    replies = await citizen.send("Hvornår kommer der mere støtte til besøgsvenner?")
+    assert "Dit spørgsmål er gemt" in text_of(replies)
+    await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:m")
+    assert answers(conversation, meeting_id) == {citizen.user_id: ("maybe", None)}
+
+
+async def test_a_full_meeting_puts_people_on_the_waitlist_and_moves_them_up(
+    citizen: ChatDriver, conversation: Conversation
+) -> None:
+    make_staff(conversation)
+    meeting_id = publish(conversation, capacity=1, questions=False)
+    second = await other(conversation, 4343)
+    await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
+    replies = await second.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
+    assert "venteliste" in text_of(replies)
+    assert answers(conversation, meeting_id)[4343] == ("yes", "waitlist")
+    replies = await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:n")
+    assert "du kommer ikke" in text_of(replies)
+    assert answers(conversation, meeting_id)[4343] == ("yes", "confirmed")
+    with conversation.services.db.unit_of_work() as uow:
+        told = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == 4343)).all()
+        assert len(told) == 1 and "Der er blevet plads" in told[0].text
+
+
+async def test_pressing_yes_again_on_the_waitlist_does_not_jump_the_queue(
+    citizen: ChatDriver, conversation: Conversation
+) -> None:
+    make_staff(conversation)
+    meeting_id = publish(conversation, capacity=1, questions=False)
+    second = await other(conversation, 4343)
+    await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
+    await second.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
+    await second.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
+    assert answers(conversation, meeting_id) == {
+        4242: ("yes", "confirmed"),
+        4343: ("yes", "waitlist"),
+    }
+
+
+async def test_the_limit_per_association_is_kept(
+    citizen: ChatDriver, conversation: Conversation
+) -> None:
+    make_staff(conversation)
+    meeting_id = publish(conversation, per_association=1, questions=False)
+    replies = await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
+    assert "Hvilken forening" in text_of(replies)
+    assert answers(conversation, meeting_id) == {}  # nothing saved until we know
+    await citizen.send("Ældre Sagen Sønderborg")
+    second = await other(conversation, 4343)
+    await second.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
+    replies = await second.send("ældre sagen sønderborg")
+    assert "højeste antal pr. forening" in text_of(replies)
+    assert 4343 not in answers(conversation, meeting_id)
+    third = await other(conversation, 4444)
+    await third.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
+    await third.press("ikke fra en forening")
+    assert answers(conversation, meeting_id)[4444] == ("yes", "confirmed")
+
+
+async def test_an_answer_after_the_deadline_is_refused_politely(
+    citizen: ChatDriver, conversation: Conversation
+) -> None:
+    make_staff(conversation)
+    meeting_id = publish(conversation, questions=False)
+    await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
+    conversation.services.clock = lambda: NOW + timedelta(days=25)  # deadline was day 23
+    replies = await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:n")
+    assert "fristen for tilmelding er overskredet" in text_of(replies)
+    assert answers(conversation, meeting_id) == {4242: ("yes", "confirmed")}
+
+
+async def test_a_forged_payload_for_another_municipalitys_meeting_changes_nothing(
+    citizen: ChatDriver, conversation: Conversation
+) -> None:
+    make_staff(conversation, slug="tonder")
+    from tests.unit.meetings import conftest
+
+    with_tonder = conftest.STAFF_ID
+    assert with_tonder
+    meeting_id = publish(conversation, slug="tonder")  # the citizen lives in Sønderborg
+    for payload in (
+        f"g:meetings:rsvp:{meeting_id}:y",
+        "g:meetings:rsvp:999999:y",
+        f"g:meetings:rsvp:{meeting_id}:x",
+        "g:meetings:rsvp:abc:y",
+    ):
+        replies = await citizen.press_payload(payload)
+        assert "kan jeg ikke finde" in text_of(replies) or "tidligere besked" in text_of(replies)
+    assert answers(conversation, meeting_id) == {}
+
+
+async def test_the_deep_link_opens_a_meeting_even_in_another_municipality(
+    citizen: ChatDriver, conversation: Conversation
+) -> None:
+    make_staff(conversation, slug="tonder")
+    meeting_id = publish(conversation, slug="tonder", questions=False)
+    replies = await citizen.send(f"/start meetings-{meeting_id}")
+    assert "Dialogmøde om frivillighed 2027" in text_of(replies)
+    assert "Jeg kommer" in labels_of(replies)
+    await citizen.press("Jeg kommer")
+    assert answers(conversation, meeting_id) == {4242: ("yes", "confirmed")}
+
+
+async def test_meetings_lists_upcoming_meetings_and_my_answers(
+    citizen: ChatDriver, conversation: Conversation
+) -> None:
+    make_staff(conversation)
+    seed(conversation)
+    meeting_id = publish(conversation, questions=False, starts=NOW + timedelta(days=10))
+    await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
+    replies = await citizen.send("/meetings")
+    text = text_of(replies)
+    assert "Kommende møder" in text
+    assert "Jeg kommer (plads bekræftet)" in text
+    assert "Ikke svaret endnu" in text  # the seeded Sønderborg meeting
+    assert text.index("20. januar 2027") < text.index("16. marts 2027")  # soonest first
+    replies = await citizen.press("Dialogmøde")
+    assert "Frivillighuset" in text_of(replies)
+
+
+async def test_the_calendar_file_has_the_right_time_zone(
+    citizen: ChatDriver, conversation: Conversation
+) -> None:
+    make_staff(conversation)
+    starts = datetime(2027, 3, 16, 16, 0, tzinfo=NOW.tzinfo)  # 17.00 in Copenhagen
+    meeting_id = publish(conversation, starts=starts)
+    replies = await citizen.press_payload(f"g:meetings:ics:{meeting_id}")
+    document = next(r.document for r in replies if r.document)
+    body = document.content.decode()
+    assert "DTSTART;TZID=Europe/Copenhagen:20270316T170000" in body
+    assert "BEGIN:VTIMEZONE" in body and "SUMMARY:Dialogmøde om frivillighed 2027" in body
+    assert document.mime_type == "text/calendar"
