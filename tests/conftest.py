@@ -176,6 +176,13 @@ class TelegramDriver:
     async def press_data(self, data: str, message_id: int = 1) -> list[Call]:
         return await self._process(self.user.callback(data, message_id))
 
+    async def onboard(self, municipality: str = "Sønderborg", language: str = "Dansk") -> None:
+        """Through onboarding in Danish (by default), consenting to notices."""
+        await self.send("/start")
+        await self.press(language)
+        await self.press(municipality)
+        await self.press("Ja tak" if language == "Dansk" else "Yes please")
+
 
 @pytest.fixture
 def telegram(telegram_app: Application, bot_api: FakeBotApi) -> TelegramDriver:  # type: ignore[type-arg]

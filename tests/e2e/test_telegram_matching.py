@@ -26,17 +26,10 @@ def services(services: Services) -> Services:
     return services
 
 
-async def _onboard(telegram: TelegramDriver) -> None:
-    await telegram.send("/start")
-    await telegram.press("Dansk")
-    await telegram.press("Sønderborg")
-    await telegram.press("Ja tak")
-
-
 async def test_volunteer_by_buttons_and_interest_through_telegram(
     telegram: TelegramDriver, services: Services
 ) -> None:
-    await _onboard(telegram)
+    await telegram.onboard()
     calls = await telegram.send("/volunteer")
     assert "Hvem vil du gerne hjælpe?" in texts(calls)
     await telegram.press("Ældre")
@@ -60,7 +53,7 @@ async def test_volunteer_by_buttons_and_interest_through_telegram(
 async def test_volunteer_from_one_sentence_through_telegram(
     telegram: TelegramDriver, nlu: FakeNlu
 ) -> None:
-    await _onboard(telegram)
+    await telegram.onboard()
     nlu.understand(
         "jeg vil gerne besøge ældre i Nordborg",
         "find_opportunity",
@@ -77,7 +70,7 @@ async def test_volunteer_from_one_sentence_through_telegram(
 
 
 async def test_forged_interest_button_through_telegram(telegram: TelegramDriver) -> None:
-    await _onboard(telegram)
+    await telegram.onboard()
     calls = await telegram.press_data("g:volunteer:interest:99999999")
     assert calls[0].method == "answerCallbackQuery"
     assert "findes ikke længere" in texts(calls)

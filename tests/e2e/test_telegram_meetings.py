@@ -18,19 +18,12 @@ from tests.fakes.bot_api import FakeBotApi, TelegramUser
 from tests.unit.meetings.conftest import NOW, publish
 
 
-async def onboard(driver: TelegramDriver) -> None:
-    await driver.send("/start")
-    await driver.press("Dansk")
-    await driver.press("Sønderborg")
-    await driver.press("Ja tak")
-
-
 async def test_meetings_shows_the_seeded_dialogue_meeting(
     telegram: TelegramDriver, conversation: Conversation
 ) -> None:
     with transaction(conversation.services.db) as session:  # PostgreSQL tests start empty
         seed_meetings(session, conversation.services.directory)
-    await onboard(telegram)
+    await telegram.onboard()
     calls = await telegram.send("/meetings")
     assert "Dialogmøde om frivillighed 2027" in texts(calls)
     calls = await telegram.press("Dialogmøde")
@@ -46,7 +39,7 @@ async def test_an_invitation_sent_by_the_dispatcher_is_answered_in_telegram(
     conversation: Conversation,  # type: ignore[type-arg]
 ) -> None:
     conversation.services.clock = lambda: NOW
-    await onboard(telegram)
+    await telegram.onboard()
     with transaction(conversation.services.db) as session:
         session.add(StaffRole(telegram_id=7001, municipality_slug="sonderborg"))
     meeting_id = publish(conversation, questions=False, starts=NOW + timedelta(days=30))
@@ -84,7 +77,7 @@ async def test_staff_start_the_meeting_wizard_in_telegram(
     with transaction(conversation.services.db) as session:
         session.add(StaffRole(telegram_id=7002, municipality_slug="sonderborg"))
     staff = TelegramDriver(telegram_app, bot_api, TelegramUser(7002, language_code="da"))
-    await onboard(staff)
+    await staff.onboard()
     await staff.send("/staff")
     await staff.press("Møder og nyheder")
     calls = await staff.press("Nyt dialogmøde")

@@ -7,15 +7,8 @@ import json
 from tests.conftest import TelegramDriver, texts
 
 
-async def _onboard(telegram: TelegramDriver) -> None:
-    await telegram.send("/start")
-    await telegram.press("Dansk")
-    await telegram.press("Sønderborg")
-    await telegram.press("Ja tak")
-
-
 async def test_mydata_arrives_as_a_summary_and_a_json_file(telegram: TelegramDriver) -> None:
-    await _onboard(telegram)
+    await telegram.onboard()
     calls = await telegram.send("/mydata")
     assert "Det har jeg gemt om dig" in texts(calls)
     documents = [c for c in calls if c.method == "sendDocument"]
@@ -29,7 +22,7 @@ async def test_mydata_arrives_as_a_summary_and_a_json_file(telegram: TelegramDri
 
 
 async def test_deletedata_confirms_erases_and_starts_afresh(telegram: TelegramDriver) -> None:
-    await _onboard(telegram)
+    await telegram.onboard()
     calls = await telegram.send("/deletedata")
     assert "Skal jeg slette dine data?" in texts(calls)
     calls = await telegram.press("Ja, slet mine data")
