@@ -53,6 +53,32 @@ class Reply:
 
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback_data
+MAX_TEXT = 4096  # Telegram's limit on a message's text
+
+
+def coalesce(replies: list[Reply]) -> list[Reply]:
+    """Fold plain texts into the message that follows them: "Tak!" and then the menu arrive as
+    one message instead of two (less noise on a phone, and one request to Telegram, not two).
+
+    Only a reply without buttons or a document is folded, into a following reply without a
+    document; the result keeps the second's buttons and whether it edits the pressed message.
+    """
+    merged: list[Reply] = []
+    for reply in replies:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and not previous.buttons
+            and previous.document is None
+            and not previous.edit
+            and reply.document is None
+            and previous.text
+            and len(previous.text) + len(reply.text) + 2 <= MAX_TEXT
+        ):
+            merged[-1] = Reply(f"{previous.text}\n\n{reply.text}", reply.buttons, None, reply.edit)
+        else:
+            merged.append(reply)
+    return merged
 
 
 def encode_payload(button: Button, version: int) -> str:

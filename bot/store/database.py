@@ -25,11 +25,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; for a SQLite file, its folder is created and sane pragmas are set."""
+def make_engine(url: str, *, pool_size: int | None = None, **kwargs: Any) -> Engine:
+    """An engine for `url`; for a SQLite file, its folder is created and sane pragmas are set.
+
+    A turn holds its connection while it awaits the NLU, so the pool must have room for every
+    turn that may run at once (`pool_size`): a turn waiting for a free connection would block
+    the event loop, and with it the turns that could give one back.
+    """
     parsed = make_url(url)
+    in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+    if pool_size is not None and not in_memory:
+        kwargs = {"pool_size": pool_size, "max_overflow": pool_size, **kwargs}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if not in_memory:
+            assert parsed.database is not None
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -42,9 +51,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class Database:
     """One engine and its session factory."""
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    def __init__(
+        self, url: str, engine: Engine | None = None, *, pool_size: int | None = None
+    ) -> None:
         self.url = url
-        self.engine = engine if engine is not None else make_engine(url)
+        self.engine = engine if engine is not None else make_engine(url, pool_size=pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -42,7 +42,7 @@ class User(Base):
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
 
-    municipality: Mapped[Municipality | None] = relationship(lazy="joined")
+    municipality: Mapped[Municipality | None] = relationship()
 
 
 class DialogueState(Base):
