@@ -46,6 +46,21 @@ class MunicipalityInfo:
     def contact(self, kind: str = "volunteer") -> Contact | None:
         return self.contacts.get(kind) or self.contacts.get("volunteer")
 
+    def contact_details(self, kind: str, language: str) -> dict[str, str] | None:
+        """The fields a contact message shows (`municipality`, `name`, `title`, `email`, `phone`,
+        `hours` in `language`, Danish otherwise), as plain text for the caller to escape."""
+        contact = self.contact(kind)
+        if contact is None:
+            return None
+        return {
+            "municipality": self.name,
+            "name": contact.name,
+            "title": contact.title,
+            "email": contact.email,
+            "phone": contact.phone,
+            "hours": contact.hours.get(language) or contact.hours.get("da", ""),
+        }
+
 
 def fold(text: str) -> str:
     """A key for comparing place names as people type them: no case, no accents, æøå spelled out."""

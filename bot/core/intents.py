@@ -100,19 +100,11 @@ class IntentRouter:
 
     def hand_over(self, turn: Turn, kind: str) -> None:
         municipality = turn.services.directory.get(turn.user.municipality_slug)
-        contact = municipality.contact(kind) if municipality else None
-        if municipality is None or contact is None:
+        details = municipality.contact_details(kind, turn.lang) if municipality else None
+        if details is None:
             turn.say("intent.handoff_unknown")
             return
-        turn.say(
-            "intent.handoff",
-            municipality=municipality.name,
-            name=contact.name,
-            title=contact.title,
-            email=contact.email,
-            phone=contact.phone,
-            hours=contact.hours.get(turn.lang) or contact.hours.get("da", ""),
-        )
+        turn.reply(turn.t("intent.handoff", **{k: escape(v) for k, v in details.items()}))
 
     def answer_faq(self, turn: Turn, intent: str, text: str) -> bool:
         """Answer from the FAQ; True when answered, False when the user is offered topics."""

@@ -366,18 +366,10 @@ class GrantsFlow(Flow):
 
     def _contact_text(self, turn: Turn, slug: str) -> str:
         info = turn.services.directory.get(slug)
-        contact = info.contact("grants") if info else None
-        if contact is None or info is None:
+        details = info.contact_details("grants", turn.lang) if info else None
+        if details is None:
             return ""
-        return turn.t(
-            "grants.contact",
-            municipality=html.escape(info.name),
-            name=html.escape(contact.name),
-            title=html.escape(contact.title),
-            email=html.escape(contact.email),
-            phone=html.escape(contact.phone),
-            hours=html.escape(contact.hours.get(turn.lang) or contact.hours.get("da", "")),
-        )
+        return turn.t("grants.contact", **{k: html.escape(v) for k, v in details.items()})
 
     async def _save_for_later(self, turn: Turn) -> None:
         turn.say("grants.saved_for_later")
