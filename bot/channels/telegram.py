@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
@@ -27,7 +28,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.config import Settings
 from bot.core.conversation import Conversation
 from bot.core.events import Event, EventKind, IncomingDocument
-from bot.core.replies import Reply
+from bot.core.replies import Button, Reply
 from bot.i18n import t
 
 log = logging.getLogger(__name__)
@@ -113,17 +114,26 @@ def event_from_update(update: Update) -> Event | None:
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
-    rows = []
-    for buttons, payloads in zip(reply.buttons, reply.payloads, strict=True):
-        rows.append(
+    return _markup(reply.buttons, reply.payloads)
+
+
+@functools.lru_cache(maxsize=512)
+def _markup(
+    buttons: tuple[tuple[Button, ...], ...], payloads: tuple[tuple[str, ...], ...]
+) -> InlineKeyboardMarkup:
+    """Built once per distinct keyboard: the menu is most replies' keyboard, the same every time
+    (PTB's markup objects are immutable, so sharing one is safe)."""
+    return InlineKeyboardMarkup(
+        [
             [
                 InlineKeyboardButton(b.label, url=b.url)
                 if b.url
                 else InlineKeyboardButton(b.label, callback_data=p)
-                for b, p in zip(buttons, payloads, strict=True)
+                for b, p in zip(row, row_payloads, strict=True)
             ]
-        )
-    return InlineKeyboardMarkup(rows)
+            for row, row_payloads in zip(buttons, payloads, strict=True)
+        ]
+    )
 
 
 def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:

@@ -8,13 +8,15 @@ reply leaves. A crash inside a turn therefore loses nothing: the state is as it 
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import bindparam, select, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -43,6 +45,32 @@ COMMAND_JOURNEYS: Mapping[str, tuple[str, dict[str, str]]] = {
     "mydata": ("privacy", {"action": "export"}),
     "deletedata": ("privacy", {"action": "delete"}),
 }
+
+
+# Built once: a turn's loads are its hottest statements, and building a statement costs about
+# as much as running it on SQLite.
+_USER = select(User).where(User.telegram_id == bindparam("user_id"))
+_STATE = select(DialogueState).where(DialogueState.chat_id == bindparam("chat_id"))
+_STATE_LOCKED = _STATE.with_for_update()
+_USER_AND_STATE = (
+    select(User, DialogueState)
+    .join(DialogueState, DialogueState.user_id == User.id)
+    .where(User.telegram_id == bindparam("user_id"), DialogueState.chat_id == bindparam("chat_id"))
+)
+_USER_AND_STATE_LOCKED = _USER_AND_STATE.with_for_update(of=DialogueState)
+_SAVE_STATE = (
+    update(DialogueState)
+    .where(
+        DialogueState.chat_id == bindparam("saved_chat_id"),
+        DialogueState.version == bindparam("expected_version"),
+    )
+    .values(version=DialogueState.version + 1)
+)
+
+
+def _place(state: DialogueState) -> tuple[str, str, dict[str, Any]]:
+    """Where a chat is, as a value (a deep copy: flows may change nested data in place)."""
+    return state.journey, state.step, copy.deepcopy(state.data or {})
 
 
 class Conversation:
@@ -105,21 +133,63 @@ class Conversation:
     async def _handle_once(self, event: Event) -> list[Reply]:
         with self.services.db.unit_of_work() as uow:
             session = uow.session
-            user = self._load_user(session, event)
-            state = self._load_state(session, event, user)
+            user, state = self._load(session, event)
+            place = _place(state)
             turn = Turn(
                 session, self.services, user, state, edit_allowed=event.message_id is not None
             )
             await self.route(turn, event)
             self._touch_user(user)
-            state.updated_at = self.services.clock()  # always bumps `version` on flush
-            session.flush()
+            if _place(state) != place:
+                self._save_state(session, state, user)
             replies = [reply.with_payloads(state.version) for reply in coalesce(turn.replies)]
             uow.commit()
         return replies
 
+    def _save_state(self, session: Session, state: DialogueState, user: User) -> None:
+        """Write the chat's new place with the next version, unless another turn wrote first.
+
+        Only a turn that moved the chat writes: the buttons of a screen stay valid for as long
+        as the chat is on it (showing a document or an answer in between does not stale them).
+        The state is kept out of the session (see `_load`), so this one UPDATE is its only
+        write; the ORM's flush machinery would cost more than the statement itself.
+        """
+        if sa_inspect(user).deleted or user in session.deleted:
+            return  # erased during this turn (/deletedata), the state with it
+        result = session.connection().execute(
+            _SAVE_STATE,
+            {
+                "saved_chat_id": state.chat_id,
+                "expected_version": state.version,
+                "journey": state.journey,
+                "step": state.step,
+                "data": state.data,
+                "updated_at": self.services.clock(),
+            },
+        )
+        if result.rowcount != 1:
+            raise StaleDataError(f"dialogue state of chat {state.chat_id} changed meanwhile")
+        state.version += 1
+
+    def _load(self, session: Session, event: Event) -> tuple[User, DialogueState]:
+        """The user and the chat's state: one query for a chat we know (nearly every turn).
+
+        On PostgreSQL the state row is locked, which serialises the turns of one chat across
+        webhook workers: the second waits for the first.
+        """
+        query = _USER_AND_STATE_LOCKED if self.services.db.is_postgres else _USER_AND_STATE
+        row = session.execute(query, {"chat_id": event.chat_id, "user_id": event.user_id}).first()
+        if row is not None:
+            user, state = row[0], row[1]
+        else:
+            # A newcomer, a chat not seen before, or a group chat another member started.
+            user = self._load_user(session, event)
+            state = self._load_state(session, event, user)
+        session.expunge(state)  # saved by `_save_state`, not by the session's flush
+        return user, state
+
     def _load_user(self, session: Session, event: Event) -> User:
-        user = session.scalars(select(User).where(User.telegram_id == event.user_id)).one_or_none()
+        user = session.scalars(_USER, {"user_id": event.user_id}).one_or_none()
         now = self.services.clock()
         if user is None:
             user = User(
@@ -148,11 +218,8 @@ class Conversation:
             user.blocked_bot = False
 
     def _load_state(self, session: Session, event: Event, user: User) -> DialogueState:
-        query = select(DialogueState).where(DialogueState.chat_id == event.chat_id)
-        if self.services.db.is_postgres:
-            # Serialise turns of one chat across webhook workers: the second waits for the first.
-            query = query.with_for_update()
-        state = session.scalars(query).one_or_none()
+        query = _STATE_LOCKED if self.services.db.is_postgres else _STATE
+        state = session.scalars(query, {"chat_id": event.chat_id}).one_or_none()
         if state is None:
             state = DialogueState(
                 chat_id=event.chat_id,

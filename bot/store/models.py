@@ -48,8 +48,10 @@ class User(Base):
 class DialogueState(Base):
     """Where one chat is: the journey, the step, the draft data of that step.
 
-    `version` is SQLAlchemy's optimistic lock: two writers of one chat's state cannot both win.
-    It also stamps step-bound buttons, so a button from an earlier message is recognised as stale.
+    `version` counts the chat's moves. The core saves a move with `UPDATE … WHERE version = ?`
+    (`Conversation._save_state`), so two writers of one chat's state cannot both win; it also
+    stamps step-bound buttons, so a button from an earlier screen is recognised as stale. The
+    mapper's `version_id_col` keeps any other ORM write of the row to the same rule.
     """
 
     __tablename__ = "dialogue_state"

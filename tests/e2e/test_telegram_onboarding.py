@@ -44,9 +44,17 @@ async def test_onboarding_in_english_through_telegram(
 
 async def test_every_button_press_is_answered_even_a_forged_one(telegram: TelegramDriver) -> None:
     await telegram.send("/start")
+    # A forged value on the current step's version reaches the flow, which refuses it.
     calls = await telegram.press_data("s1:evil'; DROP TABLE app_user;--")
     assert calls[0].method == "answerCallbackQuery"
+    assert "sprog kender jeg ikke" in texts(calls)
+    # A forged version is a button from some other message.
+    calls = await telegram.press_data("s99:evil'; DROP TABLE app_user;--")
+    assert calls[0].method == "answerCallbackQuery"
     assert "tidligere besked" in texts(calls)
+    # Nothing was dropped or moved: the chat still picks a language.
+    calls = await telegram.send("dansk")
+    assert "kommune" in texts(calls).lower()
 
 
 async def test_commands_are_registered_per_language(
