@@ -25,6 +25,7 @@ from bot.delivery.outbox import Message, create_broadcast
 from bot.i18n import t
 from bot.meetings.audiences import AUDIENCES, Recipient
 from bot.meetings.models import Invitation, Meeting, Rsvp
+from bot.meetings.reminders import reminder_key
 from bot.meetings.render import MeetingView, details, rsvp_buttons
 from bot.meetings.times import show
 from bot.staff.access import NotStaff, require_staff
@@ -300,8 +301,7 @@ def queue_reminder(session: Session, meeting_id: int, days: int, now: datetime) 
     view = view_of(session, meeting)
     broadcast, _ = create_broadcast(
         session,
-        # The start time is in the key: a meeting moved after one reminder gets a new one.
-        key=f"meeting:{meeting.id}:reminder:{days}:{meeting.starts_at:%Y%m%d%H%M}",
+        key=reminder_key(meeting, days),
         kind="reminder",
         title=meeting.title,
         messages=_messages(

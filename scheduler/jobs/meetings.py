@@ -2,8 +2,9 @@
 
 The database is the truth: `sync_meeting_reminders` runs every few minutes in the scheduler's
 process and makes the jobs match the meetings (new, moved or cancelled), so the bot's workers
-never need a handle on the scheduler. Each reminder job queues a broadcast whose key makes a
-second run harmless.
+never need a handle on the scheduler. A reminder whose moment fell between two syncs is still
+owed and runs at once (see `reminder_plan`). Each reminder job queues a broadcast whose key makes
+a second run harmless.
 """
 
 from __future__ import annotations

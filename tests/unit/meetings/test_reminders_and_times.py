@@ -133,3 +133,56 @@ async def test_a_cancelled_meeting_loses_its_reminder_jobs(
             assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is None
     finally:
         scheduler.shutdown(wait=False)
+
+
+async def test_a_reminder_due_before_the_next_sync_is_sent_late_not_lost(
+    conversation: Conversation, frozen: datetime
+) -> None:
+    """Created two minutes before its one-day moment; the sync runs five minutes later."""
+    make_staff(conversation)
+    add_citizens(conversation, range(9001, 9003))
+    starts = NOW + timedelta(days=1, minutes=2)
+    meeting_id = publish(conversation, starts=starts, questions=False)
+    services = conversation.services
+    with transaction(services.db) as session:  # replies are open until an hour before
+        meeting = session.get(Meeting, meeting_id)
+        assert meeting is not None
+        meeting.rsvp_deadline = starts - timedelta(hours=1)
+    later = NOW + timedelta(minutes=5)
+    services.clock = lambda: later
+    scheduler = build_scheduler(services)
+    scheduler.start(paused=True)
+    try:
+        with time_machine.travel(later, tick=False):
+            jobs.register_meeting_jobs(scheduler)
+            jobs.sync_meeting_reminders()
+            owed = scheduler.get_job(f"meeting-{meeting_id}-reminder-1")
+            assert owed is not None and owed.next_run_time == starts - timedelta(days=1)
+            assert scheduler.get_job(f"meeting-{meeting_id}-reminder-7") is None  # never due
+            # The job runs (at once, being late) and is done; the next sync leaves it be.
+            assert jobs.send_meeting_reminder(meeting_id, 1) == 2  # both invited citizens
+            scheduler.remove_job(owed.id)
+            assert jobs.sync_meeting_reminders() == 0
+            assert scheduler.get_job(owed.id) is None
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def test_a_reminder_is_not_sent_once_half_its_notice_has_gone(
+    conversation: Conversation, frozen: datetime
+) -> None:
+    """The scheduler was down for 13 hours over a one-day moment: too late to remind."""
+    make_staff(conversation)
+    add_citizens(conversation, range(9001, 9003))
+    meeting_id = publish(conversation, starts=NOW + timedelta(days=1, minutes=2), questions=False)
+    later = NOW + timedelta(hours=13)
+    conversation.services.clock = lambda: later
+    scheduler = build_scheduler(conversation.services)
+    scheduler.start(paused=True)
+    try:
+        with time_machine.travel(later, tick=False):
+            jobs.register_meeting_jobs(scheduler)
+            jobs.sync_meeting_reminders()
+            assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is None
+    finally:
+        scheduler.shutdown(wait=False)
