@@ -7,8 +7,9 @@ import re
 from bot.validation.errors import InvalidInput
 
 _INTEGER = re.compile(r"^(?:\d{1,3}(?:[. ]\d{3})+|\d+)$")
-_YES = frozenset({"ja", "j", "yes", "y", "jo", "jep", "aap", "true"})  # "aap": Greenlandic yes
-_NO = frozenset({"nej", "n", "no", "nope", "naamik", "false"})  # "naamik": Greenlandic no
+# The one word list for typed yes/no answers, everywhere ("aap"/"naamik": Greenlandic).
+_YES = frozenset({"ja", "j", "jo", "jep", "ok", "okay", "yes", "y", "yep", "aap", "true"})
+_NO = frozenset({"nej", "n", "no", "nope", "naamik", "false"})
 
 
 def parse_text(text: str, *, max_length: int | None = None) -> str:
@@ -38,11 +39,19 @@ def parse_integer(text: str, *, minimum: int | None = None, maximum: int | None 
     return value
 
 
-def parse_yes_no(text: str) -> bool:
-    """True for ja/j/yes/y/aap, False for nej/n/no/naamik; raises ``grants.error.yes_no``."""
-    word = text.strip().strip(".!").lower()
+def yes_or_no(text: str) -> bool | None:
+    """True for ja/j/ok/yes/aap…, False for nej/n/no/naamik…, None for anything else."""
+    word = text.casefold().strip(" .!")
     if word in _YES:
         return True
     if word in _NO:
         return False
-    raise InvalidInput("grants.error.yes_no")
+    return None
+
+
+def parse_yes_no(text: str) -> bool:
+    """`yes_or_no`, raising ``grants.error.yes_no`` for anything else."""
+    answer = yes_or_no(text)
+    if answer is None:
+        raise InvalidInput("grants.error.yes_no")
+    return answer

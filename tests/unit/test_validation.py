@@ -13,6 +13,7 @@ from bot.validation.cvr import cvr_checksum_ok, parse_cvr
 from bot.validation.dates import parse_date, parse_date_range
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_integer, parse_text, parse_yes_no
+from tests.fakes.chat import ChatDriver, text_of
 
 
 @pytest.mark.parametrize("text", ["12345674", "12 34 56 74", "DK12345674", "dk 1234-5674"])
@@ -193,10 +194,23 @@ def test_integers_with_bounds() -> None:
         ("n", False),
         ("No.", False),
         ("naamik", False),
+        ("OK!", True),
+        (" ja ! ", True),
     ],
 )
 def test_yes_no(text: str, expected: bool) -> None:
     assert parse_yes_no(text) is expected
+
+
+async def test_onboarding_consent_takes_the_same_words_as_every_other_yes_no(
+    chat: ChatDriver,
+) -> None:
+    """One word list: what a grant question accepts, the consent step accepts too."""
+    await chat.send("/start")
+    await chat.press("Dansk")
+    await chat.press("Sønderborg")
+    replies = await chat.send("Jep!")
+    assert "Hvad vil du gerne?" in text_of(replies)
 
 
 def test_yes_no_refuses_maybe() -> None:

@@ -10,14 +10,13 @@ from bot.core.flows.base import Flow
 from bot.core.replies import Button
 from bot.core.turn import Turn
 from bot.i18n import LANGUAGES, t
+from bot.validation.text import yes_or_no
 
 _LANGUAGE_WORDS = {
     "da": {"da", "dansk", "danish", "dk"},
     "en": {"en", "english", "engelsk", "eng"},
     "kl": {"kl", "kalaallisut", "grønlandsk", "gronlandsk", "greenlandic"},
 }
-_YES = {"ja", "j", "yes", "y", "jo", "ok", "aap"}
-_NO = {"nej", "n", "no", "naamik"}
 
 
 class OnboardingFlow(Flow):
@@ -72,15 +71,15 @@ class OnboardingFlow(Flow):
         _ask_consent(turn, edit=True)
 
     async def _choose_consent(self, turn: Turn, answer: str) -> None:
-        word = answer.casefold().strip(" .!")
-        if word not in _YES | _NO:
+        consent = yes_or_no(answer)
+        if consent is None:
             _say_unclear(turn, "onboarding.consent_unclear")
             _ask_consent(turn)
             return
-        turn.user.consent_notices = word in _YES
+        turn.user.consent_notices = consent
         turn.user.onboarded = True
         link = turn.data.get("deep_link")
-        turn.say("onboarding.done_consent" if word in _YES else "onboarding.done_no_consent")
+        turn.say("onboarding.done_consent" if consent else "onboarding.done_no_consent")
         if link and await turn.services.conversation.follow_deep_link(turn, link):
             return
         await navigation.show_menu(turn, intro="menu.welcome")
