@@ -56,6 +56,7 @@ lint: .venv/.synced
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/hadolint deploy/Dockerfile.bot deploy/Dockerfile.nlu
 
 test-fast: .venv/.synced ## the inner loop: everything but the real Rasa server
 	.venv/bin/pytest -m "not rasa" -q $(PYTEST_ARGS)

@@ -23,7 +23,8 @@ from bot.store.models import StaffRole
 log = logging.getLogger(__name__)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and its options (the deployment files' commands are checked against it)."""
     parser = argparse.ArgumentParser(prog="frivillig", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the bot (the terminal chat without a token)")
@@ -56,8 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     remove = staff_commands.add_parser("remove")
     remove.add_argument("telegram_id", type=int)
     remove.add_argument("--municipality", required=True)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     settings = Settings()
     if args.command == "chat" or (args.command == "run" and not settings.token):
         # The terminal is the chat itself: logs go to a file instead of between the messages.
