@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import select
 
 from bot.core.conversation import Conversation
+from bot.core.services import Services
 from bot.meetings.models import Meeting
 from bot.meetings.times import TimeError, parse_deadline, parse_end, parse_start
 from bot.store.database import transaction
@@ -19,6 +23,20 @@ from tests.fakes.chat import ChatDriver
 from tests.unit.meetings.conftest import NOW, add_citizens, make_staff, publish
 
 CPH, NUUK = "Europe/Copenhagen", "America/Nuuk"
+
+
+@contextlib.contextmanager
+def scheduler_at(services: Services, when: datetime) -> Iterator[BaseScheduler]:
+    """A paused scheduler with the meeting jobs registered, the clock (and time) at `when`."""
+    services.clock = lambda: when
+    scheduler = build_scheduler(services)
+    scheduler.start(paused=True)
+    try:
+        with time_machine.travel(when, tick=False):
+            jobs.register_meeting_jobs(scheduler)
+            yield scheduler
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def test_danish_ways_of_writing_a_time_are_read_in_the_municipalitys_zone() -> None:
@@ -80,17 +98,13 @@ async def test_reminders_are_scheduled_7_and_1_days_before_and_sent_to_the_right
             f"g:meetings:rsvp:{meeting_id}:{answer}"
         )
     services = conversation.services
-    scheduler = build_scheduler(services)
-    scheduler.start(paused=True)
-    try:
-        with time_machine.travel(NOW, tick=False):
-            jobs.register_meeting_jobs(scheduler)
-            assert jobs.sync_meeting_reminders() >= 2
-            week = scheduler.get_job(f"meeting-{meeting_id}-reminder-7")
-            day = scheduler.get_job(f"meeting-{meeting_id}-reminder-1")
-            assert week.next_run_time == starts - timedelta(days=7)
-            assert day.next_run_time == starts - timedelta(days=1)
-            assert jobs.sync_meeting_reminders() == 0  # nothing moved, nothing replaced
+    with scheduler_at(services, NOW) as scheduler:
+        assert jobs.sync_meeting_reminders() >= 2
+        week = scheduler.get_job(f"meeting-{meeting_id}-reminder-7")
+        day = scheduler.get_job(f"meeting-{meeting_id}-reminder-1")
+        assert week.next_run_time == starts - timedelta(days=7)
+        assert day.next_run_time == starts - timedelta(days=1)
+        assert jobs.sync_meeting_reminders() == 0  # nothing moved, nothing replaced
         services.clock = lambda: starts - timedelta(days=7)
         assert jobs.send_meeting_reminder(meeting_id, 7) > 0
         assert jobs.send_meeting_reminder(meeting_id, 7) > 0  # a second run queues nothing new
@@ -107,8 +121,6 @@ async def test_reminders_are_scheduled_7_and_1_days_before_and_sent_to_the_right
                 select(OutboxMessage.chat_id).where(OutboxMessage.text.contains("Påmindelse"))
             ).all()
         assert sorted(reminded) == [9001, 9001, 9004]  # after the deadline: only those coming
-    finally:
-        scheduler.shutdown(wait=False)
 
 
 async def test_a_cancelled_meeting_loses_its_reminder_jobs(
@@ -119,20 +131,14 @@ async def test_a_cancelled_meeting_loses_its_reminder_jobs(
 
     make_staff(conversation)
     meeting_id = publish(conversation, starts=NOW + timedelta(days=3))
-    scheduler = build_scheduler(conversation.services)
-    scheduler.start(paused=True)
-    try:
-        with time_machine.travel(NOW, tick=False):
-            jobs.register_meeting_jobs(scheduler)
-            jobs.sync_meeting_reminders()
-            assert scheduler.get_job(f"meeting-{meeting_id}-reminder-7") is None  # already past
-            assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is not None
-            with transaction(conversation.services.db) as session:
-                service.cancel_meeting(session, STAFF_ID, meeting_id, NOW)
-            jobs.sync_meeting_reminders()
-            assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is None
-    finally:
-        scheduler.shutdown(wait=False)
+    with scheduler_at(conversation.services, NOW) as scheduler:
+        jobs.sync_meeting_reminders()
+        assert scheduler.get_job(f"meeting-{meeting_id}-reminder-7") is None  # already past
+        assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is not None
+        with transaction(conversation.services.db) as session:
+            service.cancel_meeting(session, STAFF_ID, meeting_id, NOW)
+        jobs.sync_meeting_reminders()
+        assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is None
 
 
 async def test_a_reminder_due_before_the_next_sync_is_sent_late_not_lost(
@@ -148,24 +154,16 @@ async def test_a_reminder_due_before_the_next_sync_is_sent_late_not_lost(
         meeting = session.get(Meeting, meeting_id)
         assert meeting is not None
         meeting.rsvp_deadline = starts - timedelta(hours=1)
-    later = NOW + timedelta(minutes=5)
-    services.clock = lambda: later
-    scheduler = build_scheduler(services)
-    scheduler.start(paused=True)
-    try:
-        with time_machine.travel(later, tick=False):
-            jobs.register_meeting_jobs(scheduler)
-            jobs.sync_meeting_reminders()
-            owed = scheduler.get_job(f"meeting-{meeting_id}-reminder-1")
-            assert owed is not None and owed.next_run_time == starts - timedelta(days=1)
-            assert scheduler.get_job(f"meeting-{meeting_id}-reminder-7") is None  # never due
-            # The job runs (at once, being late) and is done; the next sync leaves it be.
-            assert jobs.send_meeting_reminder(meeting_id, 1) == 2  # both invited citizens
-            scheduler.remove_job(owed.id)
-            assert jobs.sync_meeting_reminders() == 0
-            assert scheduler.get_job(owed.id) is None
-    finally:
-        scheduler.shutdown(wait=False)
+    with scheduler_at(services, NOW + timedelta(minutes=5)) as scheduler:
+        jobs.sync_meeting_reminders()
+        owed = scheduler.get_job(f"meeting-{meeting_id}-reminder-1")
+        assert owed is not None and owed.next_run_time == starts - timedelta(days=1)
+        assert scheduler.get_job(f"meeting-{meeting_id}-reminder-7") is None  # never due
+        # The job runs (at once, being late) and is done; the next sync leaves it be.
+        assert jobs.send_meeting_reminder(meeting_id, 1) == 2  # both invited citizens
+        scheduler.remove_job(owed.id)
+        assert jobs.sync_meeting_reminders() == 0
+        assert scheduler.get_job(owed.id) is None
 
 
 async def test_a_reminder_is_not_sent_once_half_its_notice_has_gone(
@@ -175,14 +173,6 @@ async def test_a_reminder_is_not_sent_once_half_its_notice_has_gone(
     make_staff(conversation)
     add_citizens(conversation, range(9001, 9003))
     meeting_id = publish(conversation, starts=NOW + timedelta(days=1, minutes=2), questions=False)
-    later = NOW + timedelta(hours=13)
-    conversation.services.clock = lambda: later
-    scheduler = build_scheduler(conversation.services)
-    scheduler.start(paused=True)
-    try:
-        with time_machine.travel(later, tick=False):
-            jobs.register_meeting_jobs(scheduler)
-            jobs.sync_meeting_reminders()
-            assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is None
-    finally:
-        scheduler.shutdown(wait=False)
+    with scheduler_at(conversation.services, NOW + timedelta(hours=13)) as scheduler:
+        jobs.sync_meeting_reminders()
+        assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is None
