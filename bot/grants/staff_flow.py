@@ -20,9 +20,9 @@ from bot.core.replies import Button, OutgoingDocument
 from bot.core.turn import Turn
 from bot.grants import documents
 from bot.grants.fields import format_amount
-from bot.grants.flow import grant_service, long_date
 from bot.grants.models import REVIEWABLE, GrantApplication, Status
 from bot.grants.schemes import FieldType
+from bot.grants.screens_common import grant_service, long_date
 from bot.grants.service import PAGE_SIZE, ApplicationNotFoundError, GrantError
 from bot.i18n import t
 from bot.staff.access import NotStaffError, is_staff
