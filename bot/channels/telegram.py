@@ -25,6 +25,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.channels.telegram_files import TelegramFiles
 from bot.config import Settings
 from bot.core.conversation import Conversation
 from bot.core.events import Event, EventKind, IncomingDocument
@@ -325,6 +326,11 @@ def build_application(
     # NLU call does not hold up everyone else.
     builder = builder.concurrent_updates(settings.concurrent_updates)
     application = builder.post_init(post_init).post_stop(post_stop).build()
+    # Flows download files users sent (a staff member's CSV) through this port. Wired here, not in
+    # post_init: the bot object exists from build() on, and webhook mode and the tests initialise
+    # the application without post_init. It is only used inside turns, which run once the
+    # application is initialised.
+    conversation.services.files = TelegramFiles(application.bot)
     channel = TelegramChannel(conversation)
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(channel.on_error)

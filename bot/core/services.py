@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.config import Settings
 from bot.directory import Directory
@@ -23,6 +23,26 @@ class NluParser:
         raise NotImplementedError
 
 
+class FileTooLargeError(ValueError):
+    """The file is larger than the caller allows; nothing was downloaded (or kept)."""
+
+
+class FileUnavailableError(RuntimeError):
+    """The channel could not fetch the file (expired id, network, the platform refused)."""
+
+
+class FileSource(Protocol):
+    """Fetches a file a user sent, by the channel's file id (Telegram's `getFile` and download).
+
+    A port, so flows stay free of Telegram: the Telegram channel provides the real one, tests a
+    fake, and channels that cannot download (the terminal chat) none at all (`Services.files` is
+    None). Raises `FileTooLargeError` for a file over `max_bytes`, `FileUnavailableError` when
+    the file cannot be fetched.
+    """
+
+    async def download(self, file_id: str, max_bytes: int) -> bytes: ...
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -34,3 +54,5 @@ class Services:
     conversation: Any = None
     #: Feature services by name ("matching", "grants", "meetings" …), registered by the features.
     features: dict[str, Any] = field(default_factory=dict)
+    #: Downloads files users sent (set by the Telegram channel); None when the channel cannot.
+    files: FileSource | None = None

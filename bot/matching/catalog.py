@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.directory import Directory
+from bot.i18n import t
 from bot.matching.models import Association, Opportunity
 from bot.matching.records import OpportunityRecord, Problem, parse_opportunity
 
@@ -202,6 +203,31 @@ def read_csv(content: bytes) -> list[tuple[int, dict[str, str]]] | Problem:
         if any(row.values()):  # blank lines at the end of a sheet are not errors
             rows.append((index, row))
     return rows
+
+
+def describe(report: ImportReport, language: str = "da") -> list[str]:
+    """The report as lines: one per refused row with every reason, then the totals."""
+    if report.fatal is not None:
+        return [t(language, report.fatal.key, **report.fatal.params)]
+    lines = [
+        t(
+            language,
+            "matching.import.row",
+            row=number,
+            problems="; ".join(t(language, p.key, **p.params) for p in problems),
+        )
+        for number, problems in report.refused
+    ]
+    lines.append(
+        t(
+            language,
+            "matching.import.summary",
+            created=report.created,
+            updated=report.updated,
+            refused=len(report.refused),
+        )
+    )
+    return lines
 
 
 def import_csv(

@@ -9,36 +9,10 @@ from typing import TextIO
 from sqlalchemy import func, select
 
 from bot.core.services import Services
-from bot.i18n import t
-from bot.matching.catalog import ImportReport, import_csv
+from bot.matching.catalog import describe, import_csv
 from bot.matching.models import Association, Opportunity
 from bot.store.base import utcnow
 from bot.store.database import transaction
-
-
-def describe(report: ImportReport, language: str = "da") -> list[str]:
-    """The report as lines: one per refused row with every reason, then the totals."""
-    if report.fatal is not None:
-        return [t(language, report.fatal.key, **report.fatal.params)]
-    lines = [
-        t(
-            language,
-            "matching.import.row",
-            row=number,
-            problems="; ".join(t(language, p.key, **p.params) for p in problems),
-        )
-        for number, problems in report.refused
-    ]
-    lines.append(
-        t(
-            language,
-            "matching.import.summary",
-            created=report.created,
-            updated=report.updated,
-            refused=len(report.refused),
-        )
-    )
-    return lines
 
 
 def import_opportunities(

@@ -1,9 +1,11 @@
 """`staff_opportunities`: staff add, edit and close their municipality's opportunities in chat,
-and download the interests as CSV. Opened by the staff hub with `municipality=<slug>`.
+import many at once from a CSV file they send, and download the interests as CSV. Opened by the
+staff hub with `municipality=<slug>`.
 
-Steps: `main`, `list`, `op`, `edit_<field>` (typed value), and the wizard `new_title` →
-`new_association` → `new_town` → `new_area` → `new_time` → `new_description` → `new_spots`.
-The municipality lives in the step data, and every service call checks the role again.
+Steps: `main`, `list`, `op`, `edit_<field>` (typed value), `import` (waits for a CSV document),
+and the wizard `new_title` → `new_association` → `new_town` → `new_area` → `new_time` →
+`new_description` → `new_spots`. The municipality lives in the step data, and every service call
+checks the role again.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core import navigation
-from bot.core.events import Event, EventKind
+from bot.core.events import Event, EventKind, IncomingDocument
 from bot.core.flows.base import Flow
 from bot.core.replies import Button, OutgoingDocument
-from bot.core.turn import Turn
+from bot.core.services import FileTooLargeError, FileUnavailableError
+from bot.core.turn import Turn, escape
 from bot.matching import render, upkeep
+from bot.matching.catalog import MAX_IMPORT_BYTES, ImportReport, describe
 from bot.matching.flow import TIME_CHOICES
 from bot.matching.vocabulary import AREAS
-from bot.staff.access import NotStaffError, is_staff
+from bot.staff.access import NotStaffError, is_staff, require_staff
 
 JOURNEY = "staff_opportunities"
 WIZARD = (
@@ -43,9 +47,56 @@ ASK = {
 }
 NOW_STATUS = {"open": "matching.staff.now_open", "closed": "matching.staff.now_closed"}
 
+#: What phones and Excel call a CSV file; a file named `*.csv` is accepted whatever its type
+#: (Excel on Windows sends CSV files as `application/vnd.ms-excel`).
+CSV_MIME_TYPES = frozenset(
+    {
+        "text/csv",
+        "text/comma-separated-values",
+        "text/x-csv",
+        "application/csv",
+        "application/x-csv",
+    }
+)
+IMPORT_LIMIT_MB = MAX_IMPORT_BYTES // (1024 * 1024)
+#: A report lists at most this many refused rows, each cut to REPORT_LINE characters, within
+#: REPORT_BUDGET characters in all: with its heading and totals it stays one Telegram message
+#: (4096 characters) that a person can still read.
+REPORT_ROWS = 20
+REPORT_LINE = 300
+REPORT_BUDGET = 3000
+
+
+def is_csv(document: IncomingDocument) -> bool:
+    mime = (document.mime_type or "").split(";")[0].strip().lower()
+    return document.file_name.lower().endswith(".csv") or mime in CSV_MIME_TYPES
+
+
+def report_text(turn: Turn, report: ImportReport, file_name: str) -> str:
+    """`describe`'s lines as one message: the first refused rows, how many more, the totals."""
+    *rows, totals = describe(report, turn.lang)
+    shown: list[str] = []
+    used = 0
+    for line in rows[:REPORT_ROWS]:
+        if len(line) > REPORT_LINE:  # a row's values come from the file and can be any length
+            line = line[: REPORT_LINE - 1] + "…"
+        line = escape(line)  # the reasons quote the file's values
+        if used + len(line) + 1 > REPORT_BUDGET:
+            break
+        shown.append(line)
+        used += len(line) + 1
+    parts = [turn.t("matching.staff.import_report", file=escape(file_name[:100])), *shown]
+    if len(shown) < len(rows):
+        parts.append(turn.t("matching.staff.import_more", shown=len(shown), total=len(rows)))
+    parts.append(escape(totals))
+    if rows:
+        parts.append(turn.t("matching.staff.import_fix_hint"))
+    return "\n".join(parts)
+
 
 class StaffOpportunitiesFlow(Flow):
     journey = JOURNEY
+    document_steps = frozenset({"import"})
     text_steps = frozenset(
         {
             "edit_title",
@@ -89,6 +140,7 @@ class StaffOpportunitiesFlow(Flow):
             rows = [
                 [turn.button("matching.staff.new", "new")],
                 [turn.button("matching.staff.list", "list")],
+                [turn.button("matching.staff.import", "import")],
                 [turn.button("matching.staff.export", "export")],
                 [turn.global_button("menu.back_to_menu", "menu")],
             ]
@@ -99,6 +151,13 @@ class StaffOpportunitiesFlow(Flow):
                 closed=counts.get("closed", 0),
             )
             turn.reply(text, rows, edit=True)
+        elif step == "import":
+            found = upkeep.associations(session, tid, m)
+            text = turn.t("matching.staff.import_ask", limit=IMPORT_LIMIT_MB)
+            if found:
+                keys = "\n".join(f"<code>{escape(a.key)}</code> – {escape(a.name)}" for a in found)
+                text += "\n\n" + turn.t("matching.staff.import_associations", associations=keys)
+            turn.reply(text, [back], edit=True)
         elif step == "list":
             page = int(turn.data.get("page") or 0)
             items, pages = upkeep.listing(session, tid, m, page)
@@ -195,12 +254,16 @@ class StaffOpportunitiesFlow(Flow):
             elif value == "list":
                 turn.update(page=0)
                 turn.goto(JOURNEY, "list")
+            elif value == "import":
+                turn.goto(JOURNEY, "import")
             elif value == "export":
                 content, count = upkeep.export(session, tid, m)
                 turn.reply(
                     turn.t("matching.staff.exported", count=count),
                     document=OutgoingDocument(f"interesser-{m}.csv", content, "text/csv"),
                 )
+        elif step == "import" and event.document is not None:
+            await self._import(turn, event.document)
         elif step == "list":
             page = int(turn.data.get("page") or 0)
             if value in ("next", "prev"):
@@ -227,6 +290,40 @@ class StaffOpportunitiesFlow(Flow):
             turn.goto(JOURNEY, "op")
         elif step in WIZARD:
             self._wizard(turn, step, value, typed)
+
+    async def _import(self, turn: Turn, document: IncomingDocument) -> None:
+        """A CSV sent at the `import` step: refused (staying on the step) or imported, reported,
+        and back to the main screen."""
+        session, tid, m = turn.session, turn.user.telegram_id, self._m(turn)
+        require_staff(session, tid, m)  # fetch nothing for someone who may not import
+        if not is_csv(document):
+            turn.say("matching.staff.import_not_csv", name=document.file_name[:100])
+            return
+        if document.size is not None and document.size > MAX_IMPORT_BYTES:
+            turn.say("matching.staff.import_too_big", limit=IMPORT_LIMIT_MB)
+            return
+        files = turn.services.files
+        if files is None:  # the terminal chat cannot receive files
+            turn.say("matching.staff.import_no_download", municipality=m)
+            return
+        try:
+            # Network I/O inside the turn: done before the turn's first write, so SQLite's write
+            # lock is not held while we wait (see `Conversation._touch_user`).
+            content = await files.download(document.file_id, MAX_IMPORT_BYTES)
+        except FileTooLargeError:
+            turn.say("matching.staff.import_too_big", limit=IMPORT_LIMIT_MB)
+            return
+        except FileUnavailableError:
+            turn.say("matching.staff.import_unavailable")
+            return
+        report = upkeep.import_file(
+            session, tid, m, turn.services.directory, content, turn.services.clock()
+        )
+        if report.fatal is not None:  # nothing was imported: fix the file and send it again
+            turn.say("matching.staff.import_failed", problem=describe(report, turn.lang)[0])
+            return
+        turn.reply(report_text(turn, report, document.file_name))
+        turn.goto(JOURNEY, "main")
 
     def _wizard(self, turn: Turn, step: str, value: str | None, typed: str | None) -> None:
         draft = dict(turn.data.get("draft") or {})

@@ -1,4 +1,4 @@
-"""Staff upkeep of opportunities: list, create, edit, close, export interests.
+"""Staff upkeep of opportunities: list, create, edit, close, import a CSV, export interests.
 
 Every function takes the staff member's Telegram id and the municipality and checks the role
 itself (`require_staff`), and every id is looked up inside that municipality: a forged button for
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.directory import Directory
+from bot.matching.catalog import ImportReport, import_csv
 from bot.matching.interests import export_interests_csv
 from bot.matching.models import Association, Opportunity
 from bot.matching.records import MAX_TITLE
@@ -203,3 +204,17 @@ def create(
 def export(session: Session, telegram_id: int, municipality: str) -> tuple[bytes, int]:
     require_staff(session, telegram_id, municipality)
     return export_interests_csv(session, municipality)
+
+
+def import_file(
+    session: Session,
+    telegram_id: int,
+    municipality: str,
+    directory: Directory,
+    content: bytes,
+    now: datetime,
+) -> ImportReport:
+    """A CSV a staff member sent in chat, imported like `frivillig import opportunities FILE.csv
+    --municipality <slug>`: only that municipality's associations and opportunities are written."""
+    require_staff(session, telegram_id, municipality)
+    return import_csv(session, directory, content, now, municipality=municipality)

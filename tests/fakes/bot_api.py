@@ -1,8 +1,9 @@
 """A local fake of Telegram's Bot API: a real HTTP server on 127.0.0.1 that PTB talks to.
 
 It records every request (method and parameters) so tests assert on what the bot sent, serves
-`getUpdates` from a queue for long polling, and can be told to fail: 429 with `retry_after`, 403
-for a blocked user, 500, or a dropped connection, per chat or for the next N calls.
+`getUpdates` from a queue for long polling, serves files a test registered (`add_file`) through
+`getFile` and the file download URL, and can be told to fail: 429 with `retry_after`, 403 for a
+blocked user, 500, or a dropped connection, per chat or for the next N calls.
 """
 
 from __future__ import annotations
@@ -89,12 +90,18 @@ class FakeBotApi:
         self.inflight_max = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
+        #: file_id → (file_path, content, the size getFile reports)
+        self.files: dict[str, tuple[str, bytes, int]] = {}
+        #: file paths the bot downloaded, in order
+        self.downloads: list[str] = []
 
     # --- life cycle -----------------------------------------------------------------------------
     async def start(self) -> FakeBotApi:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
+        # PTB downloads from `{base_file_url}{token}/{file_path}` (base_file_url ends in /file/bot).
+        app.router.add_get("/file/bot{token}/{file_path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -118,6 +125,15 @@ class FakeBotApi:
 
     def fail_chat(self, chat_id: int, failure: Failure, times: int = 1) -> None:
         self._chat_failures[chat_id].extend([failure] * times)
+
+    def add_file(
+        self, file_id: str, content: bytes, *, file_size: int | None = None, name: str = "file"
+    ) -> str:
+        """A file a user sent, for `getFile` and the download; `file_size` is what `getFile`
+        reports (the real size unless given). Returns its file path."""
+        path = f"documents/{file_id}/{name}"
+        self.files[file_id] = (path, content, len(content) if file_size is None else file_size)
+        return path
 
     def push_update(self, update: dict[str, Any]) -> int:
         update = {"update_id": next(self._update_ids), **update}
@@ -179,10 +195,23 @@ class FakeBotApi:
                 if failure.retry_after is not None:
                     body["parameters"] = {"retry_after": failure.retry_after}
                 return web.json_response(body, status=failure.status)
+            if method == "getFile" and str(params.get("file_id")) not in self.files:
+                return web.json_response(
+                    {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"},
+                    status=400,
+                )
             call.result = self._result(method, params)
             return web.json_response({"ok": True, "result": call.result})
         finally:
             self.inflight -= 1
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        path = request.match_info["file_path"]
+        for file_path, content, _ in self.files.values():
+            if file_path == path:
+                self.downloads.append(path)
+                return web.Response(body=content, content_type="application/octet-stream")
+        return web.Response(status=404, text="Not Found")
 
     def _failure_for(self, params: dict[str, Any]) -> Failure | None:
         chat = params.get("chat_id")
@@ -210,6 +239,15 @@ class FakeBotApi:
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            path, _, size = self.files[file_id]
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"u-{file_id}",
+                "file_size": size,
+                "file_path": path,
+            }
         if method in ("sendMessage", "sendDocument", "editMessageText"):
             chat_id = int(params.get("chat_id", 0))
             message_id = (
@@ -275,6 +313,27 @@ class TelegramUser:
             length = len(text.split()[0])
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self.message(**content)
+
+    def document(
+        self,
+        file_id: str,
+        file_name: str,
+        *,
+        mime_type: str | None = "text/csv",
+        file_size: int | None = None,
+    ) -> dict[str, Any]:
+        """A file sent in the chat, as Telegram reports it (register its content with
+        `FakeBotApi.add_file` for the bot to download it)."""
+        document: dict[str, Any] = {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_name": file_name,
+        }
+        if mime_type is not None:
+            document["mime_type"] = mime_type
+        if file_size is not None:
+            document["file_size"] = file_size
+        return self.message(document=document)
 
     def callback(self, data: str, message_id: int) -> dict[str, Any]:
         return {
