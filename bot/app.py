@@ -85,7 +85,9 @@ def build_services(
     # Room for every concurrent turn, plus the dispatcher, the scheduler's jobs and the webhook.
     pool_size = settings.concurrent_updates + 8
     database = db if db is not None else Database(settings.database_url, pool_size=pool_size)
-    services = Services(settings=settings, db=database, directory=directory)
+    services = Services(
+        settings=settings, db=database, directory=directory, bot_username=settings.bot_username
+    )
     services.nlu = (
         nlu if nlu is not None else (build_nlu(settings, directory) if with_nlu else None)
     )

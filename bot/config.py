@@ -21,6 +21,10 @@ class Settings(BaseSettings):
         default=None,
         description="PTB base_url, e.g. http://127.0.0.1:8081/bot for a local Bot API server",
     )
+    bot_username: str | None = Field(
+        default=None,
+        description="the bot's username for t.me links; read from Telegram (getMe) when unset",
+    )
     database_url: str = Field(default=f"sqlite:///{PROJECT_ROOT / 'var' / 'frivillig.db'}")
     nlu_url: str = Field(default="http://127.0.0.1:5005")
     nlu_timeout_seconds: float = Field(default=2.0, gt=0)
@@ -45,6 +49,13 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @field_validator("bot_username", mode="before")
+    @classmethod
+    def _username_without_at(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        return str(value).removeprefix("@")
 
     @field_validator("telegram_api_base_url", mode="before")
     @classmethod

@@ -21,7 +21,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.core.conversation import Conversation
 from bot.core.events import Event, EventKind, IncomingDocument
 from bot.core.replies import Button, Reply
-from bot.i18n import t
+from bot.i18n import normalise_language, t
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ def event_from_update(update: Update) -> Event | None:
         "language_code": user.language_code,
         "display_name": user.first_name,
         "update_id": update.update_id,
+        "private_chat": chat.type == ChatType.PRIVATE,
     }
     query = update.callback_query
     if query is not None:
@@ -201,12 +202,23 @@ class TelegramChannel:
         event = event_from_update(update)
         if event is None:
             return
+        services = self.conversation.services
+        if services.bot_username is None:
+            # Known once the bot is initialised (getMe), whichever way it runs (polling, webhook,
+            # tests that initialise the application without post_init).
+            services.bot_username = context.bot.username
         if update.callback_query is not None:
-            # Answer first: Telegram shows a spinner on the button until we do.
+            # Answer first: Telegram shows a spinner on the button until we do. A button in a
+            # group (an old message from before frivillig kept out of groups) is answered with a
+            # note only its presser sees, and goes no further.
+            language = normalise_language(event.language_code)
+            note = None if event.private_chat else t(language, "core.group.button")
             try:
-                await update.callback_query.answer()
+                await update.callback_query.answer(note, show_alert=note is not None)
             except TelegramError:
                 log.warning("callback.answer_failed", extra={"update_id": update.update_id})
+            if note is not None:
+                return
         async with self.chat_locks.hold(event.chat_id):
             replies = await self.conversation.handle(event)
             await self.send(context, event, replies)
@@ -266,12 +278,13 @@ class TelegramChannel:
         """Anything that escaped a turn: log it with the update id, tell the user, keep polling."""
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("update.failed", exc_info=context.error, extra={"update_id": update_id})
-        if isinstance(update, Update) and update.effective_chat is not None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        # Never in a group: an error there would be noise for people who did nothing.
+        if isinstance(update, Update) and chat is not None and chat.type == ChatType.PRIVATE:
             language = update.effective_user.language_code if update.effective_user else None
             try:
                 await context.bot.send_message(
-                    update.effective_chat.id,
-                    t(language if language == "en" else "da", "core.error"),
+                    chat.id, t(language if language == "en" else "da", "core.error")
                 )
             except TelegramError:
                 log.warning("update.error_reply_failed", extra={"update_id": update_id})
@@ -286,7 +299,8 @@ async def register_commands(application: Application) -> None:  # type: ignore[t
 
 def remember_bot_username(application: Application, conversation: Conversation) -> None:  # type: ignore[type-arg]
     """Deep links (`t.me/<bot>?start=…`) need the bot's username, known once it is initialised."""
-    conversation.services.features["bot_username"] = application.bot.username
+    services = conversation.services
+    services.bot_username = services.settings.bot_username or application.bot.username
 
 
 def build_application(

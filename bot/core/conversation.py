@@ -25,6 +25,7 @@ from bot.core import navigation
 from bot.core.events import Event, EventKind
 from bot.core.flood import FloodLimit, FloodVerdict
 from bot.core.flows.base import Flow
+from bot.core.group_chats import group_chat_replies
 from bot.core.intents import IntentRouter
 from bot.core.replies import ButtonScope, Reply, coalesce, decode_payload
 from bot.core.services import Services
@@ -95,6 +96,15 @@ class Conversation:
             if verdict is FloodVerdict.WARN:
                 return [Reply(t(self._language_hint(event), "core.slow_down"))]
             return []
+        if not event.private_chat:
+            # Before any load: a group chat gets no user, no dialogue state, no flow.
+            return group_chat_replies(
+                event,
+                db=self.services.db,
+                now=self.services.clock(),
+                bot_username=self.services.bot_username,
+                journeys={command: journey for command, (journey, _) in COMMAND_JOURNEYS.items()},
+            )
         for attempt in (1, 2):
             try:
                 replies = await self._handle_once(event)

@@ -25,7 +25,11 @@ class IncomingDocument:
 
 @dataclass(frozen=True)
 class Event:
-    """One user action. `user_id` and `chat_id` are Telegram's ids (the terminal makes some up)."""
+    """One user action. `user_id` and `chat_id` are Telegram's ids (the terminal makes some up).
+
+    `private_chat` is False for a group, supergroup or channel: frivillig is a one-to-one
+    assistant, and the core answers such events only with a pointer to a private chat.
+    """
 
     kind: EventKind
     user_id: int
@@ -41,6 +45,7 @@ class Event:
     display_name: str | None = None
     update_id: int | None = None
     message_id: int | None = None
+    private_chat: bool = True
 
     @classmethod
     def from_text(cls, user_id: int, chat_id: int, text: str, **extra: object) -> Event:

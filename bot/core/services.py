@@ -56,3 +56,6 @@ class Services:
     features: dict[str, Any] = field(default_factory=dict)
     #: Downloads files users sent (set by the Telegram channel); None when the channel cannot.
     files: FileSource | None = None
+    #: The bot's Telegram username, for `t.me/<bot>` links: `BOT_USERNAME`, or what Telegram
+    #: says once the bot is initialised (`getMe`); None in the terminal chat without either.
+    bot_username: str | None = None

@@ -40,7 +40,7 @@ from bot.delivery.pacing import ChatSpacing, FloodDetector, RateLimiter
 from bot.i18n import t
 from bot.store.base import utcnow
 from bot.store.database import Database, transaction
-from bot.store.models import User
+from bot.store.models import User, is_private_chat_id
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -223,6 +223,13 @@ class Dispatcher:
 
     async def _deliver(self, row: Claimed) -> Outcome:
         attempts = row.attempts + 1
+        if not is_private_chat_id(row.chat_id):
+            # Rows are refused at the door (`OutboxMessage`), but one written around the ORM must
+            # still never reach a group: nothing personal is ever sent there.
+            log.error("dispatcher.group_chat_refused", extra={"row": row.id})
+            return Outcome(
+                row.id, row.chat_id, outbox.FAILED, attempts, self.clock(), None, "group chat"
+            )
         try:
             await self._call(row)
         except RetryAfter as error:

@@ -11,6 +11,7 @@ Duplicates are therefore bounded by the rows in flight at the moment of a crash.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +21,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.delivery.models import Broadcast
-from bot.store.models import OutboxMessage, User
+from bot.store.models import OutboxMessage, User, is_private_chat_id
+
+log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, BLOCKED, FAILED = "pending", "sending", "sent", "blocked", "failed"
 FINAL_STATUSES = (SENT, BLOCKED, FAILED)
@@ -49,13 +52,17 @@ def create_broadcast(
     """Queue one message per distinct chat under `key`; returns (broadcast, created).
 
     Idempotent: when a broadcast with `key` exists nothing is queued again. The rows are inserted
-    in bulk (one statement), so ten thousand recipients take a fraction of a second.
+    in bulk (one statement), so ten thousand recipients take a fraction of a second. A recipient
+    that is not a private chat (a group id) is left out: send-outs are personal.
     """
     existing = session.scalars(select(Broadcast).where(Broadcast.key == key)).one_or_none()
     if existing is not None:
         return existing, False
     unique: dict[int, Message] = {}
     for message in messages:
+        if not is_private_chat_id(message.chat_id):
+            log.warning("broadcast.group_recipient_skipped", extra={"key": key})
+            continue
         unique.setdefault(message.chat_id, message)
     broadcast = Broadcast(
         key=key,

@@ -17,6 +17,7 @@ from typing import Any
 from bot.core import navigation
 from bot.core.events import Event
 from bot.core.flows.base import Flow
+from bot.core.links import private_chat_link
 from bot.core.replies import Button, OutgoingDocument
 from bot.core.turn import Turn
 from bot.meetings import service
@@ -353,10 +354,12 @@ class StaffMeetingsFlow(Flow):
         self._show_meeting(turn)
 
     def _link(self, turn: Turn, meeting_id: int) -> str:
-        username = turn.services.features.get("bot_username") or getattr(
-            turn.services.settings, "bot_username", None
+        start = f"meetings-{meeting_id}"
+        # Without a username (the terminal chat with no BOT_USERNAME) the link names the setting
+        # to fill in rather than pointing at somebody else's bot.
+        return private_chat_link(turn.services.bot_username, start) or (
+            f"https://t.me/<BOT_USERNAME>?start={start}"
         )
-        return f"https://t.me/{username or 'frivillig_bot'}?start=meetings-{meeting_id}"
 
     # --- one meeting: answers, questions, CSV, change, cancel -----------------------------------
     def _show_meeting(self, turn: Turn) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from bot.store.base import Base, utcnow
 
@@ -109,3 +109,33 @@ class OutboxMessage(Base):
     #: lease belongs to a dispatcher that died and is taken back (bot/delivery/outbox.py).
     claimed_at: Mapped[datetime | None] = mapped_column()
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+
+    @validates("chat_id")
+    def _private_chats_only(self, _key: str, chat_id: int) -> int:
+        # Telegram gives private chats the user's own (positive) id and groups, supergroups and
+        # channels negative ids. frivillig sends personal messages, so never to a group.
+        if not is_private_chat_id(chat_id):
+            raise ValueError(f"outbox messages go to private chats only, not chat {chat_id}")
+        return chat_id
+
+
+def is_private_chat_id(chat_id: int) -> bool:
+    """True for a Telegram private chat id (the user's own id, always positive).
+
+    Source: the Bot API's `Chat.id` — groups, supergroups and channels have negative ids. Used to
+    keep every outbox row, broadcast recipient and dialogue out of group chats.
+    """
+    return chat_id > 0
+
+
+class GroupChatNotice(Base):
+    """A group, supergroup or channel the bot has told once that it answers only in private.
+
+    Nothing about the members is kept: only the chat's id and when the note was posted, so the
+    bot answers a group at most once (issue 11: frivillig keeps no dialogue in group chats).
+    """
+
+    __tablename__ = "group_chat_notice"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    noted_at: Mapped[datetime] = mapped_column(default=utcnow)

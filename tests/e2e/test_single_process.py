@@ -53,6 +53,6 @@ async def test_polling_scheduler_and_dispatcher_run_together(
         await app.stop()
         assert app.post_stop is not None
         await app.post_stop(app)  # what run_polling() does after stop(): the tasks end
-    assert services.features["bot_username"] == "frivillig_test_bot"
+    assert services.bot_username == "frivillig_test_bot"
     assert "Invitation til dialogmøde" in bot_api.sent(8181)[0].text
     assert {"privacy-retention", "grants-reminders", "matching-alerts-digest"} <= jobs

@@ -33,7 +33,7 @@ def _start(db: Path) -> subprocess.Popen[str]:
     )
 
 
-def _read_until(process: subprocess.Popen[str], needle: str, timeout: float = 30) -> str:
+def _read_until(process: subprocess.Popen[str], needle: str, timeout: float = 90) -> str:
     """Read the chat's output until `needle` shows (the prompt has no newline, so no readline)."""
     assert process.stdout is not None
     fd = process.stdout.fileno()

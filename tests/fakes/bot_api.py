@@ -52,18 +52,20 @@ class Call:
         return str(self.params.get("text") or self.params.get("caption") or "")
 
     @property
-    def buttons(self) -> list[tuple[str, str]]:
-        """(label, callback_data) of every inline button, row by row."""
+    def keyboard(self) -> list[list[dict[str, str]]]:
+        """The inline keyboard as Telegram received it: rows of button objects."""
         markup = self.params.get("reply_markup")
         if isinstance(markup, str):
             markup = json.loads(markup)
         if not markup:
             return []
-        return [
-            (b["text"], b.get("callback_data", ""))
-            for row in markup.get("inline_keyboard", [])
-            for b in row
-        ]
+        rows: list[list[dict[str, str]]] = markup.get("inline_keyboard", [])
+        return rows
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data) of every inline button, row by row."""
+        return [(b["text"], b.get("callback_data", "")) for row in self.keyboard for b in row]
 
 
 @dataclass
@@ -276,14 +278,35 @@ class FakeBotApi:
 
 
 class TelegramUser:
-    """A person in a private chat with the bot, producing updates the way Telegram would."""
+    """A person writing to the bot, producing updates the way Telegram would: in their private
+    chat, or, with `group`, in a group chat (Telegram's group ids are negative)."""
 
     _ids = itertools.count(1)
 
-    def __init__(self, user_id: int, *, language_code: str | None = "da", first_name: str = "Test"):
+    def __init__(
+        self,
+        user_id: int,
+        *,
+        language_code: str | None = "da",
+        first_name: str = "Test",
+        group: int | None = None,
+        group_type: str = "supergroup",
+    ):
         self.user_id = user_id
         self.language_code = language_code
         self.first_name = first_name
+        self.group = group
+        self.group_type = group_type
+
+    def in_group(self, group: int, group_type: str = "supergroup") -> TelegramUser:
+        """The same person writing in group chat `group`."""
+        return TelegramUser(
+            self.user_id,
+            language_code=self.language_code,
+            first_name=self.first_name,
+            group=group,
+            group_type=group_type,
+        )
 
     def _user(self) -> dict[str, Any]:
         user: dict[str, Any] = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
@@ -291,7 +314,13 @@ class TelegramUser:
             user["language_code"] = self.language_code
         return user
 
+    @property
+    def chat_id(self) -> int:
+        return self.group if self.group is not None else self.user_id
+
     def _chat(self) -> dict[str, Any]:
+        if self.group is not None:
+            return {"id": self.group, "type": self.group_type, "title": "Foreningens bestyrelse"}
         return {"id": self.user_id, "type": "private", "first_name": self.first_name}
 
     def message(self, **content: Any) -> dict[str, Any]:

@@ -295,3 +295,28 @@ async def test_the_rate_limiter_hands_out_evenly_spaced_slots_and_pauses() -> No
     paused_at = now[0]
     await limiter.acquire()
     assert now[0] - paused_at >= 3
+
+
+async def test_a_group_chat_id_never_gets_a_broadcast(
+    database: Database, bot_api: FakeBotApi
+) -> None:
+    """Send-outs are personal: a group id is left out when queued, and a row that reached the
+    table around the ORM is refused by the dispatcher instead of being sent."""
+    group = -1001234567890
+    queue(database, [11, group, 12])
+    now = utcnow()
+    with transaction(database) as session:
+        session.execute(
+            OutboxMessage.__table__.insert().values(
+                chat_id=-55,
+                text="x",
+                buttons=[],
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    await drain(database, bot_api)
+    assert {c.chat_id for c in bot_api.sent(method="sendMessage")} == {11, 12, STAFF}
+    assert statuses(database) == {11: "sent", 12: "sent", -55: "failed"}
