@@ -35,7 +35,7 @@ def menu_buttons(turn: Turn) -> list[list[Button]]:
 
 async def show_menu(turn: Turn, *, intro: str = "menu.title") -> None:
     """Put the chat at the main menu and show it."""
-    turn.goto("menu", "main", {})
+    turn.goto("menu", "main", {})  # MenuStep.MAIN (bot.core.flows.menu imports this module)
     municipality = turn.services.directory.get(turn.user.municipality_slug)
     name = municipality.name if municipality else ""
     turn.say(intro, buttons=menu_buttons(turn), municipality=name)

@@ -58,11 +58,12 @@ class Turn:
 
     def goto(self, journey: str, step: str, data: dict[str, Any] | None = None) -> None:
         """Move the chat to a journey's step; `data` replaces the saved data (None keeps it when
-        staying in the same journey, clears it otherwise)."""
+        staying in the same journey, clears it otherwise). `step` is usually a member of the
+        flow's `Step` enum; it is saved as its plain string value."""
         if data is None:
             data = self.data if journey == self.state.journey else {}
         self.state.journey = journey
-        self.state.step = step
+        self.state.step = str(step)
         self.state.data = dict(data)
 
     def update(self, **changes: Any) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from bot.core import navigation
 from bot.core.events import Event, EventKind
-from bot.core.flows.base import Flow
+from bot.core.flows.base import Flow, Screen
 from bot.core.replies import Button
 from bot.core.turn import Turn
 from bot.i18n import LANGUAGES, t
@@ -19,42 +21,74 @@ _LANGUAGE_WORDS = {
 }
 
 
+class OnboardingStep(StrEnum):
+    """Onboarding's steps; the values are what `DialogueState.step` holds."""
+
+    LANGUAGE = "language"
+    MUNICIPALITY = "municipality"
+    CONSENT = "consent"
+
+
 class OnboardingFlow(Flow):
     journey = "onboarding"
-    # Every step takes typed answers too ("dansk", "Sønderborg", "ja"): not everyone taps.
-    text_steps = frozenset({"language", "municipality", "consent"})
+    Step = OnboardingStep
+
+    def screens(self) -> Mapping[str, Screen]:
+        # Every step takes typed answers too ("dansk", "Sønderborg", "ja"): not everyone taps.
+        return {
+            OnboardingStep.LANGUAGE: Screen(self._show_language, self._on_language, text=True),
+            OnboardingStep.MUNICIPALITY: Screen(
+                self._show_municipality, self._on_municipality, text=True
+            ),
+            OnboardingStep.CONSENT: Screen(self._show_consent, self._on_consent, text=True),
+        }
 
     async def start(self, turn: Turn, **params: Any) -> None:
-        turn.goto(self.journey, "language", {"language_hint": turn.data.get("language_hint")})
+        turn.goto(
+            self.journey,
+            OnboardingStep.LANGUAGE,
+            {"language_hint": turn.data.get("language_hint")},
+        )
         await self.show(turn)
 
-    async def show(self, turn: Turn) -> None:
-        if turn.step == "municipality":
-            _ask_municipality(turn)
-        elif turn.step == "consent":
-            _ask_consent(turn)
-        else:
-            _ask_language(turn)
+    async def _show_language(self, turn: Turn) -> None:
+        _ask_language(turn)
 
-    async def on_event(self, turn: Turn, event: Event, value: str | None) -> None:
+    async def _show_municipality(self, turn: Turn) -> None:
+        _ask_municipality(turn)
+
+    async def _show_consent(self, turn: Turn) -> None:
+        _ask_consent(turn)
+
+    async def _answer(self, turn: Turn, event: Event, value: str | None) -> str | None:
+        """The typed or tapped answer; None (after saying so) for anything else."""
         answer = (value or event.text or "").strip()
         if event.kind not in (EventKind.TEXT, EventKind.BUTTON) or not answer:
             _say_unclear(turn, "onboarding.use_buttons")
             await self.show(turn)
+            return None
+        return answer
+
+    async def _on_language(self, turn: Turn, event: Event, value: str | None) -> None:
+        answer = await self._answer(turn, event, value)
+        if answer is None:
             return
-        if turn.step == "language":
-            code = _language_from(answer)
-            if code is None:
-                _say_unclear(turn, "onboarding.language_unclear")
-                await self.show(turn)
-                return
-            await choose_language(turn, code)
-        elif turn.step == "municipality":
+        code = _language_from(answer)
+        if code is None:
+            _say_unclear(turn, "onboarding.language_unclear")
+            await self.show(turn)
+            return
+        await choose_language(turn, code)
+
+    async def _on_municipality(self, turn: Turn, event: Event, value: str | None) -> None:
+        answer = await self._answer(turn, event, value)
+        if answer is not None:
             await self._choose_municipality(turn, answer)
-        elif turn.step == "consent":
+
+    async def _on_consent(self, turn: Turn, event: Event, value: str | None) -> None:
+        answer = await self._answer(turn, event, value)
+        if answer is not None:
             await self._choose_consent(turn, answer)
-        else:
-            await self.start(turn)
 
     async def _choose_municipality(self, turn: Turn, answer: str) -> None:
         directory = turn.services.directory
@@ -67,7 +101,7 @@ class OnboardingFlow(Flow):
             _ask_municipality(turn)
             return
         turn.user.municipality_slug = slug
-        turn.goto(self.journey, "consent")
+        turn.goto(self.journey, OnboardingStep.CONSENT)
         _ask_consent(turn, edit=True)
 
     async def _choose_consent(self, turn: Turn, answer: str) -> None:
@@ -91,7 +125,7 @@ async def choose_language(turn: Turn, code: str) -> None:
     if turn.user.onboarded:
         await navigation.show_menu(turn)
         return
-    turn.goto("onboarding", "municipality")
+    turn.goto("onboarding", OnboardingStep.MUNICIPALITY)
     _ask_municipality(turn, edit=True)
 
 
