@@ -89,8 +89,12 @@ async def test_staff_approve_and_the_applicant_is_told(
     assert document is not None and document.file_id == "tg-file-statutes"
     await staff.press("Bevilg")
     replies = await staff.send("-5 kr")
-    assert "Skriv et beløb" in text_of(replies)
-    replies = await staff.send("6.500 kr")
+    # The minus is neither dropped nor met with a vague "write an amount".
+    assert "kan ikke være negativt (du skrev -5,00 kr.)" in text_of(replies)
+    replies = await staff.send("65.00")
+    assert "Mente du »6.500 kr.« eller »65 kr.«?" in text_of(replies)
+    assert _app(services).amount_granted is None
+    replies = await staff.press("6.500 kr.")
     assert "Bevilget: 6.500,00 kr." in text_of(replies)
     app = _app(services)
     assert app.status == Status.APPROVED.value and app.amount_granted == 650_000
