@@ -17,12 +17,12 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Final
 
 import httpx
 
-from bot.validation.amounts import parse_amount
+from bot.validation.amounts import Ambiguous, read_amount
+from bot.validation.errors import InvalidInput
 
 __all__ = [
     "ACTIVITIES",
@@ -271,10 +271,14 @@ class RasaNluClient:
         if name not in _FREE_TEXT or not value:
             return None
         if name == "amount":
-            kroner = parse_amount(value)
-            if kroner is None or kroner <= 0:
+            try:
+                reading = read_amount(value)
+            except InvalidInput:
                 return None
-            return Entity(name, value, surface, amount=_kroner(kroner))
+            # Two readings ("12.50") or a negative: no suggestion; the amount question asks.
+            if isinstance(reading, Ambiguous) or reading <= 0:
+                return None
+            return Entity(name, value, surface, amount=_kroner(reading))
         place = self._resolve_place(value) if self._resolve_place else None
         town, municipality = place if place else (None, None)
         return Entity(name, value, surface, town=town, municipality=municipality)
@@ -309,6 +313,6 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else -1
 
 
-def _kroner(amount: Decimal) -> int:
+def _kroner(ore: int) -> int:
     """Whole kroner: øre are dropped (a grant is never decided on 50 øre)."""
-    return int(amount.to_integral_value("ROUND_DOWN"))
+    return ore // 100

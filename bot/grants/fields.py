@@ -20,6 +20,17 @@ budget_lines   ``[{"text": "Leje af bus", "amount": 450000}, …]`` (amount in �
 attachment     ``{"file_id", "file_name", "mime_type", "size"}`` (Telegram's file id, bytes)
 =============  ==========================================================================
 
+Amounts are read by the one parser, `bot.validation.amounts.read_amount`. A text it reads two
+ways ("12.50": 1.250 kr. or 12,50 kr.) is not stored: the result carries both `readings` and the
+screen asks which one was meant; `accept_reading` then stores the one pressed.
+
+Negative amounts are refused everywhere, with ``grants.error.amount_negative`` /
+``grants.error.budget_negative`` rather than the generic "write an amount", and the minus is never
+dropped: every ``amount`` field of our schemes (amount applied for, funding from others, savings)
+is a sum of money that is at least 0 — `FieldSpec.min` cannot be negative (``ge=0`` in
+schemes.py) — and a budget line is an expense: every scheme asks for "én udgift ad gangen", and
+income has its own field (``other_funding``) or question (``other_funding_sought``).
+
 Errors and warnings are `Message` objects (a catalog key and raw parameters), rendered in the
 user's language with `Message.render`, which also formats numbers the Danish or English way.
 """
@@ -31,7 +42,7 @@ import mimetypes
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TypeAlias
 
 from babel.lists import format_list
@@ -39,7 +50,7 @@ from babel.numbers import format_decimal
 
 from bot.grants.schemes import Exclusion, FieldSpec, FieldType, Localised
 from bot.i18n import t
-from bot.validation.amounts import parse_amount
+from bot.validation.amounts import Ambiguous, read_amount
 from bot.validation.contact import parse_email, parse_phone
 from bot.validation.cvr import parse_cvr
 from bot.validation.dates import parse_date, parse_date_range
@@ -52,7 +63,6 @@ _BABEL_LOCALE = {"da": "da_DK", "en": "en_GB", "kl": "da_DK"}
 _MB = 1_000_000  # sizes are shown in decimal megabytes, as phones and Telegram show them
 _DEFAULT_BUDGET_TEXT_LENGTH = 200
 _MAX_BUDGET_LINES = 50
-_ORE = Decimal("0.01")
 
 
 def babel_locale(language: str | None) -> str:
@@ -70,6 +80,14 @@ class Money:
 def format_amount(ore: int, language: str | None) -> str:
     """ "12.500,00 kr." in Danish (and Kalaallisut), "DKK 12,500.00" in English."""
     number = format_decimal(Decimal(ore) / 100, format="#,##0.00", locale=babel_locale(language))
+    return f"DKK {number}" if language == "en" else f"{number} kr."
+
+
+def format_kroner(ore: int, language: str | None) -> str:
+    """An amount as people write it back, øre only when there are some: "2.000 kr.", "12,50 kr."
+    (Danish, Kalaallisut), "DKK 2,000", "DKK 12.50" (English). For echoes and "Mente du …?"."""
+    pattern = "#,##0" if ore % 100 == 0 else "#,##0.00"
+    number = format_decimal(Decimal(ore) / 100, format=pattern, locale=babel_locale(language))
     return f"DKK {number}" if language == "en" else f"{number} kr."
 
 
@@ -131,16 +149,22 @@ class Attachment:
 
 @dataclass(frozen=True)
 class FieldResult:
-    """Either a value to store (`error` is None) or an error to show; warnings never block."""
+    """Either a value to store (`error` is None) or an error to show; warnings never block.
+
+    `readings` holds two candidates when the answer can be read two ways ("12.50"): nothing is
+    stored then, the user picks one and `accept_reading` turns it into a result. For an amount
+    field a reading is øre (int), for budget_lines the one new line.
+    """
 
     value: JsonValue = None
     error: Message | None = None
     warnings: tuple[Message, ...] = ()
+    readings: tuple[JsonValue, ...] = ()
 
     @property
     def ok(self) -> bool:
         """True when the value can be stored."""
-        return self.error is None
+        return self.error is None and not self.readings
 
 
 Raw: TypeAlias = str | Attachment | Sequence[str]
@@ -193,7 +217,34 @@ def _parse(
         raise InvalidInput(f"grants.hint.{spec.type.value}")
     if spec.type is FieldType.BUDGET_LINES:
         return _add_budget_line(spec, raw, current, exclusions)
+    if spec.type is FieldType.AMOUNT and raw.strip():
+        reading = read_amount(raw)
+        if isinstance(reading, Ambiguous):
+            return FieldResult(readings=reading.readings)
+        return FieldResult(value=check_amount(spec, reading))
     return FieldResult(value=_parse_scalar(spec, raw))
+
+
+def accept_reading(
+    spec: FieldSpec,
+    reading: JsonValue,
+    *,
+    current: JsonValue = None,
+    exclusions: Sequence[Exclusion] = (),
+) -> FieldResult:
+    """The result of picking one of `FieldResult.readings`: checked like a typed answer (bounds,
+    sign; for budget_lines appended to `current` with exclusion warnings)."""
+    try:
+        if spec.type is FieldType.AMOUNT and isinstance(reading, int):
+            return FieldResult(value=check_amount(spec, reading))
+        if spec.type is FieldType.BUDGET_LINES and isinstance(reading, dict):
+            line = {"text": str(reading.get("text", "")), "amount": reading.get("amount")}
+            if not line["text"] or not isinstance(line["amount"], int):
+                raise InvalidInput("grants.error.budget_line")
+            return _append_budget_line(line, current, exclusions)
+    except InvalidInput as problem:
+        return FieldResult(error=Message(problem.key, dict(problem.params)))
+    return FieldResult(error=Message(f"grants.hint.{spec.type.value}"))
 
 
 def _parse_scalar(spec: FieldSpec, raw: str) -> JsonValue:
@@ -208,8 +259,6 @@ def _parse_scalar(spec: FieldSpec, raw: str) -> JsonValue:
             return parse_email(raw)
         case FieldType.PHONE:
             return parse_phone(raw)
-        case FieldType.AMOUNT:
-            return _parse_amount(spec, raw)
         case FieldType.INTEGER:
             return parse_integer(raw, minimum=spec.min, maximum=spec.max)
         case FieldType.DATE:
@@ -228,15 +277,11 @@ def _parse_scalar(spec: FieldSpec, raw: str) -> JsonValue:
             raise AssertionError(spec.type)
 
 
-def _to_ore(kroner: Decimal) -> int:
-    return int((kroner / _ORE).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def _parse_amount(spec: FieldSpec, raw: str) -> int:
-    kroner = parse_amount(raw)
-    if kroner is None:
-        raise InvalidInput("grants.error.amount")
-    ore = _to_ore(kroner)
+def check_amount(spec: FieldSpec, ore: int) -> int:
+    """`ore` if the field takes it; `InvalidInput` for a negative amount (no field takes one, see
+    the module docstring) or one outside the field's `min`/`max` (whole kroner)."""
+    if ore < 0:
+        raise InvalidInput("grants.error.amount_negative", amount=Money(ore))
     if spec.min is not None and ore < spec.min * 100:
         raise InvalidInput(
             "grants.error.amount_min", amount=Money(ore), limit=Money(spec.min * 100)
@@ -357,40 +402,99 @@ def _parse_attachment(spec: FieldSpec, file: Attachment) -> JsonValue:
 
 
 _BUDGET_TRIM = " \t:–—-="
+_LEADING_SEPARATOR = re.compile(r"^[\s:=]*(?:[-–—]\s+)?")
+
+
+def read_budget_line(
+    text: str, *, max_length: int | None = None
+) -> tuple[dict[str, JsonValue], ...]:
+    """One budget line, "Leje af bus: 4.500 kr" or "Leje af bus 4500" → text and amount in øre;
+    two candidate lines when it reads two ways (the screen asks which was meant).
+
+    The amount is the longest run of trailing words that reads as an amount ("Tur for 12 børn
+    1.500 kr" costs 1.500 kr). Two readings: an amount that reads two ways ("Kaffe: 12.50"), or
+    a number that may belong to the text or to the amount ("Kaffe 4 500 kr": 4.500 kr. or
+    "Kaffe 4" for 500 kr.); a colon settles the latter. A dash followed by a space separates
+    ("Bus - 4500"); one stuck to the number is a minus, refused with
+    ``grants.error.budget_negative`` because a line is an expense (see the module docstring).
+    Raises `InvalidInput`.
+    """
+    cleaned = " ".join(text.split())
+    candidates: list[tuple[str, str, bool]] = []
+    if ":" in cleaned:
+        head, _, tail = cleaned.rpartition(":")
+        candidates.append((head, tail, True))
+    words = cleaned.split(" ")
+    for count in range(min(4, len(words) - 1), 0, -1):
+        candidates.append((" ".join(words[:-count]), " ".join(words[-count:]), False))
+    found: list[dict[str, JsonValue]] = []
+    for index, (head, tail, by_colon) in enumerate(candidates):
+        lines = _budget_reading(head, tail, max_length)
+        if not lines:
+            continue
+        found += lines
+        if len(found) == 1 and not by_colon and index + 1 < len(candidates):
+            # "Kaffe 4 500 kr": if the next shorter tail reads as an amount too, ask.
+            head, tail, _ = candidates[index + 1]
+            found += [
+                line
+                for line in _budget_reading(head, tail, max_length)
+                if line["amount"] != found[0]["amount"]
+            ]
+        return tuple(found[:2])
+    raise InvalidInput("grants.error.budget_line")
+
+
+def _budget_reading(head: str, tail: str, max_length: int | None) -> list[dict[str, JsonValue]]:
+    """The line(s) of one split into text and amount; [] when it is not one."""
+    label = head.strip(_BUDGET_TRIM)
+    if not label:
+        return []
+    try:
+        reading = read_amount(_LEADING_SEPARATOR.sub("", tail))
+    except InvalidInput:
+        return []
+    amounts = reading.readings if isinstance(reading, Ambiguous) else (reading,)
+    if any(amount < 0 for amount in amounts):
+        raise InvalidInput("grants.error.budget_negative", amount=Money(min(amounts)))
+    if not all(amounts):
+        return []
+    limit = max_length or _DEFAULT_BUDGET_TEXT_LENGTH
+    if len(label) > limit:
+        raise InvalidInput("grants.error.text_too_long", length=len(label), limit=limit)
+    return [{"text": label, "amount": amount} for amount in amounts]
 
 
 def parse_budget_line(text: str, *, max_length: int | None = None) -> dict[str, JsonValue]:
-    """One budget line, "Leje af bus: 4.500 kr" or "Leje af bus 4500" → text and amount in øre.
-
-    The amount is the longest run of trailing words that reads as an amount, so "Tur for 12 børn
-    1.500 kr" costs 1.500 kr and "Kaffe 4 500 kr" costs 4.500 kr.
-    """
-    cleaned = " ".join(text.split())
-    candidates: list[tuple[str, str]] = []
-    if ":" in cleaned:
-        head, _, tail = cleaned.rpartition(":")
-        candidates.append((head, tail))
-    words = cleaned.split(" ")
-    for count in range(min(4, len(words) - 1), 0, -1):
-        candidates.append((" ".join(words[:-count]), " ".join(words[-count:])))
-    for head, tail in candidates:
-        label = head.strip(_BUDGET_TRIM)
-        kroner = parse_amount(tail.strip(_BUDGET_TRIM))
-        if label and kroner is not None and kroner > 0:
-            limit = max_length or _DEFAULT_BUDGET_TEXT_LENGTH
-            if len(label) > limit:
-                raise InvalidInput("grants.error.text_too_long", length=len(label), limit=limit)
-            return {"text": label, "amount": _to_ore(kroner)}
-    raise InvalidInput("grants.error.budget_line")
+    """The one reading of `read_budget_line`; `InvalidInput` also when it reads two ways."""
+    lines = read_budget_line(text, max_length=max_length)
+    if len(lines) > 1:
+        raise InvalidInput("grants.error.budget_line")
+    return lines[0]
 
 
 def _add_budget_line(
     spec: FieldSpec, raw: str, current: JsonValue, exclusions: Sequence[Exclusion]
 ) -> FieldResult:
-    lines: list[JsonValue] = list(current) if isinstance(current, list) else []
-    if len(lines) >= _MAX_BUDGET_LINES:
+    lines = read_budget_line(raw, max_length=spec.max_length)
+    if len(lines) > 1:
+        _check_room(current)
+        return FieldResult(readings=lines)
+    return _append_budget_line(lines[0], current, exclusions)
+
+
+def _check_room(current: JsonValue) -> None:
+    if isinstance(current, list) and len(current) >= _MAX_BUDGET_LINES:
         raise InvalidInput("grants.error.budget_too_many", limit=_MAX_BUDGET_LINES)
-    line = parse_budget_line(raw, max_length=spec.max_length)
+
+
+def _append_budget_line(
+    line: dict[str, JsonValue], current: JsonValue, exclusions: Sequence[Exclusion]
+) -> FieldResult:
+    _check_room(current)
+    if not isinstance(line["amount"], int) or line["amount"] <= 0:
+        raise InvalidInput("grants.error.budget_negative", amount=Money(int(str(line["amount"]))))
+    lines: list[JsonValue] = list(current) if isinstance(current, list) else []
     lines.append(line)
     warnings = tuple(
         Message("grants.warning.budget_excluded", {"line": line["text"], "item": exclusion.label})

@@ -24,7 +24,14 @@ from bot.core.events import Event, EventKind
 from bot.core.replies import Button, OutgoingDocument
 from bot.core.turn import Turn
 from bot.grants import documents, eligibility, fields
-from bot.grants.fields import Attachment, JsonValue, babel_locale, format_amount
+from bot.grants.fields import (
+    Attachment,
+    FieldResult,
+    JsonValue,
+    babel_locale,
+    format_amount,
+    format_kroner,
+)
 from bot.grants.forms import FormWalker
 from bot.grants.models import GrantApplication
 from bot.grants.schemes import FieldSpec, FieldType, GrantScheme
@@ -148,6 +155,7 @@ class FormSteps(ABC):
         data = turn.data
         data.update(field=key)
         data.pop("selection", None)
+        data.pop("pending", None)
         turn.goto(JOURNEY, "field", data)
         if draft.current_field != key:
             draft.current_field = key
@@ -251,6 +259,18 @@ class FormSteps(ABC):
         elif value == "suggest" and isinstance(turn.data.get("suggested"), int):
             # The amount the user mentioned goes through the same checks as a typed one.
             result = fields.parse_answer(spec, _kroner_text(int(turn.data["suggested"])))
+        elif value is not None and value.startswith("pick:"):
+            picked = _picked(turn, spec, value)
+            if picked is None:
+                self._ask_field(turn, scheme, draft)
+                return
+            current = draft.answers.get(spec.key)
+            result = fields.accept_reading(
+                spec, picked, current=current, exclusions=scheme.exclusions
+            )
+            if spec.type is FieldType.BUDGET_LINES:
+                self._store_budget(turn, scheme, draft, spec, result)
+                return
         elif spec.type is FieldType.MULTI_CHOICE and value is not None:
             await self._on_multi_choice(turn, scheme, draft, spec, value)
             return
@@ -274,9 +294,27 @@ class FormSteps(ABC):
             turn.reply(result.error.render(turn.lang))
             self._ask_field(turn, scheme, draft)
             return
+        if result.readings:
+            self._ask_reading(turn, spec, result.readings)
+            return
         for warning in result.warnings:
             turn.reply(warning.render(turn.lang))
-        self._store(turn, scheme, draft, spec, result.value)
+        echo = None
+        if spec.type is FieldType.AMOUNT and isinstance(result.value, int):
+            # Right after the answer, so a misreading is caught now, not in the summary.
+            echo = turn.t("grants.amount.noted", amount=format_kroner(result.value, turn.lang))
+        self._store(turn, scheme, draft, spec, result.value, echo=echo)
+
+    def _ask_reading(self, turn: Turn, spec: FieldSpec, readings: tuple[JsonValue, ...]) -> None:
+        """ "Mente du »1.250 kr.« eller »12,50 kr.«?" with a button per reading; the readings
+        wait in the dialogue state, so a press after a restart still stores the right one."""
+        turn.update(pending={"field": spec.key, "readings": list(readings)})
+        labels = [_reading_label(turn, reading, markup=False) for reading in readings]
+        shown = [_reading_label(turn, reading) for reading in readings]
+        turn.reply(
+            turn.t("grants.amount.which", first=shown[0], second=shown[1]),
+            [[Button(label, f"pick:{index}")] for index, label in enumerate(labels)],
+        )
 
     def _store(
         self,
@@ -287,7 +325,9 @@ class FormSteps(ABC):
         value: JsonValue,
         *,
         advance: bool = True,
+        echo: str | None = None,
     ) -> bool:
+        """Save one answer; `echo` is said once it is saved, before the next question."""
         walker = _walker(turn, scheme)
         answers = walker.set_answer(draft.answers, spec.key, value)
         try:
@@ -307,6 +347,10 @@ class FormSteps(ABC):
             )
             self._ask_field(turn, scheme, draft)
             return False
+        if turn.data.get("pending") is not None:
+            turn.update(pending=None)
+        if echo is not None:
+            turn.reply(echo)
         if advance:
             self._advance(turn, scheme, draft, spec.key)
         return True
@@ -390,15 +434,34 @@ class FormSteps(ABC):
             self._ask_field(turn, scheme, draft)
             return
         result = fields.parse_answer(spec, event.text, current=lines, exclusions=scheme.exclusions)
+        self._store_budget(turn, scheme, draft, spec, result)
+
+    def _store_budget(
+        self,
+        turn: Turn,
+        scheme: GrantScheme,
+        draft: GrantApplication,
+        spec: FieldSpec,
+        result: FieldResult,
+    ) -> None:
+        """Add the line of `result` (typed or picked), echo it with the running total."""
         if result.error is not None:
             turn.reply(result.error.render(turn.lang))
             self._ask_field(turn, scheme, draft)
             return
+        if result.readings:
+            self._ask_reading(turn, spec, result.readings)
+            return
         for warning in result.warnings:
             turn.reply(warning.render(turn.lang))
-        if self._store(turn, scheme, draft, spec, result.value, advance=False):
-            total = format_amount(fields.budget_total(result.value), turn.lang)
-            turn.say("grants.budget.running_total", total=total)
+        added = result.value[-1] if isinstance(result.value, list) and result.value else None
+        total = format_amount(fields.budget_total(result.value), turn.lang)
+        echo = turn.t(
+            "grants.budget.running_total",
+            line=_reading_label(turn, added),
+            total=total,
+        )
+        if self._store(turn, scheme, draft, spec, result.value, advance=False, echo=echo):
             self._ask_field(turn, scheme, draft)
 
     # --- summary and submission -----------------------------------------------------------------
@@ -559,6 +622,29 @@ def _yes_no(value: str | None, event: Event) -> bool | None:
 def _mb(size: int, lang: str) -> str:
     """A size limit in megabytes, as phones show file sizes ("10", "2,5")."""
     return format_decimal(size / 1_000_000, format="#,##0.#", locale=babel_locale(lang))
+
+
+def _picked(turn: Turn, spec: FieldSpec, value: str) -> JsonValue | None:
+    """The reading a "pick:<n>" button stands for, if it belongs to this field's question."""
+    pending = turn.data.get("pending")
+    if not isinstance(pending, dict) or pending.get("field") != spec.key:
+        return None
+    readings = pending.get("readings")
+    index = value.removeprefix("pick:")
+    if not isinstance(readings, list) or not index.isdigit() or int(index) >= len(readings):
+        return None
+    reading: JsonValue = readings[int(index)]
+    return reading
+
+
+def _reading_label(turn: Turn, reading: JsonValue, *, markup: bool = True) -> str:
+    """An amount ("1.250 kr.") or a budget line ("Kaffe: 1.250 kr.") as the user reads it back;
+    the line's text HTML-escaped for a message (`markup`), as typed for a button label."""
+    if isinstance(reading, dict):
+        amount = format_kroner(int(str(reading.get("amount"))), turn.lang)
+        text = str(reading.get("text", ""))
+        return f"{html.escape(text) if markup else text}: {amount}"
+    return format_kroner(int(str(reading)), turn.lang)
 
 
 def _kroner_text(ore: int) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from bot.core.events import Event, EventKind
 from bot.core.replies import Button
 from bot.core.turn import Turn
-from bot.grants.fields import format_amount
+from bot.grants.fields import format_amount, format_kroner
 from bot.grants.models import GrantApplication, Status
 from bot.grants.schemes import GrantScheme
 from bot.grants.screens_common import (
@@ -25,9 +25,9 @@ from bot.grants.screens_common import (
     grant_service,
     long_date,
     short_label,
+    typed_amount,
 )
 from bot.grants.service import ApplicationNotFoundError, GrantError
-from bot.validation.amounts import parse_amount
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_text
 
@@ -200,7 +200,7 @@ class MyApplications(ABC):
             self._show_mine(turn)
             return
         text = (event.text or "").strip() if event.kind is EventKind.TEXT else ""
-        if not text:
+        if not text and not (value or "").startswith("pick:"):
             self._ask_followup(turn)
             return
         service = grant_service(turn)
@@ -234,12 +234,10 @@ class MyApplications(ABC):
             turn.goto(JOURNEY, "report_spent", {"view": app.id, "report": report})
             self._ask_followup(turn)
             return
-        amount = parse_amount(text)
-        if amount is None or amount < 0:
-            turn.say("grants.error.amount")
-            self._ask_followup(turn)
+        ore = typed_amount(turn, text, value, lambda: self._ask_followup(turn), positive=False)
+        if ore is None:
             return
-        ore = int(amount * 100)
+        turn.say("grants.amount.noted", amount=format_kroner(ore, turn.lang))
         if turn.step == "report_spent":
             report["spent"] = ore
             turn.goto(JOURNEY, "report_left", {"view": app.id, "report": report})

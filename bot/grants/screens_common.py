@@ -8,15 +8,18 @@ this module imports none of those, so there is no cycle.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
+from bot.core.replies import Button
 from bot.core.turn import Turn
-from bot.grants.fields import babel_locale
+from bot.grants.fields import babel_locale, format_amount, format_kroner
 from bot.grants.service import GrantService
+from bot.validation.amounts import Ambiguous, read_amount
+from bot.validation.errors import InvalidInput
 
 JOURNEY = "grants"
 _EDIT_LABEL = 28  # characters of a field label on its edit button
@@ -52,3 +55,66 @@ def short_label(label: str) -> str:
 def escape_params(params: Mapping[str, object]) -> dict[str, object]:
     """A message's parameters with the text ones HTML-escaped, for `turn.t`."""
     return {k: html.escape(v) if isinstance(v, str) else v for k, v in params.items()}
+
+
+def ask_which_amount(turn: Turn, readings: tuple[int, int], **pending: object) -> None:
+    """ "Mente du »1.250 kr.« eller »12,50 kr.«?" with a button per reading ("pick:0", "pick:1").
+
+    The readings (øre) wait in the dialogue state with `pending`, so a press after a restart
+    still stores the right one; `picked_amount` reads it back.
+    """
+    turn.update(pending_amount={"readings": list(readings), **pending})
+    labels = [format_kroner(ore, turn.lang) for ore in readings]
+    turn.reply(
+        turn.t("grants.amount.which", first=labels[0], second=labels[1]),
+        [[Button(label, f"pick:{index}")] for index, label in enumerate(labels)],
+    )
+
+
+def picked_amount(turn: Turn, value: str | None) -> int | None:
+    """The øre a "pick:<n>" button of `ask_which_amount` stands for; None for anything else."""
+    pending = turn.data.get("pending_amount")
+    if value is None or not value.startswith("pick:") or not isinstance(pending, dict):
+        return None
+    readings = pending.get("readings")
+    index = value.removeprefix("pick:")
+    if not isinstance(readings, list) or not index.isdigit() or int(index) >= len(readings):
+        return None
+    ore = readings[int(index)]
+    return ore if isinstance(ore, int) else None
+
+
+def typed_amount(
+    turn: Turn, text: str, value: str | None, ask_again: Callable[[], None], *, positive: bool
+) -> int | None:
+    """The amount (øre) typed at a single-amount step, or the reading pressed after "Mente du …?".
+
+    None when the turn has already answered: with the "Mente du …?" buttons, or with an error
+    (not an amount; negative, or 0 when `positive`) followed by `ask_again()`. A minus is
+    refused, never dropped: none of these steps (money spent, money left, money granted) can be
+    negative.
+    """
+    ore = picked_amount(turn, value)
+    if ore is None:
+        try:
+            reading = read_amount(text)
+        except InvalidInput as problem:
+            turn.say(problem.key)
+            ask_again()
+            return None
+        if isinstance(reading, Ambiguous):
+            ask_which_amount(turn, reading.readings)
+            return None
+        ore = reading
+    if turn.data.get("pending_amount") is not None:
+        turn.update(pending_amount=None)
+    refusal = None
+    if ore < 0:
+        refusal = turn.t("grants.error.amount_negative", amount=format_amount(ore, turn.lang))
+    elif positive and ore == 0:
+        refusal = turn.t("grants.staff.amount_positive")
+    if refusal is not None:
+        turn.reply(refusal)
+        ask_again()
+        return None
+    return ore

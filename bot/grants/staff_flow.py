@@ -22,11 +22,10 @@ from bot.grants import documents
 from bot.grants.fields import format_amount
 from bot.grants.models import REVIEWABLE, GrantApplication, Status
 from bot.grants.schemes import FieldType
-from bot.grants.screens_common import grant_service, long_date
+from bot.grants.screens_common import grant_service, long_date, typed_amount
 from bot.grants.service import PAGE_SIZE, ApplicationNotFoundError, GrantError
 from bot.i18n import t
 from bot.staff.access import NotStaffError, is_staff
-from bot.validation.amounts import parse_amount
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_text
 
@@ -333,10 +332,12 @@ class StaffGrantsFlow(Flow):
         text = (event.text or "").strip() if event.kind is EventKind.TEXT else ""
         try:
             if turn.step == "approve_amount":
-                granted = app.amount_applied if value == "full" else _ore(text)
+                granted = app.amount_applied if value == "full" else None
                 if granted is None:
-                    turn.say("grants.error.amount")
-                    self._ask(turn)
+                    granted = typed_amount(
+                        turn, text, value, lambda: self._ask(turn), positive=True
+                    )
+                if granted is None:
                     return
                 service.approve(turn.session, staff_id, slug, app.id, granted, now)
                 turn.say("grants.staff.done.approved", amount=format_amount(granted, turn.lang))
@@ -416,13 +417,6 @@ def notify_applicant(turn: Turn, app: GrantApplication) -> None:
         text,
         [[Button(t(lang, button_key), f"grants:{action}:{app.id}")]],
     )
-
-
-def _ore(text: str) -> int | None:
-    amount = parse_amount(text)
-    if amount is None or amount <= 0:
-        return None
-    return int(amount * 100)
 
 
 def _list_data(turn: Turn) -> dict[str, Any]:

@@ -101,3 +101,26 @@ async def test_a_complete_application_survives_a_restart(
         assert sent.params["document"] == "BQACAgStatutes"
     finally:
         await app.shutdown()
+
+
+async def test_an_amount_with_the_currency_first_is_read_and_echoed(
+    telegram: TelegramDriver, services: Services
+) -> None:
+    freeze(services)
+    patient(services.conversation)
+    await telegram.onboard()
+    await telegram.press("§ 18")
+    for _ in range(7):
+        await telegram.press("Ja")
+    for how, what in SONDERBORG_START:
+        await _step(telegram, how, what)
+    calls = await telegram.send("Leje af bus: 4.500,-")
+    assert "Noteret: Leje af bus: 4.500 kr." in texts(calls)
+    await telegram.press("Færdig med budgettet")
+    calls = await telegram.send("kr. 2.000")
+    assert "Noteret: 2.000 kr." in texts(calls)
+    assert "Tilskud fra andre" in texts(calls)
+    calls = await telegram.send("12.50")
+    assert "Mente du »1.250 kr.« eller »12,50 kr.«?" in texts(calls)
+    calls = await telegram.press("12,50 kr.")
+    assert "Noteret: 12,50 kr." in texts(calls)

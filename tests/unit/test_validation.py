@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
-from bot.validation.amounts import parse_amount
+from bot.validation.amounts import Ambiguous, read_amount
 from bot.validation.contact import format_phone, parse_email, parse_phone
 from bot.validation.cvr import cvr_checksum_ok, parse_cvr
 from bot.validation.dates import parse_date, parse_date_range
@@ -45,21 +44,69 @@ def test_cvr_of_wrong_length_is_a_format_error(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("12.500,50 kr", Decimal("12500.50")),
-        ("12500", Decimal(12500)),
-        ("12.500 kr.", Decimal(12500)),
-        ("kr 3000", Decimal(3000)),
-        ("10k", Decimal(10000)),
-        ("5000,-", Decimal(5000)),
+        # Currency before or after, in every spelling a tester replayed.
+        ("kr. 2.000", 200_000),
+        ("Kr. 2.000,00", 200_000),
+        ("kr.2000", 200_000),
+        ("DKK 2000", 200_000),
+        ("2000 kr", 200_000),
+        ("2000kr", 200_000),
+        ("2.000 kroner", 200_000),
+        ("2 000 kr.", 200_000),
+        ("2\u00a0000 kr.", 200_000),
+        ("2\u202f000 kr.", 200_000),
+        ("2000,-", 200_000),
+        ("4.500,-", 450_000),
+        ("5000,–", 500_000),
+        ("kr 3000", 300_000),
+        # Danish notation, unambiguous: taken as written.
+        ("2.000", 200_000),
+        ("2.000,50", 200_050),
+        ("12,50", 1_250),
+        ("1,5", 150),
+        ("1.250.000", 125_000_000),
+        ("12.500,50 kr", 1_250_050),
+        ("12500", 1_250_000),
+        ("0", 0),
+        ("10k", 1_000_000),
+        ("1,5k", 150_000),
+        ("12 tusind", 1_200_000),
+        # English notation that has no Danish reading.
+        ("1,250,000", 125_000_000),
+        ("12,505", 1_250_500),
+        # A minus is kept; whether it is allowed is the step's decision.
+        ("-500", -50_000),
+        ("−500 kr", -50_000),
+        ("kr. -2.000", -200_000),
+        ("+500", 50_000),
     ],
 )
-def test_amounts_in_danish_notation(text: str, expected: Decimal) -> None:
-    assert parse_amount(text) == expected
+def test_amounts_as_danes_write_them(text: str, expected: int) -> None:
+    assert read_amount(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "mange penge", "12,5,0"])
+@pytest.mark.parametrize(
+    ("text", "danish", "english"),
+    [
+        ("12.50", 125_000, 1_250),
+        ("1.5", 1_500, 150),
+        ("2,500.00", 250, 250_000),
+        ("1,250", 125, 125_000),
+        ("kr. 12.50", 125_000, 1_250),
+        ("-12.50", -125_000, -1_250),
+    ],
+)
+def test_amounts_with_two_readings_are_ambiguous(text: str, danish: int, english: int) -> None:
+    assert read_amount(text) == Ambiguous(danish, english)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "mange penge", "12,5,0", "- 500", "500-", "12 50", "1.2.3", "0,005", "--500"]
+)
 def test_non_amounts(text: str) -> None:
-    assert parse_amount(text) is None
+    with pytest.raises(InvalidInput) as caught:
+        read_amount(text)
+    assert caught.value.key == "grants.error.amount"
 
 
 @pytest.mark.parametrize(

@@ -89,8 +89,12 @@ async def test_staff_approve_and_the_applicant_is_told(
     assert document is not None and document.file_id == "tg-file-statutes"
     await staff.press("Bevilg")
     replies = await staff.send("-5 kr")
-    assert "Skriv et beløb" in text_of(replies)
-    replies = await staff.send("6.500 kr")
+    # The minus is neither dropped nor met with a vague "write an amount".
+    assert "kan ikke være negativt (du skrev -5,00 kr.)" in text_of(replies)
+    replies = await staff.send("65.00")
+    assert "Mente du »6.500 kr.« eller »65 kr.«?" in text_of(replies)
+    assert _app(services).amount_granted is None
+    replies = await staff.press("6.500 kr.")
     assert "Bevilget: 6.500,00 kr." in text_of(replies)
     app = _app(services)
     assert app.status == Status.APPROVED.value and app.amount_granted == 650_000
@@ -105,7 +109,12 @@ async def test_staff_approve_and_the_applicant_is_told(
     await chair.send("Vi holdt 40 besøg og en sommerudflugt.")
     replies = await chair.send("abc")
     assert "Skriv et beløb" in text_of(replies)
-    await chair.send("6.000 kr")
+    replies = await chair.send("-6.000 kr")
+    assert "kan ikke være negativt" in text_of(replies)
+    replies = await chair.send("60.00")
+    assert "Mente du »6.000 kr.« eller »60 kr.«?" in text_of(replies)
+    replies = await chair.press("6.000 kr.")
+    assert "Noteret: 6.000 kr." in text_of(replies) and "tilbage" in text_of(replies)
     replies = await chair.send("500 kr")
     assert "500,00 kr." in text_of(replies) and "betales tilbage" in text_of(replies)
     app = _app(services)
