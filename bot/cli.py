@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -93,16 +94,12 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.delivery.dispatcher import dispatcher_task
     from scheduler.setup import scheduler_task
 
-    services = build_services(settings)
-    prepare_database(services.db, services.directory)
-    rasa = (
-        nlu_process.start_rasa(settings.nlu_url, PROJECT_ROOT / "var" / "rasa.log")
-        if args.start_nlu
-        else None
-    )
-    # One process does it all here: the scheduler and the outbox dispatcher run beside polling.
-    background = [scheduler_task(services), dispatcher_task(services)]
+    rasa = _start_nlu(settings) if args.start_nlu else None
     try:
+        services = build_services(settings)
+        prepare_database(services.db, services.directory)
+        # One process does it all here: the scheduler and the outbox dispatcher run beside polling.
+        background = [scheduler_task(services), dispatcher_task(services)]
         application = build_application(
             settings, build_conversation(services), background=background
         )
@@ -110,6 +107,24 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         nlu_process.stop(rasa)
     return 0
+
+
+def _start_nlu(settings: Settings) -> subprocess.Popen[bytes] | None:
+    """Rasa beside the bot (`make run`): started, reused, or moved to a free port, and said so.
+
+    Changes `settings.nlu_url` when Rasa had to move, so the bot talks to ours, never to
+    whatever else listens on the configured port.
+    """
+    started = nlu_process.start_rasa(settings.nlu_url, PROJECT_ROOT / "var" / "rasa.log")
+    if started.note == "reused":
+        print(t("da", "cli.nlu_reused", url=started.url), file=sys.stderr)
+    elif started.note == "port_taken":
+        port = started.url.rsplit(":", 1)[-1]
+        print(t("da", "cli.nlu_port_taken", taken=started.taken_port, port=port), file=sys.stderr)
+    if started.process is not None:
+        print(t("da", "cli.nlu_loading"), file=sys.stderr)
+    settings.nlu_url = started.url
+    return started.process
 
 
 def _run_webhook(settings: Settings) -> int:
@@ -133,19 +148,15 @@ def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.terminal import TerminalChat
 
-    services = build_services(settings)
-    prepare_database(services.db, services.directory)
-    rasa = None
-    if getattr(args, "start_nlu", False):
-        rasa = nlu_process.start_rasa(settings.nlu_url, PROJECT_ROOT / "var" / "rasa.log")
-        if rasa is not None:
-            print(t("da", "cli.nlu_loading"), file=sys.stderr)
-    chat = TerminalChat(
-        build_conversation(services),
-        language=getattr(args, "language", "da"),
-        downloads=PROJECT_ROOT / "var" / "downloads",
-    )
+    rasa = _start_nlu(settings) if getattr(args, "start_nlu", False) else None
     try:
+        services = build_services(settings)
+        prepare_database(services.db, services.directory)
+        chat = TerminalChat(
+            build_conversation(services),
+            language=getattr(args, "language", "da"),
+            downloads=PROJECT_ROOT / "var" / "downloads",
+        )
         asyncio.run(chat.run())
     finally:
         nlu_process.stop(rasa)
