@@ -12,15 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from bot.grants.schemes import EligibilityQuestion, GrantScheme
+from bot.grants.schemes import REQUIRED_CRITERIA, EligibilityQuestion, GrantScheme
 
-#: Criteria of voluntary social work that every scheme must ask about (by question key).
-REQUIRED_CRITERIA: frozenset[str] = frozenset(
-    {"voluntary", "unpaid", "for_others", "non_profit", "organised", "social_purpose"}
-)
+__all__ = ["REQUIRED_CRITERIA", "EligibilityOutcome", "applicable_questions", "evaluate"]
 
 
 @dataclass(frozen=True)

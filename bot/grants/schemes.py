@@ -23,7 +23,6 @@ from pydantic import (
     model_validator,
 )
 
-from bot.grants.eligibility import REQUIRED_CRITERIA
 from bot.grants.references import MUNICIPALITY_CODES
 
 #: Telegram's Bot API will not let a bot download files larger than this, whatever the form says.
@@ -31,6 +30,13 @@ TELEGRAM_DOWNLOAD_LIMIT = 20 * 1000 * 1000
 _KEY = r"^[a-z][a-z0-9_]*$"
 
 JsonScalar = bool | int | str
+
+
+#: Criteria of voluntary social work that every scheme must ask about (by question key); the
+#: eligibility test (`bot.grants.eligibility`) reads the answers.
+REQUIRED_CRITERIA: frozenset[str] = frozenset(
+    {"voluntary", "unpaid", "for_others", "non_profit", "organised", "social_purpose"}
+)
 
 
 class SchemeError(ValueError):
