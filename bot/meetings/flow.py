@@ -266,9 +266,12 @@ class MeetingsFlow(Flow):
         if rsvp.seat == answers.WAITLIST:
             position = answers.waitlist_position(turn.session, rsvp)
             turn.reply(turn.t("meetings.rsvp.already_waitlisted", title=title, position=position))
+        elif rsvp.seat == answers.CONFIRMED:
+            turn.reply(turn.t("meetings.rsvp.already_confirmed", title=title))
+        elif rsvp.answer == answers.MAYBE:
+            turn.reply(turn.t("meetings.rsvp.already_maybe", title=title))
         else:
-            key = "confirmed" if rsvp.seat == answers.CONFIRMED else rsvp.answer
-            turn.reply(turn.t(f"meetings.rsvp.already_{key}", title=title))
+            turn.reply(turn.t("meetings.rsvp.already_no", title=title))
         asking = turn.journey == JOURNEY and turn.step == "question"
         if asking and turn.data.get("meeting_id") == meeting.id:
             self._ask_question(turn)
