@@ -35,6 +35,11 @@ from bot.store.models import DialogueState, User
 log = logging.getLogger(__name__)
 
 LAST_SEEN_RESOLUTION = timedelta(hours=1)
+#: Where the dialogue state keeps the step-button actions already done (`Turn.done`), so that a
+#: second tap on "send" says what was sent rather than that the button is old.
+DONE_KEY = "_done"
+#: How many of them a chat remembers: enough for the screens a person may scroll back to.
+DONE_REMEMBERED = 5
 
 #: Commands that open a journey, and the parameters they open it with.
 COMMAND_JOURNEYS: Mapping[str, tuple[str, dict[str, str]]] = {
@@ -139,12 +144,24 @@ class Conversation:
                 session, self.services, user, state, edit_allowed=event.message_id is not None
             )
             await self.route(turn, event)
+            self._keep_done(state, place[2], turn.done_actions)
             self._touch_user(user)
             if _place(state) != place:
                 self._save_state(session, state, user)
             replies = [reply.with_payloads(state.version) for reply in coalesce(turn.replies)]
             uow.commit()
         return replies
+
+    @staticmethod
+    def _keep_done(state: DialogueState, before: dict[str, Any], new: list[dict[str, Any]]) -> None:
+        """Carry the chat's record of done actions across moves (a flow's `goto` replaces its
+        data), adding this turn's."""
+        kept = list(before.get(DONE_KEY) or [])
+        if not new and not kept:
+            return
+        done = (kept + new)[-DONE_REMEMBERED:]
+        if (state.data or {}).get(DONE_KEY) != done:
+            state.data = {**(state.data or {}), DONE_KEY: done}
 
     def _save_state(self, session: Session, state: DialogueState, user: User) -> None:
         """Write the chat's new place with the next version, unless another turn wrote first.
@@ -349,10 +366,23 @@ class Conversation:
             await self._global_button(turn, decoded.value)
             return
         if decoded.version != turn.state.version:
-            turn.say("core.stale_button")
+            if not self._say_done(turn, decoded.version, decoded.value):
+                turn.say("core.stale_button")
             await self.show_current(turn)
             return
+        turn.pressed = decoded.value
         await self.current_flow(turn).on_event(turn, event, decoded.value)
+
+    def _say_done(self, turn: Turn, version: int | None, value: str) -> bool:
+        """A stale press of a button whose action was already done: say what was done (see
+        `Turn.done`). False when this press did nothing we remember."""
+        for done in reversed(turn.data.get(DONE_KEY) or []):
+            if done.get("version") == version and done.get("value") == value:
+                button = done.get("button")
+                buttons = [[turn.global_button(button[0], button[1])]] if button else []
+                turn.say(done["key"], buttons=buttons, **(done.get("params") or {}))
+                return True
+        return False
 
     async def _global_button(self, turn: Turn, value: str) -> None:
         head, *args = value.split(":")

@@ -339,7 +339,9 @@ class StaffGrantsFlow(Flow):
                     self._ask(turn)
                     return
                 service.approve(turn.session, staff_id, slug, app.id, granted, now)
-                turn.say("grants.staff.done.approved", amount=format_amount(granted, turn.lang))
+                amount = format_amount(granted, turn.lang)
+                turn.say("grants.staff.done.approved", amount=amount)
+                turn.done("grants.staff.already_approved", amount=amount)
             elif not text:
                 self._ask(turn)
                 return

@@ -101,3 +101,36 @@ async def test_a_complete_application_survives_a_restart(
         assert sent.params["document"] == "BQACAgStatutes"
     finally:
         await app.shutdown()
+
+
+async def test_a_second_tap_on_submit_says_the_application_was_already_sent(
+    telegram: TelegramDriver, services: Services
+) -> None:
+    freeze(services)
+    patient(services.conversation)
+    await telegram.onboard()
+    await telegram.press("§ 18")
+    for _ in range(7):
+        await telegram.press("Ja")
+    for how, what in SONDERBORG_START:
+        await _step(telegram, how, what)
+    await telegram.send("Kaffe og kage: 2.500 kr")
+    await telegram.press("Færdig med budgettet")
+    await telegram.send("2.500 kr")
+    await telegram.press("Spring over")
+    await telegram.send_update(_document(telegram.user, "BQACAgStatutes", "vedtaegter.pdf", 90_000))
+    await telegram.send_update(_document(telegram.user, "BQACAgAccounts", "regnskab.pdf", 80_000))
+    await telegram.press("Videre til erklæringen")
+    call, data = telegram.last_with_button("Ja, det erklærer jeg")
+    message_id = call.message_id or int(call.params.get("message_id", 0))
+
+    first = await telegram.send_update(telegram.user.callback(data, message_id))
+    second = await telegram.send_update(telegram.user.callback(data, message_id))
+
+    assert "SON-2027-0001" in texts(first)
+    assert "Ansøgningen er allerede sendt (ref. SON-2027-0001)" in texts(second)
+    assert "tidligere besked" not in texts(second)
+    assert not [c for c in second if c.method == "sendDocument"]  # nothing new was sent
+    receipt = await telegram.press("Kvittering")
+    [pdf] = [c for c in receipt if c.method == "sendDocument"]
+    assert pdf.params["document"]["filename"] == "SON-2027-0001.pdf"
