@@ -12,6 +12,7 @@ import copy
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -40,6 +41,10 @@ LAST_SEEN_RESOLUTION = timedelta(hours=1)
 DONE_KEY = "_done"
 #: How many of them a chat remembers: enough for the screens a person may scroll back to.
 DONE_REMEMBERED = 5
+#: Where the dialogue state keeps the last typed answer: its message id, the place it answered,
+#: and the state's version right after it, so that editing that message can re-answer the step.
+ANSWER_KEY = "_answer"
+_RESERVED = (DONE_KEY, ANSWER_KEY)
 
 #: Commands that open a journey, and the parameters they open it with.
 COMMAND_JOURNEYS: Mapping[str, tuple[str, dict[str, str]]] = {
@@ -71,6 +76,11 @@ _SAVE_STATE = (
     )
     .values(version=DialogueState.version + 1)
 )
+
+
+def _without_reserved(data: dict[str, Any]) -> dict[str, Any]:
+    """A step's own data, without what the core keeps beside it."""
+    return {key: value for key, value in data.items() if key not in _RESERVED}
 
 
 def _place(state: DialogueState) -> tuple[str, str, dict[str, Any]]:
@@ -257,7 +267,9 @@ class Conversation:
         return self.flows.get(journey)
 
     async def route(self, turn: Turn, event: Event) -> None:
-        if event.kind is EventKind.COMMAND:
+        if event.edited:
+            await self._edited(turn, event)
+        elif event.kind is EventKind.COMMAND:
             await self._command(turn, event)
         elif event.kind is EventKind.BUTTON:
             await self._button(turn, event)
@@ -423,9 +435,49 @@ class Conversation:
                 turn.say("core.text_too_long", length=len(text), limit=limit)
                 await flow.show(turn)
                 return
+            answered = (turn.journey, turn.step, _without_reserved(turn.data))
             await flow.on_event(turn, event, None)
+            if event.text_message_id is not None and answered[1] in flow.editable_steps:
+                journey, step, data = answered
+                turn.update(
+                    **{
+                        ANSWER_KEY: {
+                            "message_id": event.text_message_id,
+                            "journey": journey,
+                            "step": step,
+                            "data": data,
+                            # This turn saves (the data changed), so the chat's next version.
+                            "version": turn.state.version + 1,
+                        }
+                    }
+                )
             return
         await self.intents.route_free_text(turn, text[:limit])
+
+    async def _edited(self, turn: Turn, event: Event) -> None:
+        """An edited text message. When it is the answer the chat's current step follows from,
+        and nothing has moved since (same version), that step is answered again with the new
+        text; otherwise the user is told once that edits are not read, and what to do."""
+        answer = turn.data.get(ANSWER_KEY)
+        flow = self.flows.get(answer.get("journey", "")) if isinstance(answer, dict) else None
+        if (
+            isinstance(answer, dict)
+            and flow is not None
+            and turn.user.onboarded
+            and answer.get("message_id") == event.text_message_id
+            and answer.get("version") == turn.state.version
+            and answer.get("step") in flow.editable_steps
+        ):
+            done = turn.data.get(DONE_KEY)
+            turn.goto(
+                answer["journey"],
+                answer["step"],
+                {**answer.get("data", {}), **({DONE_KEY: done} if done else {})},
+            )
+            turn.say("core.edit_used")
+            await self._text(turn, replace(event, edited=False))
+            return
+        turn.say("core.edit_not_read")
 
     async def _location_or_document(self, turn: Turn, event: Event, not_expected: str) -> None:
         flow = self.current_flow(turn)

@@ -50,6 +50,9 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
         {"elig", "field", "declare", "info_answer", "report_done", "report_spent", "report_left"}
     )
     document_steps = frozenset({"field"})
+    # A form answer or an eligibility answer is only saved in the draft; the declaration (it
+    # submits) and answers sent to staff are not.
+    editable_steps = frozenset({"elig", "field"})
 
     # --- entry ----------------------------------------------------------------------------------
     async def start(self, turn: Turn, **params: Any) -> None:

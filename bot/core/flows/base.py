@@ -23,6 +23,9 @@ class Flow(ABC):
     #: Steps that accept a shared location or a document.
     location_steps: ClassVar[frozenset[str]] = frozenset()
     document_steps: ClassVar[frozenset[str]] = frozenset()
+    #: Text steps whose answer may be replaced by editing the message (a typo in an e-mail):
+    #: only steps where answering again undoes nothing that others have seen or acted on.
+    editable_steps: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     async def start(self, turn: Turn, **params: Any) -> None:
