@@ -90,7 +90,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.token:
         print(t("da", "cli.no_token"), file=sys.stderr)
         return _chat(settings, args)
-    from bot.channels.telegram import build_application
+    from bot.channels.telegram import ALLOWED_UPDATES, build_application
     from bot.delivery.dispatcher import dispatcher_task
     from scheduler.setup import scheduler_task
 
@@ -103,7 +103,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         application = build_application(
             settings, build_conversation(services), background=background
         )
-        application.run_polling(allowed_updates=["message", "callback_query"])
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
     finally:
         nlu_process.stop(rasa)
     return 0

@@ -8,6 +8,9 @@ gets ``UNAVAILABLE`` and falls back to buttons and commands.
 A circuit breaker keeps a dead Rasa from costing every message a full timeout: after
 ``failure_threshold`` consecutive failures the client stops calling Rasa for ``reset_after``
 seconds, then lets one trial call through (half-open); a success closes the breaker again.
+Only failures of the server count: an error that one message causes (a 4xx, or a 5xx for that text
+while ``GET /`` answers fine) is that message's "not understood", so one user's odd input never
+switches free text off for everyone.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -34,6 +38,7 @@ __all__ = [
     "NluStatus",
     "PlaceResolver",
     "RasaNluClient",
+    "is_blank",
 ]
 
 log = logging.getLogger(__name__)
@@ -112,6 +117,19 @@ class NluResult:
 PlaceResolver = Callable[[str], tuple[str, str] | None]
 
 _UNAVAILABLE: Final = NluResult(NluStatus.UNAVAILABLE, None, 0.0)
+#: What a message that Rasa cannot parse gets: "not understood", not "NLU is down".
+_NOT_UNDERSTOOD: Final = NluResult(NluStatus.UNSURE, None, 0.0)
+# Characters that render as nothing although Python does not count them as whitespace: Hangul
+# fillers (a common trick to send an "empty" Telegram message) and the braille blank.
+_INVISIBLE: Final = frozenset("\u3164\u115f\u1160\uffa0\u2800")
+
+
+def is_blank(text: str) -> bool:
+    """True when `text` shows nothing: whitespace, zero-width and format characters, fillers."""
+    return all(
+        char.isspace() or char in _INVISIBLE or unicodedata.category(char) in ("Cf", "Cc")
+        for char in text
+    )
 
 
 class _BadResponse(Exception):
@@ -152,8 +170,8 @@ class RasaNluClient:
     async def parse(self, text: str) -> NluResult:
         """Intent and entities of ``text``; ``UNAVAILABLE`` (never an exception) when Rasa fails."""
         text = text[:MAX_TEXT_CHARS]
-        if not text.strip():
-            return NluResult(NluStatus.UNSURE, None, 0.0)
+        if is_blank(text):
+            return _NOT_UNDERSTOOD
         if not self._may_call():
             log.debug("nlu.parse outcome=breaker_open")
             return _UNAVAILABLE
@@ -168,13 +186,18 @@ class RasaNluClient:
     async def _call(self, text: str, started: float) -> NluResult:
         try:
             response = await self._http.post("/model/parse", json={"text": text})
+            if response.status_code >= 500 and await self.healthy():
+                # The server is up and failed on this text only (a pipeline component choking
+                # on odd input): that message is not understood, nobody else is affected.
+                log.warning("nlu.parse outcome=text_failed status=%d", response.status_code)
+                return _NOT_UNDERSTOOD
             if response.status_code >= 500:
                 raise _BadResponse(f"HTTP {response.status_code}")
             if response.status_code >= 400:
                 # Our request was refused (e.g. too large); Rasa itself is fine, so the breaker
-                # neither opens nor closes.
+                # neither opens nor closes, and the message is simply not understood.
                 log.warning("nlu.parse outcome=refused status=%d", response.status_code)
-                return _UNAVAILABLE
+                return _NOT_UNDERSTOOD
             result = self._read(response.json(), text)
         except (httpx.HTTPError, ValueError, _BadResponse) as exc:
             # httpx.HTTPError covers timeouts and connection errors; ValueError covers bad JSON.

@@ -49,6 +49,10 @@ COMMANDS = (
     "staff",
 )
 
+#: The updates we ask Telegram for (polling and setWebhook): an edited message is read too, so a
+#: corrected answer can replace the one just given (see `Conversation`).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
 BackgroundTask = Callable[[Application], Awaitable[None]]  # type: ignore[type-arg]
 
 
@@ -86,10 +90,19 @@ def event_from_update(update: Update) -> Event | None:
             **common,  # type: ignore[arg-type]
         )
     message = update.message
+    if message is None and update.edited_message is not None:
+        edited = update.edited_message
+        if edited.text is None:
+            return None  # live-location updates and edited captions: nothing to answer
+        return Event.from_text(
+            user.id, chat.id, edited.text, edited=True, text_message_id=edited.message_id, **common
+        )
     if message is None:
         return None
     if message.text is not None:
-        return Event.from_text(user.id, chat.id, message.text, **common)
+        return Event.from_text(
+            user.id, chat.id, message.text, text_message_id=message.message_id, **common
+        )
     if message.location is not None:
         return Event(
             EventKind.LOCATION,

@@ -12,6 +12,7 @@ import copy
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -36,6 +37,15 @@ from bot.store.models import DialogueState, User
 log = logging.getLogger(__name__)
 
 LAST_SEEN_RESOLUTION = timedelta(hours=1)
+#: Where the dialogue state keeps the step-button actions already done (`Turn.done`), so that a
+#: second tap on "send" says what was sent rather than that the button is old.
+DONE_KEY = "_done"
+#: How many of them a chat remembers: enough for the screens a person may scroll back to.
+DONE_REMEMBERED = 5
+#: Where the dialogue state keeps the last typed answer: its message id, the place it answered,
+#: and the state's version right after it, so that editing that message can re-answer the step.
+ANSWER_KEY = "_answer"
+_RESERVED = (DONE_KEY, ANSWER_KEY)
 
 #: Commands that open a journey, and the parameters they open it with.
 COMMAND_JOURNEYS: Mapping[str, tuple[str, dict[str, str]]] = {
@@ -67,6 +77,11 @@ _SAVE_STATE = (
     )
     .values(version=DialogueState.version + 1)
 )
+
+
+def _without_reserved(data: dict[str, Any]) -> dict[str, Any]:
+    """A step's own data, without what the core keeps beside it."""
+    return {key: value for key, value in data.items() if key not in _RESERVED}
 
 
 def _place(state: DialogueState) -> tuple[str, str, dict[str, Any]]:
@@ -149,12 +164,24 @@ class Conversation:
                 session, self.services, user, state, edit_allowed=event.message_id is not None
             )
             await self.route(turn, event)
+            self._keep_done(state, place[2], turn.done_actions)
             self._touch_user(user)
             if _place(state) != place:
                 self._save_state(session, state, user)
             replies = [reply.with_payloads(state.version) for reply in coalesce(turn.replies)]
             uow.commit()
         return replies
+
+    @staticmethod
+    def _keep_done(state: DialogueState, before: dict[str, Any], new: list[dict[str, Any]]) -> None:
+        """Carry the chat's record of done actions across moves (a flow's `goto` replaces its
+        data), adding this turn's."""
+        kept = list(before.get(DONE_KEY) or [])
+        if not new and not kept:
+            return
+        done = (kept + new)[-DONE_REMEMBERED:]
+        if (state.data or {}).get(DONE_KEY) != done:
+            state.data = {**(state.data or {}), DONE_KEY: done}
 
     def _save_state(self, session: Session, state: DialogueState, user: User) -> None:
         """Write the chat's new place with the next version, unless another turn wrote first.
@@ -250,7 +277,9 @@ class Conversation:
         return self.flows.get(journey)
 
     async def route(self, turn: Turn, event: Event) -> None:
-        if event.kind is EventKind.COMMAND:
+        if event.edited:
+            await self._edited(turn, event)
+        elif event.kind is EventKind.COMMAND:
             await self._command(turn, event)
         elif event.kind is EventKind.BUTTON:
             await self._button(turn, event)
@@ -359,10 +388,23 @@ class Conversation:
             await self._global_button(turn, decoded.value)
             return
         if decoded.version != turn.state.version:
-            turn.say("core.stale_button")
+            if not self._say_done(turn, decoded.version, decoded.value):
+                turn.say("core.stale_button")
             await self.show_current(turn)
             return
+        turn.pressed = decoded.value
         await self.current_flow(turn).on_event(turn, event, decoded.value)
+
+    def _say_done(self, turn: Turn, version: int | None, value: str) -> bool:
+        """A stale press of a button whose action was already done: say what was done (see
+        `Turn.done`). False when this press did nothing we remember."""
+        for done in reversed(turn.data.get(DONE_KEY) or []):
+            if done.get("version") == version and done.get("value") == value:
+                button = done.get("button")
+                buttons = [[turn.global_button(button[0], button[1])]] if button else []
+                turn.say(done["key"], buttons=buttons, **(done.get("params") or {}))
+                return True
+        return False
 
     async def _global_button(self, turn: Turn, value: str) -> None:
         head, *args = value.split(":")
@@ -403,9 +445,49 @@ class Conversation:
                 turn.say("core.text_too_long", length=len(text), limit=limit)
                 await flow.show(turn)
                 return
+            answered = (turn.journey, turn.step, _without_reserved(turn.data))
             await flow.on_event(turn, event, None)
+            if event.text_message_id is not None and flow.accepts_edit(answered[1]):
+                journey, step, data = answered
+                turn.update(
+                    **{
+                        ANSWER_KEY: {
+                            "message_id": event.text_message_id,
+                            "journey": journey,
+                            "step": step,
+                            "data": data,
+                            # This turn saves (the data changed), so the chat's next version.
+                            "version": turn.state.version + 1,
+                        }
+                    }
+                )
             return
         await self.intents.route_free_text(turn, text[:limit])
+
+    async def _edited(self, turn: Turn, event: Event) -> None:
+        """An edited text message. When it is the answer the chat's current step follows from,
+        and nothing has moved since (same version), that step is answered again with the new
+        text; otherwise the user is told once that edits are not read, and what to do."""
+        answer = turn.data.get(ANSWER_KEY)
+        flow = self.flows.get(answer.get("journey", "")) if isinstance(answer, dict) else None
+        if (
+            isinstance(answer, dict)
+            and flow is not None
+            and turn.user.onboarded
+            and answer.get("message_id") == event.text_message_id
+            and answer.get("version") == turn.state.version
+            and flow.accepts_edit(str(answer.get("step")))
+        ):
+            done = turn.data.get(DONE_KEY)
+            turn.goto(
+                answer["journey"],
+                answer["step"],
+                {**answer.get("data", {}), **({DONE_KEY: done} if done else {})},
+            )
+            turn.say("core.edit_used")
+            await self._text(turn, replace(event, edited=False))
+            return
+        turn.say("core.edit_not_read")
 
     async def _location_or_document(self, turn: Turn, event: Event, not_expected: str) -> None:
         flow = self.current_flow(turn)

@@ -46,6 +46,10 @@ class Event:
     update_id: int | None = None
     message_id: int | None = None
     private_chat: bool = True
+    #: The id of the user's own text message (a new one, or the one they edited).
+    text_message_id: int | None = None
+    #: True when the user edited an earlier message rather than sending a new one.
+    edited: bool = False
 
     @classmethod
     def from_text(cls, user_id: int, chat_id: int, text: str, **extra: object) -> Event:

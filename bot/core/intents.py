@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core import navigation
 from bot.core.replies import Button, ButtonScope
 from bot.core.turn import Turn, escape
+from nlu.client import is_blank
 
 GLOBAL = ButtonScope.GLOBAL
 
@@ -40,7 +41,12 @@ class IntentRouter:
 
     async def route_free_text(self, turn: Turn, text: str) -> None:
         nlu = turn.services.nlu
-        if nlu is None or not text.strip():
+        if is_blank(text):
+            # Nothing to read (spaces, an "invisible" filler): not understood, not sent to Rasa.
+            turn.say("nlu.unsure")
+            await navigation.show_menu(turn)
+            return
+        if nlu is None:
             turn.say("nlu.unavailable")
             await navigation.show_menu(turn)
             return

@@ -33,6 +33,10 @@ class Turn:
 
     def __post_init__(self) -> None:
         self.replies: list[Reply] = []
+        #: The value of the step button this turn answers (None for text, commands, globals).
+        self.pressed: str | None = None
+        #: Irreversible actions this turn did from a step button (see `done`).
+        self.done_actions: list[dict[str, Any]] = []
 
     # --- language -------------------------------------------------------------------------------
     @property
@@ -95,6 +99,26 @@ class Turn:
 
     def global_button(self, key: str, value: str, /, **params: object) -> Button:
         return Button(self.t(key, **params), value, ButtonScope.GLOBAL)
+
+    def done(self, key: str, /, button: tuple[str, str] | None = None, **params: object) -> None:
+        """Remember that the pressed step button did something that cannot be done twice
+        (submitted, sent, decided). A later press of that same button on the same message is
+        stale, and is then answered with catalog message `key` (`params` as for `say`) and the
+        optional global `button` (label key, value) instead of "that button is old".
+
+        Kept by the core in the chat's dialogue state (`DONE_KEY`), the last few per chat.
+        """
+        if self.pressed is None:
+            return
+        self.done_actions.append(
+            {
+                "version": self.state.version,
+                "value": self.pressed,
+                "key": key,
+                "params": dict(params),
+                "button": list(button) if button else None,
+            }
+        )
 
     # --- messages to other chats ----------------------------------------------------------------
     def notify(

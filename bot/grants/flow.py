@@ -33,9 +33,9 @@ from zoneinfo import ZoneInfo
 from bot.core import navigation
 from bot.core.events import Event
 from bot.core.flows.base import Flow
-from bot.core.replies import Button
+from bot.core.replies import Button, OutgoingDocument
 from bot.core.turn import Turn
-from bot.grants import eligibility
+from bot.grants import documents, eligibility
 from bot.grants.form_steps import FormSteps
 from bot.grants.models import GrantApplication, Status
 from bot.grants.my_applications import MyApplications
@@ -50,6 +50,9 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
         {"elig", "field", "declare", "info_answer", "report_done", "report_spent", "report_left"}
     )
     document_steps = frozenset({"field"})
+    # A form answer or an eligibility answer is only saved in the draft; the declaration (it
+    # submits) and answers sent to staff are not.
+    editable_steps = frozenset({"elig", "field"})
 
     # --- entry ----------------------------------------------------------------------------------
     async def start(self, turn: Turn, **params: Any) -> None:
@@ -191,7 +194,7 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
             turn.goto(JOURNEY, "mine", {})
             self._show_mine(turn)
             return True
-        if action not in ("open", "answer", "report") or not args:
+        if action not in ("open", "answer", "report", "receipt") or not args:
             return False
         try:
             app = service.own_application(turn.session, turn.user, args[0])
@@ -199,6 +202,9 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
             turn.say("grants.not_found")
             turn.goto(JOURNEY, "mine", {})
             self._show_mine(turn)
+            return True
+        if action == "receipt":
+            self._send_receipt(turn, app)
             return True
         if action == "answer" and app.status == Status.INFO_REQUESTED.value:
             turn.goto(JOURNEY, "info_answer", {"view": app.id})
@@ -210,6 +216,21 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
             turn.goto(JOURNEY, "view", {"view": app.id})
             self._show_view(turn)
         return True
+
+    def _send_receipt(self, turn: Turn, app: GrantApplication) -> None:
+        """The receipt PDF of a submitted application again (it changes nothing, so any number
+        of presses is harmless)."""
+        scheme = grant_service(turn).scheme(app.municipality_slug)
+        if scheme is None or app.reference is None or app.submitted_at is None:
+            turn.say("grants.not_found")
+            return
+        pdf = documents.render_summary_pdf(
+            scheme, app.answers, app.reference, turn.lang, app.submitted_at
+        )
+        turn.reply(
+            turn.t("grants.receipt.pdf_caption", reference=app.reference),
+            document=OutgoingDocument(f"{app.reference}.pdf", pdf, "application/pdf"),
+        )
 
     # --- resume and closed rounds ---------------------------------------------------------------
     def _show_resume(self, turn: Turn, scheme: GrantScheme, draft: GrantApplication) -> None:

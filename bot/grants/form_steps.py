@@ -601,6 +601,12 @@ class FormSteps(ABC):
             turn.t("grants.receipt.pdf_caption", reference=reference),
             document=OutgoingDocument(f"{reference}.pdf", pdf, "application/pdf"),
         )
+        # A second tap on "submit" (the same message) says it was sent, with the receipt.
+        turn.done(
+            "grants.already_submitted",
+            button=("grants.button.receipt", f"grants:receipt:{app.id}"),
+            reference=reference,
+        )
         await navigation.show_menu(turn, intro="menu.title_short")
 
 

@@ -340,7 +340,9 @@ class StaffGrantsFlow(Flow):
                 if granted is None:
                     return
                 service.approve(turn.session, staff_id, slug, app.id, granted, now)
-                turn.say("grants.staff.done.approved", amount=format_amount(granted, turn.lang))
+                amount = format_amount(granted, turn.lang)
+                turn.say("grants.staff.done.approved", amount=amount)
+                turn.done("grants.staff.already_approved", amount=amount)
             elif not text:
                 self._ask(turn)
                 return

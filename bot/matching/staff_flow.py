@@ -46,6 +46,10 @@ ASK = {
     "new_spots": "matching.staff.ask_new_spots",
 }
 NOW_STATUS = {"open": "matching.staff.now_open", "closed": "matching.staff.now_closed"}
+ALREADY_STATUS = {
+    "open": "matching.staff.already_open",
+    "closed": "matching.staff.already_closed",
+}
 
 #: What phones and Excel call a CSV file; a file named `*.csv` is accepted whatever its type
 #: (Excel on Windows sends CSV files as `application/vnd.ms-excel`).
@@ -179,16 +183,18 @@ class StaffOpportunitiesFlow(Flow):
                 turn.goto(JOURNEY, "list")
                 await self._show(turn)
                 return
-            status = (
-                "matching.staff.reopen"
+            # The button names the status it sets, not "toggle": the screen stays the same, so
+            # a double tap arrives as a valid press and must not undo the first.
+            status, target = (
+                ("matching.staff.reopen", "open")
                 if opportunity.status == "closed"
-                else "matching.staff.close"
+                else ("matching.staff.close", "closed")
             )
             rows = [
                 [turn.button("matching.staff.edit_title", "edit:title")],
                 [turn.button("matching.staff.edit_description", "edit:description")],
                 [turn.button("matching.staff.edit_spots", "edit:spots")],
-                [turn.button(status, "toggle")],
+                [turn.button(status, f"status:{target}")],
                 back,
             ]
             state = turn.t(f"matching.staff.status.{opportunity.status}")
@@ -275,10 +281,12 @@ class StaffOpportunitiesFlow(Flow):
             ident = int(turn.data.get("op") or 0)
             if value and value.startswith("edit:") and value[5:] in upkeep.EDITABLE:
                 turn.goto(JOURNEY, f"edit_{value[5:]}")
-            elif value == "toggle":
+            elif value in ("status:open", "status:closed"):
                 current = upkeep.get(session, tid, m, ident)
-                if current is not None:
-                    status = "open" if current.status == "closed" else "closed"
+                status = value.removeprefix("status:")
+                if current is not None and current.status == status:
+                    turn.say(ALREADY_STATUS[status], title=current.title)
+                elif current is not None:
                     upkeep.set_status(session, tid, m, ident, status, now)
                     turn.say(NOW_STATUS[status], title=current.title)
         elif step.startswith("edit_") and typed is not None:

@@ -239,17 +239,41 @@ class MeetingsFlow(Flow):
         meeting = answers.visible_meeting(turn.session, meeting_id, turn.user)
         title = html.escape(meeting.title, quote=False)
         rsvp = result.rsvp
+        if not result.changed:
+            # The same button again (a double tap, or the invitation pressed days later): say
+            # what is already recorded, and send no second confirmation or calendar file.
+            self._already(turn, meeting, rsvp)
+            return
         if rsvp.seat == answers.CONFIRMED:
             turn.reply(turn.t("meetings.rsvp.confirmed", title=title))
             self._send_ics(turn, meeting_id)
         elif rsvp.seat == answers.WAITLIST:
-            turn.reply(turn.t("meetings.rsvp.waitlisted", title=title))
+            position = answers.waitlist_position(turn.session, rsvp)
+            turn.reply(turn.t("meetings.rsvp.waitlisted", title=title, position=position))
         elif rsvp.answer == answers.MAYBE:
             turn.reply(turn.t("meetings.rsvp.maybe_saved", title=title))
         else:
             turn.reply(turn.t("meetings.rsvp.no_saved", title=title))
         if meeting.questions_enabled and rsvp.answer != answers.NO and not rsvp.question:
             turn.goto(JOURNEY, "question", {"meeting_id": meeting_id})
+            self._ask_question(turn)
+            return
+        self._show_meeting(turn, meeting)
+
+    def _already(self, turn: Turn, meeting: Meeting, rsvp: Rsvp) -> None:
+        """The answer stands as it was: tell the user, and keep them where they were."""
+        title = html.escape(meeting.title, quote=False)
+        if rsvp.seat == answers.WAITLIST:
+            position = answers.waitlist_position(turn.session, rsvp)
+            turn.reply(turn.t("meetings.rsvp.already_waitlisted", title=title, position=position))
+        elif rsvp.seat == answers.CONFIRMED:
+            turn.reply(turn.t("meetings.rsvp.already_confirmed", title=title))
+        elif rsvp.answer == answers.MAYBE:
+            turn.reply(turn.t("meetings.rsvp.already_maybe", title=title))
+        else:
+            turn.reply(turn.t("meetings.rsvp.already_no", title=title))
+        asking = turn.journey == JOURNEY and turn.step == "question"
+        if asking and turn.data.get("meeting_id") == meeting.id:
             self._ask_question(turn)
             return
         self._show_meeting(turn, meeting)

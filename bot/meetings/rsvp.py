@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from bot.directory import fold
 from bot.i18n import t
 from bot.meetings.models import Invitation, Meeting, Rsvp
+from bot.meetings.render import ics, ics_name
+from bot.meetings.service import view_of
 from bot.store.models import OutboxMessage, User
 
 YES, NO, MAYBE = "yes", "no", "maybe"
@@ -42,6 +44,9 @@ class Result:
     rsvp: Rsvp
     #: People moved from the waitlist to a seat by this answer (they are told via the outbox).
     promoted: list[int] = field(default_factory=list)
+    #: False when the answer was already recorded exactly so (a second press of the same
+    #: button): nothing was written, and the user is told so instead of confirmed again.
+    changed: bool = True
 
 
 def visible_meeting(
@@ -126,6 +131,13 @@ def answer(
         # "" is a real answer (not from an association): a key that never counts against a limit.
         key = fold(association)[:200] if association.strip() else "-"
     seat = rsvp.seat if rsvp else None
+    if (
+        rsvp is not None
+        and rsvp.answer == choice
+        and (rsvp.seat is not None or choice != YES)
+        and (association is None or (name, key) == (rsvp.association, rsvp.association_key))
+    ):
+        return Result(rsvp, changed=False)
     if choice == YES:
         if meeting.per_association is not None and key is None:
             raise Refused("meetings.rsvp.association_needed")
@@ -177,8 +189,21 @@ def _has_room(session: Session, meeting: Meeting) -> bool:
     return (taken or 0) < meeting.capacity
 
 
+def waitlist_position(session: Session, rsvp: Rsvp) -> int:
+    """1 for the first in line: the waitlist is served by `seat_at`, then by id (see `promote`)."""
+    ahead = session.scalar(
+        select(func.count(Rsvp.id)).where(
+            Rsvp.meeting_id == rsvp.meeting_id,
+            Rsvp.seat == WAITLIST,
+            (Rsvp.seat_at < rsvp.seat_at) | ((Rsvp.seat_at == rsvp.seat_at) & (Rsvp.id < rsvp.id)),
+        )
+    )
+    return (ahead or 0) + 1
+
+
 def promote(session: Session, meeting: Meeting, now: datetime) -> list[int]:
-    """Give free seats to the waitlist in order; each person moved up is told in their chat."""
+    """Give free seats to the waitlist in order; each person moved up is told in their chat,
+    with the meeting's calendar file, as a direct sign-up gets it."""
     if meeting.capacity is None:
         return []
     taken = (
@@ -197,6 +222,7 @@ def promote(session: Session, meeting: Meeting, now: datetime) -> list[int]:
         .limit(free)
     ).all()
     moved: list[int] = []
+    calendar: tuple[str, bytes] | None = None
     for rsvp in waiting:
         rsvp.seat = CONFIRMED
         rsvp.seat_at = now
@@ -207,6 +233,9 @@ def promote(session: Session, meeting: Meeting, now: datetime) -> list[int]:
         if user.blocked_bot:
             continue
         language = user.language or "da"
+        if calendar is None:
+            view = view_of(session, meeting)
+            calendar = (ics_name(view), ics(view, sequence=meeting.version - 1))
         session.add(
             OutboxMessage(
                 chat_id=user.telegram_id,
@@ -227,6 +256,8 @@ def promote(session: Session, meeting: Meeting, now: datetime) -> list[int]:
                         },
                     ]
                 ],
+                document_name=calendar[0],
+                document_body=calendar[1],
                 dedupe_key=f"m{meeting.id}:promoted:{rsvp.id}:{now:%Y%m%d%H%M%S%f}",
                 next_attempt_at=now,
                 created_at=now,

@@ -350,6 +350,7 @@ class StaffMeetingsFlow(Flow):
             count=broadcast.total,
             link=self._link(turn, meeting.id),
         )
+        turn.done("meetings.staff.already_sent")
         turn.goto(JOURNEY, "meeting", {"municipality": self._slug(turn), "meeting_id": meeting.id})
         self._show_meeting(turn)
 
@@ -485,6 +486,7 @@ class StaffMeetingsFlow(Flow):
         elif value == "cancel_yes" and step == "cancel":
             broadcast = service.cancel_meeting(turn.session, staff_id, meeting_id, now)
             turn.say("meetings.staff.cancelled", count=broadcast.total)
+            turn.done("meetings.staff.already_cancelled")
             turn.goto(JOURNEY, "meeting")
             self._show_meeting(turn)
         elif value == "edit" and meeting.status == "active":
@@ -517,6 +519,7 @@ class StaffMeetingsFlow(Flow):
                 turn.say("meetings.staff.nothing_changed")
             else:
                 turn.say("meetings.staff.change_sent", count=broadcast.total)
+                turn.done("meetings.staff.change_already_sent")
             turn.goto(JOURNEY, "meeting", {**turn.data, "changes": {}})
         elif field in service.EDITABLE and value is None and event.text:
             current = {
@@ -628,6 +631,7 @@ class StaffMeetingsFlow(Flow):
                 count=broadcast.total,
                 link="",
             )
+            turn.done("meetings.staff.already_sent")
             self._show_home(turn)
             return
         elif step in ("title", "body") and value is None:

@@ -13,15 +13,18 @@ import logging
 import uvicorn
 
 from bot.app import build_conversation, build_services, prepare_database
-from bot.channels.telegram import build_application, register_commands, remember_bot_username
+from bot.channels.telegram import (
+    ALLOWED_UPDATES,
+    build_application,
+    register_commands,
+    remember_bot_username,
+)
 from bot.config import Settings
 from bot.delivery.dispatcher import run_dispatcher
 from bot.webhook.asgi import WebhookApp
 from bot.webhook.metrics import CountingNlu, Metrics
 
 log = logging.getLogger(__name__)
-
-ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 class WebhookConfigError(ValueError):

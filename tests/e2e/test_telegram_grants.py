@@ -103,6 +103,106 @@ async def test_a_complete_application_survives_a_restart(
         await app.shutdown()
 
 
+async def test_a_second_tap_on_submit_says_the_application_was_already_sent(
+    telegram: TelegramDriver, services: Services
+) -> None:
+    freeze(services)
+    patient(services.conversation)
+    await telegram.onboard()
+    await telegram.press("§ 18")
+    for _ in range(7):
+        await telegram.press("Ja")
+    for how, what in SONDERBORG_START:
+        await _step(telegram, how, what)
+    await telegram.send("Kaffe og kage: 2.500 kr")
+    await telegram.press("Færdig med budgettet")
+    await telegram.send("2.500 kr")
+    await telegram.press("Spring over")
+    await telegram.send_update(_document(telegram.user, "BQACAgStatutes", "vedtaegter.pdf", 90_000))
+    await telegram.send_update(_document(telegram.user, "BQACAgAccounts", "regnskab.pdf", 80_000))
+    await telegram.press("Videre til erklæringen")
+    call, data = telegram.last_with_button("Ja, det erklærer jeg")
+    message_id = call.message_id or int(call.params.get("message_id", 0))
+
+    first = await telegram.send_update(telegram.user.callback(data, message_id))
+    second = await telegram.send_update(telegram.user.callback(data, message_id))
+
+    assert "SON-2027-0001" in texts(first)
+    assert "Ansøgningen er allerede sendt (ref. SON-2027-0001)" in texts(second)
+    assert "tidligere besked" not in texts(second)
+    assert not [c for c in second if c.method == "sendDocument"]  # nothing new was sent
+    receipt = await telegram.press("Kvittering")
+    [pdf] = [c for c in receipt if c.method == "sendDocument"]
+    assert pdf.params["document"]["filename"] == "SON-2027-0001.pdf"
+
+
+async def test_an_edited_e_mail_answer_is_used_instead_of_the_typo(
+    telegram: TelegramDriver, services: Services
+) -> None:
+    freeze(services)
+    patient(services.conversation)
+    await telegram.onboard()
+    await telegram.press("§ 18")
+    for _ in range(7):
+        await telegram.press("Ja")
+    email_at = [what for _, what in SONDERBORG_START].index("formand@besogsvenner.dk")
+    for how, what in SONDERBORG_START[:email_at]:
+        await _step(telegram, how, what)
+    typo = telegram.user.text("formand@besogsvener.dk")
+    await telegram.send_update(typo)
+
+    calls = await telegram.send_update(telegram.user.edit(typo, text="formand@besogsvenner.dk"))
+
+    assert "Jeg bruger din rettelse" in texts(calls)
+    for how, what in SONDERBORG_START[email_at + 1 :]:
+        await _step(telegram, how, what)
+    await telegram.send("Kaffe og kage: 2.500 kr")
+    await telegram.press("Færdig med budgettet")
+    await telegram.send("2.500 kr")
+    await telegram.press("Spring over")
+    await telegram.send_update(_document(telegram.user, "BQACAgStatutes", "vedtaegter.pdf", 90_000))
+    calls = await telegram.send_update(
+        _document(telegram.user, "BQACAgAccounts", "regnskab.pdf", 80_000)
+    )
+    assert "Tjek jeres ansøgning" in texts(calls)
+    assert "formand@besogsvenner.dk" in texts(calls)
+    assert "besogsvener.dk" not in texts(calls)
+
+
+async def test_an_edit_of_an_older_message_is_answered_once_with_what_to_do(
+    telegram: TelegramDriver, services: Services
+) -> None:
+    freeze(services)
+    patient(services.conversation)
+    await telegram.onboard()
+    await telegram.press("§ 18")
+    for _ in range(7):
+        await telegram.press("Ja")
+    name = telegram.user.text("Sønderborg Besøgsvenner")
+    await telegram.send_update(name)
+    await telegram.send("12345674")
+    await telegram.send("Mette Jensen")  # two answers later: the name is no longer editable
+
+    calls = await telegram.send_update(telegram.user.edit(name, text="Besøgsvennerne"))
+
+    sent = [c for c in calls if c.method in ("sendMessage", "editMessageText")]
+    assert len(sent) == 1 and "læser ikke rettede beskeder" in sent[0].text
+
+
+async def test_a_live_location_update_stays_silent(
+    telegram: TelegramDriver, bot_api: FakeBotApi
+) -> None:
+    await telegram.onboard()
+    shared = telegram.user.message(location={"latitude": 54.9, "longitude": 9.8})
+    await telegram.send_update(shared)
+
+    calls = await telegram.send_update(
+        telegram.user.edit(shared, location={"latitude": 54.91, "longitude": 9.81})
+    )
+
+    assert [c for c in calls if c.method != "answerCallbackQuery"] == []
+
+
 async def test_an_amount_with_the_currency_first_is_read_and_echoed(
     telegram: TelegramDriver, services: Services
 ) -> None:

@@ -6,16 +6,17 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy import func, select
 from telegram.ext import Application
 
 from bot.core.conversation import Conversation
 from bot.delivery.dispatcher import run_dispatcher
 from bot.meetings.seed import seed_meetings
 from bot.store.database import transaction
-from bot.store.models import StaffRole
+from bot.store.models import OutboxMessage, StaffRole
 from tests.conftest import TelegramDriver, texts
-from tests.fakes.bot_api import FakeBotApi, TelegramUser
-from tests.unit.meetings.conftest import NOW, publish
+from tests.fakes.bot_api import Call, FakeBotApi, TelegramUser
+from tests.unit.meetings.conftest import NOW, make_staff, publish
 
 
 async def test_meetings_shows_the_seeded_dialogue_meeting(
@@ -85,3 +86,109 @@ async def test_staff_start_the_meeting_wizard_in_telegram(
     await staff.send("Dialogmøde om frivillighed 2027")
     calls = await staff.send("15/3-2027 kl. 17")
     assert "Hvornår slutter det" in texts(calls)
+
+
+async def _dispatch(telegram_app: Application, conversation: Conversation) -> None:  # type: ignore[type-arg]
+    """Run the outbox dispatcher until the outbox is empty (what the process does in the
+    background)."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_dispatcher(
+            telegram_app.bot,
+            conversation.services.db,
+            rate=50,
+            stop_event=stop,
+            poll_interval=0.05,
+            clock=lambda: NOW,
+        )
+    )
+    for _ in range(100):
+        with conversation.services.db.unit_of_work() as uow:
+            pending = uow.session.scalar(
+                select(func.count(OutboxMessage.id)).where(OutboxMessage.status != "sent")
+            )
+        if not pending:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, 10)
+
+
+def documents(calls: list[Call]) -> list[Call]:
+    return [c for c in calls if c.method == "sendDocument"]
+
+
+async def test_pressing_jeg_kommer_twice_confirms_once_and_sends_one_calendar_file(
+    telegram: TelegramDriver, conversation: Conversation
+) -> None:
+    conversation.services.clock = lambda: NOW
+    await telegram.onboard()
+    make_staff(conversation)
+    meeting_id = publish(conversation, questions=False)
+    await telegram.send("/meetings")
+    await telegram.press("Dialogmøde")
+    _, data = telegram.last_with_button("Jeg kommer")
+    assert data == f"g:meetings:rsvp:{meeting_id}:y"
+
+    first = await telegram.press_data(data)
+    second = await telegram.press_data(data)
+
+    assert "du er tilmeldt" in texts(first) and len(documents(first)) == 1
+    assert "allerede tilmeldt" in texts(second)
+    assert "Tak, du er tilmeldt" not in texts(second)
+    assert documents(second) == []
+
+
+async def test_a_full_meeting_tells_the_person_their_place_on_the_waitlist(
+    telegram_app: Application,  # type: ignore[type-arg]
+    bot_api: FakeBotApi,
+    conversation: Conversation,
+) -> None:
+    conversation.services.clock = lambda: NOW
+    make_staff(conversation)
+    meeting_id = publish(conversation, capacity=1, questions=False)
+    people = [
+        TelegramDriver(telegram_app, bot_api, TelegramUser(6100 + n, language_code="da"))
+        for n in range(4)
+    ]
+    for person in people:
+        await person.onboard()
+    yes = f"g:meetings:rsvp:{meeting_id}:y"
+    await people[0].press_data(yes)
+    await people[1].press_data(yes)
+    await people[2].press_data(yes)
+    calls = await people[3].press_data(yes)
+    assert "Du er nr. 3 på ventelisten" in texts(calls)
+
+    again = await people[3].press_data(yes)
+    assert "allerede på ventelisten" in texts(again) and "nr. 3" in texts(again)
+
+
+async def test_a_person_moved_up_from_the_waitlist_gets_the_calendar_file(
+    telegram_app: Application,  # type: ignore[type-arg]
+    bot_api: FakeBotApi,
+    conversation: Conversation,
+) -> None:
+    conversation.services.clock = lambda: NOW
+    make_staff(conversation)
+    meeting_id = publish(conversation, capacity=1, questions=False)
+    first = TelegramDriver(telegram_app, bot_api, TelegramUser(6201, language_code="da"))
+    waiting = TelegramDriver(telegram_app, bot_api, TelegramUser(6202, language_code="da"))
+    await first.onboard()
+    await waiting.onboard()
+    await _dispatch(telegram_app, conversation)  # the invitations
+    await first.press_data(f"g:meetings:rsvp:{meeting_id}:y")
+    calls = await waiting.press_data(f"g:meetings:rsvp:{meeting_id}:y")
+    assert documents(calls) == []  # no seat, no calendar file yet
+    await first.press_data(f"g:meetings:rsvp:{meeting_id}:n")
+    bot_api.clear()
+
+    await _dispatch(telegram_app, conversation)
+
+    told = documents(bot_api.sent(waiting.user.user_id))
+    assert len(told) == 1
+    assert "Der er blevet plads" in told[0].text
+    assert told[0].params["document"]["filename"].endswith(".ics")
+    assert b"BEGIN:VEVENT" in told[0].params["document"]["content"]
+    labels = [label for label, _ in told[0].buttons]
+    assert "Kommer ikke" in labels

@@ -336,6 +336,11 @@ class TelegramUser:
             },
         }
 
+    def edit(self, update: dict[str, Any], **content: Any) -> dict[str, Any]:
+        """The `edited_message` update Telegram sends when the user edits `update`'s message."""
+        message = {**update["message"], **content, "edit_date": int(time.time())}
+        return {"update_id": 20_000 + next(self._ids), "edited_message": message}
+
     def text(self, text: str) -> dict[str, Any]:
         content: dict[str, Any] = {"text": text}
         if text.startswith("/"):

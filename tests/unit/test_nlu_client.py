@@ -35,15 +35,20 @@ class FakeRasa:
     def __init__(self, *handlers: Handler) -> None:
         self.handlers = list(handlers)
         self.requests: list[httpx.Request] = []
+        self.last: Handler | None = None
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if request.url.path != "/model/parse" and self.last is not None:
+            return self.last(request)  # the health check sees the server as the parse did
         handler = self.handlers.pop(0) if len(self.handlers) > 1 else self.handlers[0]
+        self.last = handler
         return handler(request)
 
     @property
     def calls(self) -> int:
-        return len(self.requests)
+        """Parse requests (a 5xx also makes the client check `GET /`, not counted here)."""
+        return len([r for r in self.requests if r.url.path == "/model/parse"])
 
 
 def parse_answer(
@@ -327,10 +332,62 @@ async def test_client_error_does_not_open_the_breaker() -> None:
     rasa = FakeRasa(status(413))
     client = make_client(rasa, failure_threshold=1)
 
-    assert (await client.parse("hej")).status is NluStatus.UNAVAILABLE
+    assert (await client.parse("hej")).status is NluStatus.UNSURE  # "not understood", not "down"
     await client.parse("hej")
 
     assert rasa.calls == 2
+
+
+def by_path(parse: Handler, root: Handler) -> Handler:
+    """`POST /model/parse` answered by `parse`, the health check `GET /` by `root`."""
+    return lambda request: parse(request) if request.url.path == "/model/parse" else root(request)
+
+
+HEALTHY = status(200)
+
+
+async def test_a_5xx_for_one_text_while_the_server_is_healthy_does_not_count() -> None:
+    def choke_on_odd_text(request: httpx.Request) -> httpx.Response:
+        if json.loads(request.content)["text"] == "\u0000odd":
+            return httpx.Response(500, text="tokenizer crashed")
+        return parse_answer("greet", 0.95)(request)
+
+    rasa = FakeRasa(by_path(choke_on_odd_text, HEALTHY))
+    client = make_client(rasa, failure_threshold=2)
+
+    for _ in range(5):  # one user repeating an odd message
+        assert (await client.parse("\u0000odd")).status is NluStatus.UNSURE
+
+    assert (await client.parse("hej")).intent == "greet"  # everyone else is still understood
+
+
+async def test_a_5xx_while_the_server_is_unhealthy_counts_towards_the_breaker() -> None:
+    rasa = FakeRasa(by_path(status(503), status(503)))
+    client = make_client(rasa, failure_threshold=2)
+
+    for _ in range(2):
+        assert (await client.parse("hej")).status is NluStatus.UNAVAILABLE
+    await client.parse("hej")
+
+    assert rasa.calls == 2  # open: a dead server costs nobody a timeout
+
+
+async def test_4xx_for_many_texts_never_opens_the_breaker() -> None:
+    rasa = FakeRasa(by_path(status(400), HEALTHY))
+    client = make_client(rasa, failure_threshold=1)
+
+    for _ in range(10):
+        assert (await client.parse("hej")).status is NluStatus.UNSURE
+
+    assert rasa.calls == 10  # every message still reaches Rasa
+
+
+@pytest.mark.parametrize("text", ["   ", "\n\t", "\u200b", "\u3164", "\u2800 \u200d"])
+async def test_invisible_text_never_reaches_rasa(text: str) -> None:
+    rasa = FakeRasa(parse_answer("help", 0.9))
+
+    assert (await make_client(rasa).parse(text)).status is NluStatus.UNSURE
+    assert rasa.calls == 0
 
 
 async def test_healthy_reflects_the_server() -> None:
@@ -362,6 +419,8 @@ async def test_cancelled_trial_does_not_keep_the_breaker_open() -> None:
     calls: list[int] = []
 
     async def slow_then_ok(request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/model/parse":  # the health check after the first 500: down
+            return httpx.Response(503)
         calls.append(1)
         if len(calls) == 2:  # the half-open trial hangs and is cancelled by the caller
             await asyncio.sleep(60)

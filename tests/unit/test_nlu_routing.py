@@ -16,6 +16,16 @@ async def test_nlu_down_gives_an_honest_answer_and_the_menu(
     assert any("frivillig" in label.lower() for label in labels_of(replies))
 
 
+async def test_whitespace_only_text_is_not_understood_and_not_sent_to_the_nlu(
+    onboarded_chat: ChatDriver, nlu: FakeNlu
+) -> None:
+    for text in ("   ", "\u3164", "\u200b"):
+        replies = await onboarded_chat.send(text)
+        assert "ikke sikker" in text_of(replies)
+        assert "knapperne virker" not in text_of(replies)
+    assert nlu.calls == []
+
+
 async def test_unsure_nlu_says_so(onboarded_chat: ChatDriver) -> None:
     replies = await onboarded_chat.send("blablabla")
     assert "ikke sikker" in text_of(replies)

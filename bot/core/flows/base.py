@@ -38,6 +38,9 @@ class Screen:
     location: bool = False
     #: A document is an answer here.
     document: bool = False
+    #: The answer may be replaced by editing the message (a typo in an e-mail): only where
+    #: answering again undoes nothing that others have seen or acted on.
+    editable: bool = False
 
 
 class Flow(ABC):
@@ -57,6 +60,9 @@ class Flow(ABC):
     #: Steps that accept a shared location or a document, likewise.
     location_steps: ClassVar[frozenset[str]] = frozenset()
     document_steps: ClassVar[frozenset[str]] = frozenset()
+    #: Text steps whose answer may be replaced by editing the message (a typo in an e-mail):
+    #: only steps where answering again undoes nothing that others have seen or acted on.
+    editable_steps: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     async def start(self, turn: Turn, **params: Any) -> None:
@@ -108,3 +114,8 @@ class Flow(ABC):
     def expects_document(self, step: str) -> bool:
         screen = self.screen(step)
         return screen.document if screen is not None else step in self.document_steps
+
+    def accepts_edit(self, step: str) -> bool:
+        """Whether an edited answer at `step` replaces the answer given (see `Screen.editable`)."""
+        screen = self.screen(step)
+        return screen.editable if screen is not None else step in self.editable_steps

@@ -207,3 +207,19 @@ async def test_staff_of_another_municipality_see_and_change_nothing(
         with pytest.raises(NotStaffError):
             grants.staff_list(session, 6000, "sonderborg", None, None)
     assert _app(services).status == Status.SUBMITTED.value
+
+
+async def test_a_double_tap_on_approve_in_full_approves_once_and_says_so(
+    setup: tuple[ChatDriver, ChatDriver], services: Services
+) -> None:
+    chair, staff = setup
+    await _open_review(staff)
+    await staff.press("SON-2027-0001")
+    await staff.press("Bevilg")
+    full = staff.payload_for("Bevilg det ansøgte")
+
+    await staff.press_payload(full)
+    replies = await staff.press_payload(full)
+
+    assert "allerede bevilget" in text_of(replies)
+    assert len(_outbox(services, chair.user_id)) == 1  # the applicant is told once

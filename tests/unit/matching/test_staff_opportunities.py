@@ -39,6 +39,24 @@ async def test_staff_close_an_opportunity_and_citizens_no_longer_see_it(
     assert "findes ikke længere" in text_of(replies)
 
 
+async def test_a_double_tap_on_close_leaves_the_opportunity_closed(
+    onboarded_chat: ChatDriver, conversation: Conversation
+) -> None:
+    _make_staff(conversation, onboarded_chat.user_id, "sonderborg")
+    await _open_section(onboarded_chat)
+    replies = await onboarded_chat.press("Ret eller luk")
+    await onboarded_chat.press(labels_of(replies)[0])
+    opportunity_id = _current_op(conversation)
+    close = onboarded_chat.payload_for("Luk opslaget")
+
+    await onboarded_chat.press_payload(close)
+    replies = await onboarded_chat.press_payload(close)
+
+    assert "allerede lukket" in text_of(replies)
+    replies = await onboarded_chat.press_payload(f"g:volunteer:more:{opportunity_id}")
+    assert "findes ikke længere" in text_of(replies)
+
+
 def _current_op(conversation: Conversation) -> int:
     from bot.store.models import DialogueState
 

@@ -101,7 +101,8 @@ async def test_the_wizard_previews_and_sends_the_invitation_once(
     assert "på vej til 4 modtagere" in text_of(replies)
     assert "t.me/&lt;BOT_USERNAME&gt;?start=meetings-" in text_of(replies)  # no username set
     replies = await staff.press_payload(send)  # the double tap
-    assert "tidligere besked" in text_of(replies)
+    assert "allerede sendt" in text_of(replies)
+    assert "tidligere besked" not in text_of(replies)
     with conversation.services.db.unit_of_work() as uow:
         assert (
             uow.session.scalar(
@@ -186,15 +187,21 @@ async def test_a_changed_and_a_cancelled_meeting_reach_everyone_invited(
     assert "Ændret indtil nu: Start, Slut" in text_of(
         replies
     ) or "Ændret indtil nu: Slut, Start" in text_of(replies)
-    replies = await staff.press("Send ændringen")
+    send_change = staff.payload_for("Send ændringen")
+    replies = await staff.press_payload(send_change)
     assert "på vej til 3 inviterede" in text_of(replies)
+    replies = await staff.press_payload(send_change)  # the double tap
+    assert "Ændringen er allerede sendt" in text_of(replies)
     meeting = meeting_row(conversation, meeting_id)
     assert meeting.version == 2 and meeting.ends_at - meeting.starts_at == timedelta(hours=3)
     changes = [m for m in outbox_to(conversation, range(9001, 9003)) if "Ændret" in m.text]
     assert len(changes) == 2 and "onsdag den 10. februar 2027 kl. 18.00" in changes[0].text
     await staff.press("Aflys mødet")
-    replies = await staff.press("Ja, aflys")
+    cancel = staff.payload_for("Ja, aflys")
+    replies = await staff.press_payload(cancel)
     assert "Mødet er aflyst" in text_of(replies)
+    replies = await staff.press_payload(cancel)  # the double tap
+    assert "allerede aflyst" in text_of(replies)
     cancelled = [m for m in outbox_to(conversation, range(9001, 9003)) if "Aflyst" in m.text]
     assert len(cancelled) == 2
     assert meeting_row(conversation, meeting_id).status == "cancelled"
@@ -213,8 +220,11 @@ async def test_a_notice_goes_to_the_chosen_audience(
     replies = await staff.press("Alle i kommunen")
     assert "Høring: Ny frivillighedspolitik i høring" in text_of(replies)
     assert "&lt;senest&gt;" in text_of(replies)
-    replies = await staff.press("Send til")
+    send = staff.payload_for("Send til")
+    replies = await staff.press_payload(send)
     assert "på vej til 3 modtagere" in text_of(replies)
+    replies = await staff.press_payload(send)  # the double tap
+    assert "allerede sendt" in text_of(replies)
     assert len(outbox_to(conversation, range(9001, 9003))) == 2
 
 
