@@ -24,15 +24,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.core import navigation
 from bot.core.events import Event, EventKind
+from bot.core.faq_answers import answer_faq, answer_faq_topic, hand_over
 from bot.core.flood import FloodLimit, FloodVerdict
 from bot.core.flows.base import Flow
+from bot.core.flows.onboarding import choose_language
 from bot.core.group_chats import group_chat_replies
-from bot.core.intents import IntentRouter
+from bot.core.intents import IntentAction, IntentDecision, decide
 from bot.core.replies import ButtonScope, Reply, coalesce, decode_payload
 from bot.core.services import Services
 from bot.core.turn import Turn
-from bot.i18n import normalise_language, t
+from bot.i18n import LANGUAGES, normalise_language, t
 from bot.store.models import DialogueState, User
+from nlu.client import NluResult, is_blank
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +98,6 @@ class Conversation:
     def __init__(self, services: Services, flows: Mapping[str, Flow]) -> None:
         self.services = services
         self.flows = dict(flows)
-        services.conversation = self
-        self.intents = IntentRouter(self)
         self.flood = FloodLimit(
             services.settings.flood_max_events, services.settings.flood_window_seconds
         )
@@ -161,7 +162,12 @@ class Conversation:
             user, state = self._load(session, event)
             place = _place(state)
             turn = Turn(
-                session, self.services, user, state, edit_allowed=event.message_id is not None
+                session,
+                self.services,
+                user,
+                state,
+                edit_allowed=event.message_id is not None,
+                navigator=self,
             )
             await self.route(turn, event)
             self._keep_done(state, place[2], turn.done_actions)
@@ -275,6 +281,10 @@ class Conversation:
     # --- routing --------------------------------------------------------------------------------
     def flow(self, journey: str) -> Flow | None:
         return self.flows.get(journey)
+
+    def has_journey(self, journey: str) -> bool:
+        """Whether this deployment offers `journey` (part of the `Navigator` port)."""
+        return journey in self.flows
 
     async def route(self, turn: Turn, event: Event) -> None:
         if event.edited:
@@ -409,7 +419,7 @@ class Conversation:
     async def _global_button(self, turn: Turn, value: str) -> None:
         head, *args = value.split(":")
         if head == "lang" and args:
-            await navigation.set_language(turn, args[0], self)
+            await self._set_language(turn, args[0])
             return
         if head == "langpick":
             navigation.show_language_picker(turn)
@@ -427,7 +437,7 @@ class Conversation:
             await navigation.show_menu(turn)
             return
         if head == "faq" and args:
-            self.intents.answer_faq_topic(turn, args[0])
+            answer_faq_topic(turn, args[0])
             await navigation.show_menu(turn, intro="menu.title_short")
             return
         flow = self.flows.get(head)
@@ -462,7 +472,7 @@ class Conversation:
                     }
                 )
             return
-        await self.intents.route_free_text(turn, text[:limit])
+        await self._free_text(turn, text[:limit])
 
     async def _edited(self, turn: Turn, event: Event) -> None:
         """An edited text message. When it is the answer the chat's current step follows from,
@@ -501,3 +511,69 @@ class Conversation:
             return
         turn.say(not_expected)
         await flow.show(turn)
+
+    # --- free text --------------------------------------------------------------------------------
+    async def _free_text(self, turn: Turn, text: str) -> None:
+        """Text no step waits for: the NLU reads it, `decide` picks the action, the core acts."""
+        if is_blank(text):
+            # Nothing to read (spaces, an "invisible" filler): not understood, not sent to Rasa.
+            decision = IntentDecision(IntentAction.UNSURE)
+        elif turn.services.nlu is None:
+            decision = IntentDecision(IntentAction.UNAVAILABLE)
+        else:
+            result: NluResult = await turn.services.nlu.parse(text)
+            log.info(
+                "nlu.parsed",
+                extra={
+                    "status": result.status.value,
+                    "intent": result.intent,
+                    "confidence": result.confidence,
+                },
+            )
+            decision = decide(result)
+        await self._act(turn, decision, text)
+
+    async def _act(self, turn: Turn, decision: IntentDecision, text: str) -> None:
+        action = decision.action
+        if action is IntentAction.UNAVAILABLE:
+            turn.say("nlu.unavailable")
+            await navigation.show_menu(turn)
+        elif action is IntentAction.UNSURE:
+            turn.say("nlu.unsure")
+            await navigation.show_menu(turn)
+        elif action is IntentAction.SAY and decision.key:
+            turn.say(decision.key)
+            await navigation.show_menu(turn, intro="menu.title_short")
+        elif action is IntentAction.HELP:
+            navigation.show_help(turn)
+            await navigation.show_menu(turn, intro="menu.title_short")
+        elif action is IntentAction.CANCEL:
+            await self.cancel(turn)
+        elif action is IntentAction.LANGUAGE:
+            navigation.show_language_picker(turn)
+        elif action is IntentAction.OPEN and decision.journey:
+            if decision.key:
+                turn.say(decision.key)
+            await self.open_journey(turn, decision.journey, **decision.params)
+        elif action is IntentAction.HAND_OVER:
+            hand_over(turn, "volunteer")
+            await navigation.show_menu(turn, intro="menu.title_short")
+        elif action is IntentAction.FAQ and decision.intent:
+            if answer_faq(turn, decision.intent, text):
+                await navigation.show_menu(turn, intro="menu.title_short")
+        else:
+            turn.say("nlu.unsure")
+            await navigation.show_menu(turn)
+
+    async def _set_language(self, turn: Turn, code: str) -> None:
+        """Switch the user's language (a global button, valid from any message)."""
+        if code not in LANGUAGES:
+            turn.say("core.stale_button")
+            await self.show_current(turn)
+            return
+        if not turn.user.onboarded:
+            await choose_language(turn, code)
+            return
+        turn.user.language = code
+        turn.reply(t(code, "language.changed", language=t(code, f"language.name.{code}")))
+        await self.show_current(turn)

@@ -1,30 +1,24 @@
-"""Free text, understood: what the core does with each NLU intent.
+"""Free text, understood: which action each NLU intent calls for.
 
-Text that no form step is waiting for goes to the NLU. A confident intent opens its journey with
-what the user already said (entities) filled in; small talk gets a short answer; when the NLU is
-down or unsure the user is told so honestly and gets the menu, so buttons always work.
+Text that no form step is waiting for goes to the NLU. `decide` turns its result into an
+`IntentDecision`: a pure function, like `COMMAND_JOURNEYS` for commands, so the table can be read
+and tested on its own. The conversation core acts on the decision: a confident intent opens its
+journey with what the user already said (entities) filled in; small talk gets a short answer;
+when the NLU is down or unsure the user is told so honestly and gets the menu, so buttons always
+work.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
 
-from bot.core import navigation
-from bot.core.replies import Button, ButtonScope
-from bot.core.turn import Turn, escape
-from nlu.client import is_blank
-
-GLOBAL = ButtonScope.GLOBAL
-
-if TYPE_CHECKING:
-    from bot.core.conversation import Conversation
-    from nlu.client import NluResult
-
-log = logging.getLogger(__name__)
+from nlu.client import NluResult, NluStatus
 
 #: Intents answered with one sentence and the menu.
-SMALL_TALK = {
+SMALL_TALK: Mapping[str, str] = {
     "greet": "intent.greet",
     "goodbye": "intent.goodbye",
     "thanks": "intent.thanks",
@@ -34,119 +28,77 @@ SMALL_TALK = {
     "deny": "intent.deny",
 }
 
+#: Intents that open a journey as it is, with the parameters they open it with.
+INTENT_JOURNEYS: Mapping[str, tuple[str, Mapping[str, Any]]] = {
+    "grant_status": ("grants", {"action": "status"}),
+    "meeting_info": ("meetings", {}),
+    "meeting_signup": ("meetings", {"action": "signup"}),
+}
 
-class IntentRouter:
-    def __init__(self, conversation: Conversation) -> None:
-        self.conversation = conversation
+#: Intents answered from the FAQ.
+FAQ_INTENTS = frozenset({"volunteer_faq", "grant_faq"})
 
-    async def route_free_text(self, turn: Turn, text: str) -> None:
-        nlu = turn.services.nlu
-        if is_blank(text):
-            # Nothing to read (spaces, an "invisible" filler): not understood, not sent to Rasa.
-            turn.say("nlu.unsure")
-            await navigation.show_menu(turn)
-            return
-        if nlu is None:
-            turn.say("nlu.unavailable")
-            await navigation.show_menu(turn)
-            return
-        result: NluResult = await nlu.parse(text)
-        status = result.status.value
-        log.info(
-            "nlu.parsed",
-            extra={"status": status, "intent": result.intent, "confidence": result.confidence},
+
+class IntentAction(StrEnum):
+    """What the core does with free text."""
+
+    UNAVAILABLE = "unavailable"  # the NLU is down or off: say so, show the menu
+    UNSURE = "unsure"  # not understood: say so, show the menu
+    SAY = "say"  # one sentence (`key`), then the short menu
+    HELP = "help"
+    CANCEL = "cancel"
+    LANGUAGE = "language"  # the language picker
+    OPEN = "open"  # open `journey` with `params`, after saying `key` if given
+    HAND_OVER = "hand_over"  # the municipality's contact for volunteering
+    FAQ = "faq"  # answer from the FAQ for `intent`
+
+
+@dataclass(frozen=True)
+class IntentDecision:
+    action: IntentAction
+    #: A catalog key said first (SAY, and OPEN where the intent deserves a word).
+    key: str | None = None
+    journey: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    #: The intent itself (FAQ needs it to pick the FAQ).
+    intent: str | None = None
+
+
+def decide(result: NluResult) -> IntentDecision:
+    """The action for an NLU result. Pure: no I/O, no user, no database."""
+    if result.status is NluStatus.UNAVAILABLE:
+        return IntentDecision(IntentAction.UNAVAILABLE)
+    intent = result.intent
+    if result.status is NluStatus.UNSURE or intent is None:
+        return IntentDecision(IntentAction.UNSURE)
+    if intent in SMALL_TALK:
+        return IntentDecision(IntentAction.SAY, key=SMALL_TALK[intent], intent=intent)
+    if intent == "help":
+        return IntentDecision(IntentAction.HELP, intent=intent)
+    if intent == "cancel":
+        return IntentDecision(IntentAction.CANCEL, intent=intent)
+    if intent == "change_language":
+        return IntentDecision(IntentAction.LANGUAGE, intent=intent)
+    if intent == "find_opportunity":
+        return IntentDecision(
+            IntentAction.OPEN, journey="volunteer", params=_filters(result), intent=intent
         )
-        if status == "unavailable":
-            turn.say("nlu.unavailable")
-            await navigation.show_menu(turn)
-            return
-        if status == "unsure" or result.intent is None:
-            turn.say("nlu.unsure")
-            await navigation.show_menu(turn)
-            return
-        await self.route_intent(turn, result, text)
-
-    async def route_intent(self, turn: Turn, result: NluResult, text: str) -> None:
-        intent = result.intent or ""
-        conversation = self.conversation
-        if intent in SMALL_TALK:
-            turn.say(SMALL_TALK[intent])
-            await navigation.show_menu(turn, intro="menu.title_short")
-        elif intent == "help":
-            navigation.show_help(turn)
-            await navigation.show_menu(turn, intro="menu.title_short")
-        elif intent == "cancel":
-            await conversation.cancel(turn)
-        elif intent == "change_language":
-            navigation.show_language_picker(turn)
-        elif intent == "find_opportunity":
-            await conversation.open_journey(turn, "volunteer", **_filters(result))
-        elif intent == "apply_grant":
-            amounts = [e.amount for e in result.entities if e.name == "amount" and e.amount]
-            params: dict[str, Any] = {"amount": amounts[0]} if amounts else {}
-            await conversation.open_journey(turn, "grants", **params)
-        elif intent == "grant_status":
-            await conversation.open_journey(turn, "grants", action="status")
-        elif intent == "meeting_info":
-            await conversation.open_journey(turn, "meetings")
-        elif intent == "meeting_signup":
-            await conversation.open_journey(turn, "meetings", action="signup")
-        elif intent == "privacy":
-            turn.say("intent.privacy")
-            await conversation.open_journey(turn, "privacy")
-        elif intent == "human_handoff":
-            self.hand_over(turn, "volunteer")
-            await navigation.show_menu(turn, intro="menu.title_short")
-        elif intent in ("volunteer_faq", "grant_faq"):
-            if self.answer_faq(turn, intent, text):
-                await navigation.show_menu(turn, intro="menu.title_short")
-        else:
-            turn.say("nlu.unsure")
-            await navigation.show_menu(turn)
-
-    def hand_over(self, turn: Turn, kind: str) -> None:
-        municipality = turn.services.directory.get(turn.user.municipality_slug)
-        details = municipality.contact_details(kind, turn.lang) if municipality else None
-        if details is None:
-            turn.say("intent.handoff_unknown")
-            return
-        turn.reply(turn.t("intent.handoff", **{k: escape(v) for k, v in details.items()}))
-
-    def answer_faq(self, turn: Turn, intent: str, text: str) -> bool:
-        """Answer from the FAQ; True when answered, False when the user is offered topics."""
-        faq = turn.services.features.get("faq")
-        slug = turn.user.municipality_slug
-        topic = faq.best_match(slug, intent, text) if faq else None
-        if topic is not None:
-            self._say_topic(turn, topic)
-            return True
-        topics = faq.topics(slug, intent) if faq else []
-        if not topics:
-            self.hand_over(turn, "grants" if intent == "grant_faq" else "volunteer")
-            return True
-        rows = [
-            [Button(topic.text(topic.question, turn.lang)[:60], f"faq:{topic.key}", GLOBAL)]
-            for topic in topics[:8]
-        ]
-        rows.append([Button(turn.t("menu.back_to_menu"), "menu", GLOBAL)])
-        turn.say("faq.pick_topic", buttons=rows)
-        return False
-
-    def answer_faq_topic(self, turn: Turn, key: str) -> None:
-        faq = turn.services.features.get("faq")
-        topic = faq.topic(turn.user.municipality_slug, key) if faq else None
-        if topic is None:
-            turn.say("core.stale_button")
-            return
-        self._say_topic(turn, topic)
-
-    def _say_topic(self, turn: Turn, topic: Any) -> None:
-        kind = "grants" if topic.intent == "grant_faq" else "volunteer"
-        turn.reply(
-            f"<b>{escape(topic.text(topic.question, turn.lang))}</b>\n"
-            f"{escape(topic.text(topic.answer, turn.lang))}"
+    if intent == "apply_grant":
+        amounts = [e.amount for e in result.entities if e.name == "amount" and e.amount]
+        params: dict[str, Any] = {"amount": amounts[0]} if amounts else {}
+        return IntentDecision(IntentAction.OPEN, journey="grants", params=params, intent=intent)
+    if intent in INTENT_JOURNEYS:
+        journey, fixed = INTENT_JOURNEYS[intent]
+        return IntentDecision(IntentAction.OPEN, journey=journey, params=fixed, intent=intent)
+    if intent == "privacy":
+        return IntentDecision(
+            IntentAction.OPEN, key="intent.privacy", journey="privacy", intent=intent
         )
-        self.hand_over(turn, kind)
+    if intent == "human_handoff":
+        return IntentDecision(IntentAction.HAND_OVER, intent=intent)
+    if intent in FAQ_INTENTS:
+        return IntentDecision(IntentAction.FAQ, intent=intent)
+    return IntentDecision(IntentAction.UNSURE, intent=intent)
 
 
 def _filters(result: NluResult) -> dict[str, Any]:

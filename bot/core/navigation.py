@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.core.replies import Button
 from bot.core.turn import Turn
-from bot.i18n import LANGUAGES, t
-
-if TYPE_CHECKING:
-    from bot.core.conversation import Conversation
+from bot.i18n import LANGUAGES
 
 #: Journeys on the main menu, in order, with their catalog label keys.
 MENU_JOURNEYS: tuple[tuple[str, str], ...] = (
@@ -51,19 +46,3 @@ def language_buttons(turn: Turn) -> list[list[Button]]:
 
 def show_language_picker(turn: Turn) -> None:
     turn.say("language.choose", buttons=language_buttons(turn))
-
-
-async def set_language(turn: Turn, code: str, conversation: Conversation) -> None:
-    """Switch the user's language (a global button, valid from any message)."""
-    if code not in LANGUAGES:
-        turn.say("core.stale_button")
-        await conversation.show_current(turn)
-        return
-    if not turn.user.onboarded:
-        from bot.core.flows.onboarding import choose_language  # the flow imports this module
-
-        await choose_language(turn, code)
-        return
-    turn.user.language = code
-    turn.reply(t(code, "language.changed", language=t(code, f"language.name.{code}")))
-    await conversation.show_current(turn)

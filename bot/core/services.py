@@ -50,8 +50,6 @@ class Services:
     directory: Directory
     nlu: Any = None  # an NluParser; None when NLU is switched off
     clock: Callable[[], datetime] = field(default=utcnow)
-    #: The conversation core itself, so a flow can open another journey (set by `Conversation`).
-    conversation: Any = None
     #: Feature services by name ("matching", "grants", "meetings" …), registered by the features.
     features: dict[str, Any] = field(default_factory=dict)
     #: Downloads files users sent (set by the Telegram channel); None when the channel cannot.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,37 @@ from bot.store.models import DialogueState, OutboxMessage, User
 
 if TYPE_CHECKING:
     from bot.core.services import Services
+
+
+class Navigator(Protocol):
+    """The few moves between journeys a flow may ask of the conversation core.
+
+    A port: the core (`Conversation`) implements it and hands it to every turn, so flows move the
+    chat to another journey without importing the core (which imports them).
+    """
+
+    async def open_journey(self, turn: Turn, journey: str, **params: object) -> None:
+        """Start `journey` (or say honestly that it is not there and show the menu)."""
+
+    async def follow_deep_link(self, turn: Turn, link: str) -> bool:
+        """Open what a `t.me/<bot>?start=<journey>-<arg>` link names; False if nothing."""
+
+    def has_journey(self, journey: str) -> bool:
+        """Whether this deployment offers `journey`."""
+
+
+class _NoNavigation:
+    """The navigator of a turn built outside the core (a test of one screen): any move fails
+    loudly rather than silently doing nothing."""
+
+    async def open_journey(self, turn: Turn, journey: str, **params: object) -> None:
+        raise RuntimeError("this turn has no navigator (built outside the conversation core)")
+
+    async def follow_deep_link(self, turn: Turn, link: str) -> bool:
+        raise RuntimeError("this turn has no navigator (built outside the conversation core)")
+
+    def has_journey(self, journey: str) -> bool:
+        return False
 
 
 @dataclass
@@ -30,6 +61,8 @@ class Turn:
     user: User
     state: DialogueState
     edit_allowed: bool = False
+    #: Moves to other journeys (the conversation core).
+    navigator: Navigator = field(default_factory=_NoNavigation)
 
     def __post_init__(self) -> None:
         self.replies: list[Reply] = []

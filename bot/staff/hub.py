@@ -47,8 +47,11 @@ class StaffHubFlow(Flow):
             return
         slug = turn.data.get("municipality")
         municipality = directory.get(slug)
-        flows = turn.services.conversation.flows
-        rows = [[turn.button(label, journey)] for journey, label in SECTIONS if journey in flows]
+        rows = [
+            [turn.button(label, journey)]
+            for journey, label in SECTIONS
+            if turn.navigator.has_journey(journey)
+        ]
         rows.append([turn.global_button("menu.back_to_menu", "menu")])
         name = municipality.name if municipality else ""
         turn.reply(turn.t("staff.sections", municipality=name), rows, edit=True)
@@ -65,6 +68,6 @@ class StaffHubFlow(Flow):
         slug = turn.data.get("municipality")
         sections = {journey for journey, _ in SECTIONS}
         if value in sections and slug and is_staff(turn.session, turn.user.telegram_id, slug):
-            await turn.services.conversation.open_journey(turn, value, municipality=slug)
+            await turn.navigator.open_journey(turn, value, municipality=slug)
             return
         await self.show(turn)

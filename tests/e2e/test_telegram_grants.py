@@ -8,6 +8,7 @@ from typing import Any
 from bot.app import build_conversation
 from bot.channels.telegram import build_application
 from bot.config import Settings
+from bot.core.conversation import Conversation
 from bot.core.services import Services
 from bot.store.database import transaction
 from bot.store.models import StaffRole
@@ -35,11 +36,12 @@ async def _step(driver: TelegramDriver, how: str, what: str) -> list[Call]:
 async def test_a_complete_application_survives_a_restart(
     telegram: TelegramDriver,
     services: Services,
+    conversation: Conversation,
     settings: Settings,
     bot_api: FakeBotApi,
 ) -> None:
     freeze(services)
-    patient(services.conversation)
+    patient(conversation)
     await telegram.send("/start")
     await telegram.press("Dansk")
     await telegram.press("Sønderborg")
@@ -104,10 +106,10 @@ async def test_a_complete_application_survives_a_restart(
 
 
 async def test_a_second_tap_on_submit_says_the_application_was_already_sent(
-    telegram: TelegramDriver, services: Services
+    telegram: TelegramDriver, services: Services, conversation: Conversation
 ) -> None:
     freeze(services)
-    patient(services.conversation)
+    patient(conversation)
     await telegram.onboard()
     await telegram.press("§ 18")
     for _ in range(7):
@@ -137,10 +139,10 @@ async def test_a_second_tap_on_submit_says_the_application_was_already_sent(
 
 
 async def test_an_edited_e_mail_answer_is_used_instead_of_the_typo(
-    telegram: TelegramDriver, services: Services
+    telegram: TelegramDriver, services: Services, conversation: Conversation
 ) -> None:
     freeze(services)
-    patient(services.conversation)
+    patient(conversation)
     await telegram.onboard()
     await telegram.press("§ 18")
     for _ in range(7):
@@ -170,10 +172,10 @@ async def test_an_edited_e_mail_answer_is_used_instead_of_the_typo(
 
 
 async def test_an_edit_of_an_older_message_is_answered_once_with_what_to_do(
-    telegram: TelegramDriver, services: Services
+    telegram: TelegramDriver, services: Services, conversation: Conversation
 ) -> None:
     freeze(services)
-    patient(services.conversation)
+    patient(conversation)
     await telegram.onboard()
     await telegram.press("§ 18")
     for _ in range(7):
@@ -204,10 +206,10 @@ async def test_a_live_location_update_stays_silent(
 
 
 async def test_an_amount_with_the_currency_first_is_read_and_echoed(
-    telegram: TelegramDriver, services: Services
+    telegram: TelegramDriver, services: Services, conversation: Conversation
 ) -> None:
     freeze(services)
-    patient(services.conversation)
+    patient(conversation)
     await telegram.onboard()
     await telegram.press("§ 18")
     for _ in range(7):

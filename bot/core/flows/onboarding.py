@@ -114,7 +114,7 @@ class OnboardingFlow(Flow):
         turn.user.onboarded = True
         link = turn.data.get("deep_link")
         turn.say("onboarding.done_consent" if consent else "onboarding.done_no_consent")
-        if link and await turn.services.conversation.follow_deep_link(turn, link):
+        if link and await turn.navigator.follow_deep_link(turn, link):
             return
         await navigation.show_menu(turn, intro="menu.welcome")
 
