@@ -266,7 +266,8 @@ class FormSteps(ABC):
             attachment = Attachment(doc.file_id, doc.file_name, doc.mime_type or "", doc.size or 0)
             result = fields.parse_answer(spec, attachment)
         elif event.kind is EventKind.TEXT and event.text is not None:
-            result = fields.parse_answer(spec, event.text)
+            today = today_in(turn, draft.municipality_slug)
+            result = fields.parse_answer(spec, event.text, today=today)
         else:
             self._ask_field(turn, scheme, draft)
             return
