@@ -14,6 +14,7 @@ from icalendar import Calendar, Event, vText
 
 from bot.i18n import t
 from bot.meetings.times import show
+from bot.zones import zone_note
 
 #: RSVP answers and their short codes in callback data ("g:meetings:rsvp:<id>:<code>").
 ANSWERS = {"y": "yes", "n": "no", "m": "maybe"}
@@ -51,11 +52,13 @@ def when(view: MeetingView, language: str) -> str:
     )
     end_pattern = "meetings.format.end_time" if same_day else "meetings.format.start"
     end = show(view.ends_at, view.timezone, language, t(language, end_pattern))
-    return f"{start}–{end}"
+    return f"{start}–{end}{zone_note(view.timezone, language)}"
 
 
 def deadline(view: MeetingView, language: str) -> str:
-    return show(view.rsvp_deadline, view.timezone, language, t(language, "meetings.format.start"))
+    """The RSVP deadline on the municipality's wall clock, its zone named in Greenland."""
+    shown = show(view.rsvp_deadline, view.timezone, language, t(language, "meetings.format.start"))
+    return shown + zone_note(view.timezone, language)
 
 
 def details(

@@ -33,6 +33,7 @@ from bot.meetings.times import (
     show,
 )
 from bot.staff.access import NotStaff, is_staff
+from bot.zones import zone_name
 
 JOURNEY = "staff_meetings"
 #: The wizard's questions in order; those in TEXT_FIELDS are answered by typing.
@@ -205,7 +206,7 @@ class StaffMeetingsFlow(Flow):
             )
         rows.append(cancel)
         municipality = service.municipality_of(turn.session, self._slug(turn))
-        params.setdefault("zone", municipality.timezone)
+        params.setdefault("zone", zone_name(municipality.timezone, turn.lang))
         turn.reply(turn.t(f"meetings.ask.{field}", **params), rows)
 
     def _to_draft(self, turn: Turn, draft: dict[str, Any]) -> service.Draft:
@@ -496,7 +497,7 @@ class StaffMeetingsFlow(Flow):
             turn.reply(turn.t("meetings.staff.edit_pick", changes=summary), rows)
             return
         municipality = service.municipality_of(turn.session, meeting.municipality_slug)
-        params: dict[str, object] = {"zone": municipality.timezone}
+        params: dict[str, object] = {"zone": zone_name(municipality.timezone, turn.lang)}
         if field == "ends_at":
             start = _time(changes.get("starts_at") or _iso(meeting.starts_at))
             params["start"] = show(start, municipality.timezone, turn.lang, "d/M-y 'kl.' HH.mm")

@@ -137,7 +137,8 @@ async def test_nuuk_meetings_are_read_in_nuuk_time(
     await chat.send("/staff")
     await chat.press("Møder og nyheder")
     await chat.press("Nyt dialogmøde")
-    await chat.send("Dialogmøde i Nuuk")
+    replies = await chat.send("Dialogmøde i Nuuk")
+    assert "kl. 17 (grønlandsk tid)" in text_of(replies) and "America/Nuuk" not in text_of(replies)
     replies = await chat.send("15.03.2027 17:00")
     assert "Mødet begynder 15/3-2027 kl. 17.00" in text_of(replies)  # shown back in Nuuk time
     with conversation.services.db.unit_of_work() as uow:
