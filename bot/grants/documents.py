@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from fpdf import FPDF
@@ -26,6 +27,7 @@ from bot.grants.forms import FormWalker
 from bot.grants.schemes import FieldSpec, FieldType, GrantScheme
 from bot.i18n import t
 from bot.validation.contact import format_phone
+from bot.zones import zone_note
 
 # Characters people paste that Latin-1 lacks, mapped to what a reader expects to see instead.
 _LATIN1_SUBSTITUTES = str.maketrans(
@@ -116,8 +118,14 @@ def render_summary_pdf(
     reference: str,
     language: str,
     submitted_at: datetime,
+    *,
+    zone: str,
 ) -> bytes:
-    """A one-document receipt of the application: scheme, reference, time sent and every answer."""
+    """A one-document receipt of the application: scheme, reference, time sent and every answer.
+
+    The time sent is shown on the wall clock of `zone` (the municipality's), labelled when that
+    is Greenland; `submitted_at` is an aware datetime (stored in UTC).
+    """
     title = t(language, "grants.pdf.title", scheme=scheme.name.get(language))
     pdf = FPDF(format="A4")
     pdf.set_title(to_latin1(f"{title} {reference}"))
@@ -128,7 +136,11 @@ def render_summary_pdf(
     pdf.set_font("helvetica", style="B", size=15)
     pdf.multi_cell(0, 8, to_latin1(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("helvetica", size=11)
-    sent = format_datetime(submitted_at, format="long", locale=babel_locale(language))
+    sent = format_datetime(
+        submitted_at.astimezone(ZoneInfo(zone)),
+        t(language, "zones.format.datetime"),
+        locale=babel_locale(language),
+    ) + zone_note(zone, language)
     for line in (
         t(language, "grants.pdf.reference", reference=reference),
         t(language, "grants.pdf.submitted", submitted=sent),

@@ -42,6 +42,7 @@ import mimetypes
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import TypeAlias
 
@@ -176,16 +177,18 @@ def parse_answer(
     *,
     current: JsonValue = None,
     exclusions: Sequence[Exclusion] = (),
+    today: date | None = None,
 ) -> FieldResult:
     """Validate `raw` for `spec` and return the value to store or an error saying what is expected.
 
     `raw` is the user's text; an `Attachment` for attachment fields; for multi_choice also the list
     of toggled keys. For budget_lines `raw` is ONE line, `current` the lines so far, and the
     result's value the whole list with the new line appended; a line that looks like one of the
-    scheme's `exclusions` comes back with a warning, not an error.
+    scheme's `exclusions` comes back with a warning, not an error. `today` (the local date in the
+    municipality's zone) lets dates be relative ("i morgen") and refuses a period in the past.
     """
     try:
-        return _parse(spec, raw, current, exclusions)
+        return _parse(spec, raw, current, exclusions, today)
     except InvalidInput as problem:
         return FieldResult(error=Message(problem.key, dict(problem.params)))
 
@@ -203,7 +206,11 @@ def input_hint(spec: FieldSpec) -> Message:
 
 
 def _parse(
-    spec: FieldSpec, raw: Raw, current: JsonValue, exclusions: Sequence[Exclusion]
+    spec: FieldSpec,
+    raw: Raw,
+    current: JsonValue,
+    exclusions: Sequence[Exclusion],
+    today: date | None = None,
 ) -> FieldResult:
     if spec.type is FieldType.ATTACHMENT:
         if not isinstance(raw, Attachment):
@@ -222,7 +229,7 @@ def _parse(
         if isinstance(reading, Ambiguous):
             return FieldResult(readings=reading.readings)
         return FieldResult(value=check_amount(spec, reading))
-    return FieldResult(value=_parse_scalar(spec, raw))
+    return FieldResult(value=_parse_scalar(spec, raw, today))
 
 
 def accept_reading(
@@ -247,7 +254,7 @@ def accept_reading(
     return FieldResult(error=Message(f"grants.hint.{spec.type.value}"))
 
 
-def _parse_scalar(spec: FieldSpec, raw: str) -> JsonValue:
+def _parse_scalar(spec: FieldSpec, raw: str, today: date | None = None) -> JsonValue:
     if not raw.strip():
         raise InvalidInput("grants.error.required")
     match spec.type:
@@ -262,9 +269,9 @@ def _parse_scalar(spec: FieldSpec, raw: str) -> JsonValue:
         case FieldType.INTEGER:
             return parse_integer(raw, minimum=spec.min, maximum=spec.max)
         case FieldType.DATE:
-            return parse_date(raw).isoformat()
+            return parse_date(raw, today).isoformat()
         case FieldType.DATE_RANGE:
-            start, end = parse_date_range(raw)
+            start, end = parse_date_range(raw, today)
             return {"start": start.isoformat(), "end": end.isoformat()}
         case FieldType.CHOICE:
             return _resolve_choice(spec, raw)

@@ -224,8 +224,14 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
         if scheme is None or app.reference is None or app.submitted_at is None:
             turn.say("grants.not_found")
             return
+        place = turn.services.directory.get(app.municipality_slug)
         pdf = documents.render_summary_pdf(
-            scheme, app.answers, app.reference, turn.lang, app.submitted_at
+            scheme,
+            app.answers,
+            app.reference,
+            turn.lang,
+            app.submitted_at,
+            zone=place.timezone if place else "Europe/Copenhagen",
         )
         turn.reply(
             turn.t("grants.receipt.pdf_caption", reference=app.reference),
@@ -236,7 +242,9 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
     def _show_resume(self, turn: Turn, scheme: GrantScheme, draft: GrantApplication) -> None:
         service = grant_service(turn)
         walker = service.walker(draft.municipality_slug)
-        started = draft.created_at.astimezone(ZoneInfo("Europe/Copenhagen")).date()
+        place = turn.services.directory.get(draft.municipality_slug)
+        zone = ZoneInfo(place.timezone if place else "Europe/Copenhagen")
+        started = draft.created_at.astimezone(zone).date()
         where = self._resume_point(turn, draft)
         if where is not None and where in {s.key for s in progress_fields(walker, draft.answers)}:
             keys = [s.key for s in progress_fields(walker, draft.answers)]

@@ -286,7 +286,8 @@ class FormSteps(ABC):
             attachment = Attachment(doc.file_id, doc.file_name, doc.mime_type or "", doc.size or 0)
             result = fields.parse_answer(spec, attachment)
         elif event.kind is EventKind.TEXT and event.text is not None:
-            result = fields.parse_answer(spec, event.text)
+            today = today_in(turn, draft.municipality_slug)
+            result = fields.parse_answer(spec, event.text, today=today)
         else:
             self._ask_field(turn, scheme, draft)
             return
@@ -594,8 +595,14 @@ class FormSteps(ABC):
         else:
             receipt = turn.t("grants.receipt.submitted_all_year", reference=reference)
         turn.reply("\n\n".join([receipt, turn.t("grants.receipt.next")]))
+        place = turn.services.directory.get(draft.municipality_slug)
         pdf = documents.render_summary_pdf(
-            scheme, app.answers, reference, lang, app.submitted_at or now
+            scheme,
+            app.answers,
+            reference,
+            lang,
+            app.submitted_at or now,
+            zone=place.timezone if place else "Europe/Copenhagen",
         )
         turn.reply(
             turn.t("grants.receipt.pdf_caption", reference=reference),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from abc import ABC, abstractmethod
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.core.events import Event, EventKind
 from bot.core.replies import Button
@@ -127,7 +128,12 @@ class MyApplications(ABC):
             )
         if app.submitted_at is not None:
             lines.append(
-                turn.t("grants.view.submitted", date=long_date(app.submitted_at.date(), lang))
+                turn.t(
+                    "grants.view.submitted",
+                    date=long_date(
+                        app.submitted_at.astimezone(_zone(turn, app.municipality_slug)).date(), lang
+                    ),
+                )
             )
         if app.amount_granted is not None:
             lines.append(
@@ -288,3 +294,9 @@ def _last_question(app: GrantApplication) -> str | None:
         if message.get("by") == "staff":
             return str(message.get("text", ""))
     return None
+
+
+def _zone(turn: Turn, slug: str) -> ZoneInfo:
+    """The municipality's zone: the day an application was sent is its calendar day there."""
+    place = turn.services.directory.get(slug)
+    return ZoneInfo(place.timezone if place else "Europe/Copenhagen")

@@ -6,10 +6,11 @@ again after a crash, never sends a reminder twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_date
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.grants.fields import babel_locale
@@ -28,8 +29,11 @@ DRAFT_REMINDERS: tuple[tuple[int, str, str], ...] = (
 REPORT_REMINDER_DAYS = 30
 
 
-def queue_grant_reminders(session: Session, today: date, now: datetime) -> int:
-    """Queue every reminder due `today`; returns how many were queued (already queued: skipped).
+def queue_grant_reminders(
+    session: Session, today: date, now: datetime, *, municipalities: Collection[str] | None = None
+) -> int:
+    """Queue every reminder due `today` (the local calendar day of `municipalities`, all when
+    None); returns how many were queued (already queued: skipped).
 
     A reminder is due from its day until the deadline, so a day the job missed (the process was
     down) is caught up the next day; only the latest applicable draft reminder is sent.
@@ -41,6 +45,7 @@ def queue_grant_reminders(session: Session, today: date, now: datetime) -> int:
             GrantApplication.deadline.is_not(None),
             GrantApplication.deadline >= today,
             GrantApplication.deadline <= today + timedelta(days=DRAFT_REMINDERS[0][0]),
+            *_in(municipalities),
         )
     )
     for draft in drafts:
@@ -60,6 +65,7 @@ def queue_grant_reminders(session: Session, today: date, now: datetime) -> int:
             GrantApplication.status == Status.APPROVED.value,
             GrantApplication.report_due.is_not(None),
             GrantApplication.report_due <= today + timedelta(days=REPORT_REMINDER_DAYS),
+            *_in(municipalities),
         )
     )
     for app in approved:
@@ -78,6 +84,12 @@ def queue_grant_reminders(session: Session, today: date, now: datetime) -> int:
         queued += _queue(session, app.user.telegram_id, text, [button], f"grant-report:{app.id}")
     log.info("grant.reminders_queued", extra={"count": queued, "day": today.isoformat()})
     return queued
+
+
+def _in(municipalities: Collection[str] | None) -> list[ColumnElement[bool]]:
+    if municipalities is None:
+        return []
+    return [GrantApplication.municipality_slug.in_(list(municipalities))]
 
 
 def _queue(

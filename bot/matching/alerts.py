@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from bot.i18n import t
@@ -54,9 +55,27 @@ def dedupe_key(search: SavedSearch, now: datetime) -> str:
     return f"alert:{search.id}:{now.date().isoformat()}"
 
 
-def queue_digests(session: Session, now: datetime) -> int:
+def users_in(
+    municipalities: Collection[str] | None, without_municipality: bool
+) -> list[ColumnElement[bool]]:
+    """A filter on `User` for the users of `municipalities` (everyone when None)."""
+    if municipalities is None:
+        return []
+    mine = User.municipality_slug.in_(list(municipalities))
+    return [or_(mine, User.municipality_slug.is_(None)) if without_municipality else mine]
+
+
+def queue_digests(
+    session: Session,
+    now: datetime,
+    *,
+    municipalities: Collection[str] | None = None,
+    without_municipality: bool = True,
+) -> int:
     """Queue at most one digest per active saved search per (UTC) day, with the opportunities
-    created since the last digest; returns how many were queued.
+    created since the last digest; returns how many were queued. Given `municipalities`, only
+    their users (and users without a municipality when `without_municipality`) are served: the
+    daily job runs once per time zone.
 
     Only users who consented to messages from us and have not blocked the bot are written to. The
     outbox's unique `dedupe_key` makes a second run on the same day a no-op even if
@@ -70,6 +89,7 @@ def queue_digests(session: Session, now: datetime) -> int:
             SavedSearch.active,
             User.consent_notices.is_(True),
             User.blocked_bot.is_(False),
+            *users_in(municipalities, without_municipality),
         )
         .order_by(SavedSearch.id)
     )

@@ -289,7 +289,7 @@ class MeetingsFlow(Flow):
             "",
             document=OutgoingDocument(
                 ics_name(view),
-                ics(view, sequence=meeting.version - 1),
+                ics(view, sequence=meeting.version - 1, stamp=turn.services.clock()),
                 "text/calendar",
                 caption=turn.t("meetings.calendar.caption"),
             ),

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from icalendar import Calendar, Event, vText
 
 from bot.i18n import t
 from bot.meetings.times import show
+from bot.zones import zone_note
 
 #: RSVP answers and their short codes in callback data ("g:meetings:rsvp:<id>:<code>").
 ANSWERS = {"y": "yes", "n": "no", "m": "maybe"}
@@ -51,11 +52,13 @@ def when(view: MeetingView, language: str) -> str:
     )
     end_pattern = "meetings.format.end_time" if same_day else "meetings.format.start"
     end = show(view.ends_at, view.timezone, language, t(language, end_pattern))
-    return f"{start}–{end}"
+    return f"{start}–{end}{zone_note(view.timezone, language)}"
 
 
 def deadline(view: MeetingView, language: str) -> str:
-    return show(view.rsvp_deadline, view.timezone, language, t(language, "meetings.format.start"))
+    """The RSVP deadline on the municipality's wall clock, its zone named in Greenland."""
+    shown = show(view.rsvp_deadline, view.timezone, language, t(language, "meetings.format.start"))
+    return shown + zone_note(view.timezone, language)
 
 
 def details(
@@ -96,10 +99,17 @@ def rsvp_buttons(meeting_id: int, language: str) -> list[list[dict[str, str]]]:
     ]
 
 
-def ics(view: MeetingView, *, method: str = "PUBLISH", sequence: int = 0) -> bytes:
-    """An iCalendar file for the meeting, with its time zone (UTC instants plus TZID)."""
-    from zoneinfo import ZoneInfo
+def ics(
+    view: MeetingView, *, method: str = "PUBLISH", sequence: int = 0, stamp: datetime | None = None
+) -> bytes:
+    """An iCalendar file (RFC 5545) for the meeting, its times as UTC instants.
 
+    UTC (``DTSTART:20270328T013000Z``) rather than a TZID: Outlook desktop, Outlook on the web,
+    Google Calendar and Apple Calendar all show a UTC time at the right local time, whereas
+    Outlook maps a TZID with a VTIMEZONE to a Windows zone by its own rules and showed some
+    Copenhagen meetings in late March and October an hour off. `stamp` (UTC, when the file is
+    made) is the DTSTAMP; `sequence` grows with every change so calendars replace the event.
+    """
     calendar = Calendar()
     calendar.add("prodid", "-//frivillig//meetings//DA")
     calendar.add("version", "2.0")
@@ -107,10 +117,9 @@ def ics(view: MeetingView, *, method: str = "PUBLISH", sequence: int = 0) -> byt
     event = Event()
     event.add("uid", f"meeting-{view.id}@frivillig")
     event.add("summary", view.title)
-    zone = ZoneInfo(view.timezone)
-    event.add("dtstart", view.starts_at.astimezone(zone))
-    event.add("dtend", view.ends_at.astimezone(zone))
-    event.add("dtstamp", view.starts_at)
+    event.add("dtstart", view.starts_at.astimezone(UTC))
+    event.add("dtend", view.ends_at.astimezone(UTC))
+    event.add("dtstamp", (stamp or view.starts_at).astimezone(UTC))
     event.add("sequence", sequence)
     event["location"] = vText(f"{view.place}, {view.address}")
     if view.agenda.strip():
@@ -118,7 +127,6 @@ def ics(view: MeetingView, *, method: str = "PUBLISH", sequence: int = 0) -> byt
     if method == "CANCEL":
         event.add("status", "CANCELLED")
     calendar.add_component(event)
-    calendar.add_missing_timezones()
     return bytes(calendar.to_ical())
 
 

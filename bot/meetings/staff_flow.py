@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import html
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.core import navigation
 from bot.core.events import Event
@@ -24,6 +25,7 @@ from bot.meetings import service
 from bot.meetings.audiences import AUDIENCES
 from bot.meetings.render import details, rsvp_buttons
 from bot.meetings.times import (
+    AmbiguousTime,
     TimeError,
     default_deadline,
     parse_deadline,
@@ -32,6 +34,7 @@ from bot.meetings.times import (
     show,
 )
 from bot.staff.access import NotStaff, is_staff
+from bot.zones import zone_name
 
 JOURNEY = "staff_meetings"
 #: The wizard's questions in order; those in TEXT_FIELDS are answered by typing.
@@ -61,6 +64,15 @@ class Invalid(ValueError):
         super().__init__(key)
         self.key = key
         self.params = params
+
+
+class Unclear(ValueError):
+    """A typed time in a DST change: the staff member chooses among `choices` (UTC)."""
+
+    def __init__(self, key: str, choices: tuple[datetime, ...]) -> None:
+        super().__init__(key)
+        self.key = key
+        self.choices = choices
 
 
 def _iso(moment: datetime) -> str:
@@ -195,7 +207,7 @@ class StaffMeetingsFlow(Flow):
             )
         rows.append(cancel)
         municipality = service.municipality_of(turn.session, self._slug(turn))
-        params.setdefault("zone", municipality.timezone)
+        params.setdefault("zone", zone_name(municipality.timezone, turn.lang))
         turn.reply(turn.t(f"meetings.ask.{field}", **params), rows)
 
     def _to_draft(self, turn: Turn, draft: dict[str, Any]) -> service.Draft:
@@ -268,17 +280,64 @@ class StaffMeetingsFlow(Flow):
                     raise Invalid("meetings.error.number")
                 return int(text)
             if field == "starts_at":
-                start = parse_start(text, zone)
-                if start <= now:
-                    raise Invalid("meetings.error.in_the_past")
-                return _iso(start)
+                return self._check(field, parse_start(text, zone, now), draft, now)
             if field == "ends_at":
-                return _iso(parse_end(text, zone, _time(draft["starts_at"])))
+                return _iso(parse_end(text, zone, _time(draft["starts_at"]), now))
             if field == "rsvp_deadline":
                 return _iso(parse_deadline(text, zone, _time(draft["starts_at"]), now))
+        except AmbiguousTime as unclear:
+            # Only choices that pass the field's own checks are offered.
+            for choice in unclear.choices:
+                self._check(field, choice, draft, now)
+            raise Unclear(unclear.key, unclear.choices) from None
         except TimeError as error:
-            raise Invalid(error.key) from None
+            raise Invalid(error.key, **error.params) from None
         raise Invalid("meetings.error.title")
+
+    def _check(self, field: str, moment: datetime, draft: dict[str, Any], now: datetime) -> str:
+        """The stored value of a time for `field`; raises `Invalid` when it is on the wrong side
+        of now, the start or the deadline (the same rules as `bot.meetings.times`)."""
+        if moment <= now:
+            raise Invalid("meetings.error.in_the_past")
+        if field == "ends_at" and moment <= _time(draft["starts_at"]):
+            raise Invalid("meetings.error.end_before_start")
+        if field == "rsvp_deadline" and moment >= _time(draft["starts_at"]):
+            raise Invalid("meetings.error.deadline_after_start")
+        return _iso(moment)
+
+    def _ask_unclear(self, turn: Turn, unclear: Unclear, back: str) -> None:
+        """Ask which instant a time in a DST change means; the answer comes as ``dst:<n>``."""
+        zone = self._zone(turn)
+        turn.update(unclear=[_iso(c) for c in unclear.choices])
+        if unclear.key == "meetings.dst.gap":
+            shifted = show(unclear.choices[0], zone, turn.lang, "d/M-y 'kl.' HH.mm")
+            # What was typed: the shifted wall clock less the hour the clocks jump (wall-clock
+            # arithmetic, as Python does within one tzinfo).
+            wall = unclear.choices[0].astimezone(ZoneInfo(zone)) - timedelta(hours=1)
+            typed = wall.strftime("%H:%M" if turn.lang == "en" else "%H.%M")
+            rows = [
+                [turn.button("meetings.dst.use_shifted", "dst:0", when=shifted)],
+                [turn.button("meetings.dst.retype", "dst:retype")],
+            ]
+            text = turn.t("meetings.dst.gap", when=typed, when_shift=shifted)
+        else:
+            rows = [
+                [turn.button("meetings.dst.first", "dst:0")],
+                [turn.button("meetings.dst.second", "dst:1")],
+            ]
+            text = turn.t(
+                "meetings.dst.fold", when=show(unclear.choices[0], zone, turn.lang, "d/M-y")
+            )
+        rows.append([turn.button("meetings.staff.back", back)])
+        turn.reply(text, rows)
+
+    def _chosen(self, turn: Turn, value: str | None) -> datetime | None:
+        """The instant picked with a ``dst:<n>`` button among the stored choices, or None."""
+        choices = list(turn.data.get("unclear") or [])
+        index = (value or "").removeprefix("dst:")
+        if not index.isdigit() or int(index) >= len(choices):
+            return None
+        return _time(choices[int(index)])
 
     async def _wizard_event(self, turn: Turn, event: Event, value: str | None) -> None:
         field = turn.step.removeprefix("m:")
@@ -327,10 +386,21 @@ class StaffMeetingsFlow(Flow):
                 turn.reply(turn.t(error.key, **error.params))
                 self._show_wizard(turn)
                 return
+            except Unclear as unclear:
+                self._ask_unclear(turn, unclear, back="dst:retype")
+                return
+        elif (picked := self._chosen(turn, value)) is not None and field in TEXT_FIELDS:
+            try:
+                answer = self._check(field, picked, draft, turn.services.clock())
+            except Invalid as error:
+                turn.reply(turn.t(error.key, **error.params))
+                self._show_wizard(turn)
+                return
         else:
             self._show_wizard(turn)
             return
         draft[field] = answer
+        turn.update(unclear=None)
         self._next_field(turn, draft)
 
     async def _publish(self, turn: Turn, draft: dict[str, Any]) -> None:
@@ -431,7 +501,7 @@ class StaffMeetingsFlow(Flow):
             turn.reply(turn.t("meetings.staff.edit_pick", changes=summary), rows)
             return
         municipality = service.municipality_of(turn.session, meeting.municipality_slug)
-        params: dict[str, object] = {"zone": municipality.timezone}
+        params: dict[str, object] = {"zone": zone_name(municipality.timezone, turn.lang)}
         if field == "ends_at":
             start = _time(changes.get("starts_at") or _iso(meeting.starts_at))
             params["start"] = show(start, municipality.timezone, turn.lang, "d/M-y 'kl.' HH.mm")
@@ -534,16 +604,44 @@ class StaffMeetingsFlow(Flow):
                 turn.reply(turn.t(error.key, **error.params))
                 self._show_meeting(turn)
                 return
-            if field == "starts_at":
-                # A moved meeting keeps its length: the end moves with the start.
-                length = _time(current["ends_at"]) - _time(current["starts_at"])
-                changes["ends_at"] = _iso(_time(parsed_value) + length)
-                if _time(parsed_value) <= meeting.rsvp_deadline:
-                    turn.say("meetings.staff.deadline_note")
-            changes[field] = parsed_value
-            turn.update(changes=changes)
-            turn.goto(JOURNEY, "e:pick")
+            except Unclear as unclear:
+                self._ask_unclear(turn, unclear, back="back_to_pick")
+                return
+            self._change(turn, meeting, field, parsed_value, changes)
+        elif field in service.EDITABLE and (picked := self._chosen(turn, value)) is not None:
+            current = {
+                "starts_at": _iso(meeting.starts_at),
+                "ends_at": _iso(meeting.ends_at),
+                "rsvp_deadline": _iso(meeting.rsvp_deadline),
+                **changes,
+            }
+            try:
+                parsed_value = self._check(field, picked, current, turn.services.clock())
+            except Invalid as error:
+                turn.reply(turn.t(error.key, **error.params))
+                self._show_meeting(turn)
+                return
+            self._change(turn, meeting, field, parsed_value, changes)
         self._show_meeting(turn)
+
+    def _change(
+        self, turn: Turn, meeting: Any, field: str, parsed_value: Any, changes: dict[str, Any]
+    ) -> None:
+        """Record one edited field (the end moves with a moved start) and go back to the list."""
+        current = {
+            "starts_at": _iso(meeting.starts_at),
+            "ends_at": _iso(meeting.ends_at),
+            **changes,
+        }
+        if field == "starts_at":
+            # A moved meeting keeps its length: the end moves with the start.
+            length = _time(current["ends_at"]) - _time(current["starts_at"])
+            changes["ends_at"] = _iso(_time(parsed_value) + length)
+            if _time(parsed_value) <= meeting.rsvp_deadline:
+                turn.say("meetings.staff.deadline_note")
+        changes[field] = parsed_value
+        turn.update(changes=changes, unclear=None)
+        turn.goto(JOURNEY, "e:pick")
 
     # --- notices --------------------------------------------------------------------------------
     def _show_notice(self, turn: Turn) -> None:

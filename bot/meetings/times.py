@@ -1,97 +1,109 @@
 """Meeting times as staff type them, read in the municipality's own time zone.
 
 Understood: "15/3-2027 kl. 17", "15/3-2027 kl 17.30", "15.03.2027 17:00", "15-03-2027 17",
-"2027-03-15 17:00", "15. marts 2027 kl. 17". For the end of a meeting a time alone ("20" or
-"20:30") means the same day as the start; for the RSVP deadline a date alone means the end of
-that day. Times are stored in UTC.
+"2027-03-15 17:00", "15. marts 2027 kl. 17", "i morgen kl 17", "på fredag kl. 19.30" (the
+grammar is `bot.validation.dates`). For the end of a meeting a time alone ("20", "kl. 20.30")
+means the same day as the start; for the RSVP deadline a date alone means the end of that day.
+Relative days count from today in the municipality's zone. Times are stored in UTC.
+
+A wall-clock time that does not exist (the spring-forward gap, 2.00–3.00 on the last Sunday of
+March in Copenhagen) or exists twice (the repeated hour in October) is never moved or picked
+silently: `AmbiguousTime` carries the choices and the wizard asks.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-_MONTHS = {
-    "januar": 1, "februar": 2, "marts": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
-    "august": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "okt": 10, "nov": 11, "dec": 12,
-    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10,
-}  # fmt: skip
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DATE = (
-    r"(?:(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
-    r"|(?P<nd>\d{1,2})[./-](?P<nm>\d{1,2})[./-](?P<ny>\d{4}|\d{2})"
-    rf"|(?P<td>\d{{1,2}})\.?\s*(?P<tm>{_MONTH})\.?\s*(?P<ty>\d{{4}}))"
-)
-_TIME = r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?"
-_DATETIME = re.compile(rf"(?i)^\s*{_DATE}(?:\s*,?\s*(?:kl\.?|klokken|at)?\s*{_TIME})?\s*$")
-_TIME_ONLY = re.compile(rf"(?i)^\s*(?:kl\.?|klokken|at)?\s*{_TIME}\s*$")
+from bot.validation.dates import parse_day_and_time
+from bot.validation.errors import InvalidInput
+
+_ERRORS = "meetings"  # the catalog of the error messages
 
 
 class TimeError(ValueError):
     """Input that is not a usable time; `key` is the catalog message that explains why."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **params: object) -> None:
         super().__init__(key)
         self.key = key
+        self.params = params
 
 
-def _date(match: re.Match[str]) -> date:
-    g = match.groupdict()
-    if g["iy"]:
-        y, m, d = int(g["iy"]), int(g["im"]), int(g["id"])
-    elif g["ny"]:
-        y = int(g["ny"]) + (2000 if len(g["ny"]) == 2 else 0)
-        m, d = int(g["nm"]), int(g["nd"])
-    else:
-        y, m, d = int(g["ty"]), _MONTHS[g["tm"].lower()], int(g["td"])
-    try:
-        return date(y, m, d)
-    except ValueError:
-        raise TimeError("meetings.error.date_impossible") from None
+class AmbiguousTime(TimeError):
+    """A local time that is not one instant: `choices` are the UTC instants to ask about.
+
+    ``meetings.dst.gap``: the time does not exist; one choice, the time an hour later (what the
+    clock shows at that instant). ``meetings.dst.fold``: it exists twice; the first (summer time)
+    and the second (winter time) instant, in that order.
+    """
+
+    def __init__(self, key: str, choices: tuple[datetime, ...]) -> None:
+        super().__init__(key)
+        self.choices = choices
 
 
-def _time(match: re.Match[str]) -> time | None:
-    if match.group("h") is None:
-        return None
-    hour, minute = int(match.group("h")), int(match.group("m") or 0)
-    if hour > 23 or minute > 59:
-        raise TimeError("meetings.error.time_impossible")
-    return time(hour, minute)
+def instants(day: date, at: time, zone: str) -> tuple[datetime, ...]:
+    """Every UTC instant whose wall clock in `zone` shows `day` `at`: one on a normal day, none in
+    the spring gap, two in the autumn's repeated hour (earlier first). Found by round-tripping
+    both `fold` values through UTC (PEP 495)."""
+    tz = ZoneInfo(zone)
+    found: list[datetime] = []
+    for fold in (0, 1):
+        local = datetime.combine(day, at, tzinfo=tz).replace(fold=fold)
+        instant = local.astimezone(UTC)
+        same_wall_clock = instant.astimezone(tz).replace(tzinfo=None) == local.replace(tzinfo=None)
+        if same_wall_clock and instant not in found:
+            found.append(instant)
+    return tuple(sorted(found))
 
 
 def local_to_utc(day: date, at: time, zone: str) -> datetime:
-    """A wall-clock time in `zone` as UTC (in the autumn's repeated hour, the first one)."""
-    local = datetime.combine(day, at, tzinfo=ZoneInfo(zone))
-    # Round-trip through UTC so a time in the spring gap becomes a real one.
-    return local.astimezone(ZoneInfo("UTC"))
+    """A wall-clock time in `zone` as UTC; raises `AmbiguousTime` for none or two instants."""
+    found = instants(day, at, zone)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        # fold=0 reads the time with the offset before the change: 2.30 (+01) is 3.30 summer time.
+        shifted = datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+        raise AmbiguousTime("meetings.dst.gap", (shifted,))
+    raise AmbiguousTime("meetings.dst.fold", found)
 
 
-def parse_start(text: str, zone: str) -> datetime:
-    """A date with a time; raises `TimeError` ("meetings.error.datetime" when unreadable)."""
-    match = _DATETIME.match(text)
-    if not match:
-        raise TimeError("meetings.error.datetime")
-    at = _time(match)
+def _today(now: datetime | None, zone: str) -> date | None:
+    return now.astimezone(ZoneInfo(zone)).date() if now is not None else None
+
+
+def _read(text: str, zone: str, now: datetime | None) -> tuple[date | None, time | None]:
+    try:
+        return parse_day_and_time(text, _today(now, zone), errors=_ERRORS)
+    except InvalidInput as problem:
+        raise TimeError(problem.key, **problem.params) from None
+
+
+def parse_start(text: str, zone: str, now: datetime | None = None) -> datetime:
+    """A date with a time, in `zone`, as UTC; relative days ("i morgen") count from `now`.
+
+    Raises `TimeError` ("meetings.error.datetime" when unreadable, ".time_missing",
+    ".date_missing", ".date_year" …) or `AmbiguousTime` for a time in a DST change.
+    """
+    day, at = _read(text, zone, now)
+    if day is None:
+        raise TimeError("meetings.error.date_missing")
     if at is None:
         raise TimeError("meetings.error.time_missing")
-    return local_to_utc(_date(match), at, zone)
+    return local_to_utc(day, at, zone)
 
 
-def parse_end(text: str, zone: str, start: datetime) -> datetime:
+def parse_end(text: str, zone: str, start: datetime, now: datetime | None = None) -> datetime:
     """A time on the start's day, or a full date and time; must lie after the start."""
-    only = _TIME_ONLY.match(text)
-    if only:
-        at = _time(only)
-        assert at is not None
-        day = start.astimezone(ZoneInfo(zone)).date()
-        end = local_to_utc(day, at, zone)
-    else:
-        end = parse_start(text, zone)
+    day, at = _read(text, zone, now)
+    if at is None:
+        raise TimeError("meetings.error.time_missing")
+    end = local_to_utc(day or start.astimezone(ZoneInfo(zone)).date(), at, zone)
     if end <= start:
         raise TimeError("meetings.error.end_before_start")
     return end
@@ -99,11 +111,10 @@ def parse_end(text: str, zone: str, start: datetime) -> datetime:
 
 def parse_deadline(text: str, zone: str, start: datetime, now: datetime) -> datetime:
     """A date (meaning 23:59 that day) or date and time; after now and before the start."""
-    match = _DATETIME.match(text)
-    if not match:
-        raise TimeError("meetings.error.datetime")
-    at = _time(match) or time(23, 59)
-    deadline = local_to_utc(_date(match), at, zone)
+    day, at = _read(text, zone, now)
+    if day is None:
+        raise TimeError("meetings.error.date_missing")
+    deadline = local_to_utc(day, at or time(23, 59), zone)
     if deadline >= start:
         raise TimeError("meetings.error.deadline_after_start")
     if deadline <= now:
@@ -114,7 +125,7 @@ def parse_deadline(text: str, zone: str, start: datetime, now: datetime) -> date
 def default_deadline(start: datetime, zone: str) -> datetime:
     """A week before the start at 23:59 local time, the usual registration deadline."""
     day = start.astimezone(ZoneInfo(zone)).date() - timedelta(days=7)
-    return local_to_utc(day, time(23, 59), zone)
+    return local_to_utc(day, time(23, 59), zone)  # 23:59 is never in a DST change here
 
 
 def show(moment: datetime, zone: str, language: str, pattern: str) -> str:

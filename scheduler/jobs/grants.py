@@ -8,28 +8,29 @@ from zoneinfo import ZoneInfo
 from bot.grants.reminders import queue_grant_reminders
 from bot.store.database import transaction
 from scheduler import runtime
+from scheduler.zones import add_daily_jobs, slugs_in
 
 JOB_ID = "grants-reminders"
-#: 07:00 UTC: the morning in Denmark (8/9 local); deadlines are calendar days in Copenhagen.
-REMINDER_HOUR_UTC = 7
-_DEADLINE_ZONE = ZoneInfo("Europe/Copenhagen")
+#: 09:00 on the municipality's own wall clock, summer and winter, in Nuuk as in Copenhagen.
+REMINDER_HOUR_LOCAL = 9
 
 
-def send_grant_reminders() -> int:
-    """Queue today's grant reminders in the outbox (the dispatcher sends them); safe to rerun."""
+def send_grant_reminders(zone: str) -> int:
+    """Queue today's grant reminders for the municipalities in `zone` (today = their calendar
+    day: a deadline ends at midnight there); the dispatcher sends them; safe to rerun."""
     services = runtime.services()
     now = services.clock()
     with transaction(services.db) as session:
-        return queue_grant_reminders(session, now.astimezone(_DEADLINE_ZONE).date(), now)
+        return queue_grant_reminders(
+            session,
+            now.astimezone(ZoneInfo(zone)).date(),
+            now,
+            municipalities=slugs_in(services, zone),
+        )
 
 
 def register_grant_jobs(scheduler: Any) -> None:
-    """Add (or replace) the durable daily job; call once at start-up, before `start()`."""
-    scheduler.add_job(
-        send_grant_reminders,
-        "cron",
-        hour=REMINDER_HOUR_UTC,
-        minute=0,
-        id=JOB_ID,
-        replace_existing=True,
+    """Add (or replace) the durable daily jobs, one per zone; call once at start-up."""
+    add_daily_jobs(
+        scheduler, runtime.services(), send_grant_reminders, JOB_ID, hour=REMINDER_HOUR_LOCAL
     )

@@ -7,26 +7,28 @@ from typing import Any
 from bot.matching.alerts import queue_digests
 from bot.store.database import transaction
 from scheduler import runtime
+from scheduler.zones import DEFAULT_ZONE, add_daily_jobs, slugs_in
 
 JOB_ID = "matching-alerts-digest"
-#: 17:00 UTC: after work in Denmark (18/19 local) and early afternoon in Nuuk.
-DIGEST_HOUR_UTC = 17
+#: 18:00 on the user's own wall clock: after work, in Nuuk as in Copenhagen.
+DIGEST_HOUR_LOCAL = 18
 
 
-def send_matching_alerts() -> int:
-    """Queue today's digests in the outbox (the dispatcher sends them); safe to run twice."""
+def send_matching_alerts(zone: str) -> int:
+    """Queue today's digests for users of the municipalities in `zone` (users without one are
+    served with the default zone); safe to run twice."""
     services = runtime.services()
     with transaction(services.db) as session:
-        return queue_digests(session, services.clock())
+        return queue_digests(
+            session,
+            services.clock(),
+            municipalities=slugs_in(services, zone),
+            without_municipality=zone == DEFAULT_ZONE,
+        )
 
 
 def register_matching_jobs(scheduler: Any) -> None:
-    """Add (or replace) the durable daily job; call once at start-up, before `start()`."""
-    scheduler.add_job(
-        send_matching_alerts,
-        "cron",
-        hour=DIGEST_HOUR_UTC,
-        minute=0,
-        id=JOB_ID,
-        replace_existing=True,
+    """Add (or replace) the durable daily jobs, one per zone; call once at start-up."""
+    add_daily_jobs(
+        scheduler, runtime.services(), send_matching_alerts, JOB_ID, hour=DIGEST_HOUR_LOCAL
     )

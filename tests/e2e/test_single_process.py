@@ -55,4 +55,6 @@ async def test_polling_scheduler_and_dispatcher_run_together(
         await app.post_stop(app)  # what run_polling() does after stop(): the tasks end
     assert services.bot_username == "frivillig_test_bot"
     assert "Invitation til dialogmøde" in bot_api.sent(8181)[0].text
-    assert {"privacy-retention", "grants-reminders", "matching-alerts-digest"} <= jobs
+    daily = ("privacy-retention", "grants-reminders", "matching-alerts-digest")
+    zones = ("Europe/Copenhagen", "America/Nuuk")  # one job per zone, at local time
+    assert {f"{job}@{zone}" for job in daily for zone in zones} <= jobs

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
 from bot.validation.amounts import Ambiguous, read_amount
 from bot.validation.contact import format_phone, parse_email, parse_phone
 from bot.validation.cvr import cvr_checksum_ok, parse_cvr
-from bot.validation.dates import parse_date, parse_date_range
+from bot.validation.dates import parse_date, parse_date_range, parse_day_and_time
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_integer, parse_text, parse_yes_no
 from tests.fakes.chat import ChatDriver, text_of
@@ -263,3 +263,76 @@ async def test_onboarding_consent_takes_the_same_words_as_every_other_yes_no(
 def test_yes_no_refuses_maybe() -> None:
     with pytest.raises(InvalidInput):
         parse_yes_no("måske")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. april til 30. juni 2027",
+        "1/4 – 30/6 2027",
+        "1/4-30/6 2027",
+        "1.4-30.6.2027",
+        "April 1 to June 30, 2027",
+    ],
+)
+def test_natural_danish_periods(text: str) -> None:
+    assert parse_date_range(text) == (date(2027, 4, 1), date(2027, 6, 30))
+
+
+def test_a_period_across_new_year_starts_in_the_year_before() -> None:
+    assert parse_date_range("1/11 – 31/1 2028") == (date(2027, 11, 1), date(2028, 1, 31))
+
+
+def test_a_period_that_lies_in_the_past_is_refused_with_its_end() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_date_range("1/4 – 30/6 2026", today=date(2027, 3, 1))
+    assert caught.value.key == "grants.error.date_range_past"
+    assert caught.value.params == {"end": "30/6-2026"}
+    # Under way is fine: the activity has started but not ended.
+    assert parse_date_range("1/1 – 30/6 2027", today=date(2027, 3, 1))[1] == date(2027, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i dag", date(2027, 3, 10)),
+        ("i morgen", date(2027, 3, 11)),
+        ("i overmorgen", date(2027, 3, 12)),
+        ("på fredag", date(2027, 3, 12)),  # 10 March 2027 is a Wednesday
+        ("mandag", date(2027, 3, 15)),
+        ("tomorrow", date(2027, 3, 11)),
+        ("15/3 2027", date(2027, 3, 15)),
+    ],
+)
+def test_relative_days_count_from_today(text: str, expected: date) -> None:
+    assert parse_date(text, today=date(2027, 3, 10)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("15/3", "grants.error.date_year"),  # which year? ask
+        ("1. april", "grants.error.date_year"),
+        ("onsdag", "grants.error.date_weekday_today"),  # today, or in a week? ask
+    ],
+)
+def test_ambiguous_dates_get_a_question(text: str, key: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_date(text, today=date(2027, 3, 10))
+    assert caught.value.key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i morgen kl 17", (date(2027, 3, 11), time(17, 0))),
+        ("på fredag kl. 19.30", (date(2027, 3, 12), time(19, 30))),
+        ("kl. 17.00", (None, time(17, 0))),
+        ("17:00", (None, time(17, 0))),
+        ("20.30", (None, time(20, 30))),  # a time, never the 20th of a 30th month
+        ("15.03.2027 17:00", (date(2027, 3, 15), time(17, 0))),
+        ("15/3-2027", (date(2027, 3, 15), None)),
+    ],
+)
+def test_days_and_times_together(text: str, expected: tuple[date | None, time | None]) -> None:
+    assert parse_day_and_time(text, date(2027, 3, 10), errors="meetings") == expected

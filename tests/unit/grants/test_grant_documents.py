@@ -7,6 +7,7 @@ import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 
 from bot.grants.documents import (
@@ -74,9 +75,41 @@ def test_pdf_is_a_pdf_with_the_reference(schemes: dict[str, GrantScheme]) -> Non
         "SON-2027-0042",
         "da",
         datetime(2027, 2, 20, 10, 30, tzinfo=UTC),
+        zone="Europe/Copenhagen",
     )
     assert pdf.startswith(b"%PDF")
     assert b"SON-2027-0042" in pdf
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The text drawn on the pages (fpdf2 writes each line as one deflated string)."""
+    import re
+    import zlib
+
+    pages = b"".join(
+        zlib.decompress(m) for m in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    )
+    return pages.decode("latin-1").replace("\\(", "(").replace("\\)", ")")  # PDF escapes
+
+
+@pytest.mark.parametrize(
+    ("slug", "zone", "language", "shown"),
+    [
+        ("sonderborg", "Europe/Copenhagen", "da", "Sendt: 20. juli 2027 kl. 12.30"),  # UTC+2
+        ("sonderborg", "Europe/Copenhagen", "da", "Sendt: 20. januar 2027 kl. 11.30"),  # UTC+1
+        ("sermersooq", "America/Nuuk", "da", "Sendt: 20. januar 2027 kl. 08.30 (grønlandsk tid)"),
+        ("sermersooq", "America/Nuuk", "en", "Sent: 20 January 2027 at 08:30 (Greenland time)"),
+    ],
+)
+def test_pdf_receipt_shows_the_local_time_sent(
+    schemes: dict[str, GrantScheme], slug: str, zone: str, language: str, shown: str
+) -> None:
+    month = 7 if "juli" in shown else 1
+    pdf = render_summary_pdf(
+        schemes["sonderborg"], ANSWERS, "SON-2027-0042", language,  # the form is not the point
+        datetime(2027, month, 20, 10, 30, tzinfo=UTC), zone=zone,
+    )  # fmt: skip
+    assert shown in _pdf_text(pdf)
 
 
 def test_pdf_survives_greenlandic_and_typographic_characters(
@@ -84,7 +117,12 @@ def test_pdf_survives_greenlandic_and_typographic_characters(
 ) -> None:
     answers = {"has_cvr": False, "applicant_name": "Kalaaliaraĸ – “Nuuk” 🎉", "activity": "ĸ…"}
     pdf = render_summary_pdf(
-        schemes["sermersooq"], answers, "SER-2027-0001", "en", datetime(2027, 1, 5, tzinfo=UTC)
+        schemes["sermersooq"],
+        answers,
+        "SER-2027-0001",
+        "en",
+        datetime(2027, 1, 5, tzinfo=UTC),
+        zone="America/Nuuk",
     )
     assert pdf.startswith(b"%PDF")
     assert to_latin1("Kalaaliaraĸ – “Nuuk” 🎉 æøå") == 'Kalaaliaraq - "Nuuk" ? æøå'

@@ -30,10 +30,10 @@ def _reminders(services: Services) -> list[OutboxMessage]:
         )
 
 
-def _run_on(services: Services, when: datetime) -> int:
+def _run_on(services: Services, when: datetime, zone: str = "Europe/Copenhagen") -> int:
     freeze(services, when)
     runtime.install(services)
-    return send_grant_reminders()
+    return send_grant_reminders(zone)
 
 
 async def test_drafts_are_reminded_7_and_1_days_before_the_deadline(
@@ -45,6 +45,8 @@ async def test_drafts_are_reminded_7_and_1_days_before_the_deadline(
     await pass_eligibility(onboarded_chat)
     await onboarded_chat.send("Sønderborg Besøgsvenner")
     assert _run_on(services, datetime(2027, 2, 15, 7, tzinfo=UTC)) == 0  # 14 days left
+    # The Nuuk job serves only Greenland's municipalities, never this Sønderborg draft.
+    assert _run_on(services, datetime(2027, 2, 22, 11, tzinfo=UTC), "America/Nuuk") == 0
     assert _run_on(services, datetime(2027, 2, 22, 7, tzinfo=UTC)) == 1  # 7 days left
     assert _run_on(services, datetime(2027, 2, 22, 7, 5, tzinfo=UTC)) == 0  # ran twice: once
     assert _run_on(services, datetime(2027, 2, 28, 7, tzinfo=UTC)) == 1  # 1 day left
@@ -86,19 +88,24 @@ async def test_approved_grants_are_reminded_of_the_report(
     assert "Hvad fik I lavet for pengene?" in text_of(replies)
 
 
+ZONE_JOBS = {f"{JOB_ID}@Europe/Copenhagen", f"{JOB_ID}@America/Nuuk"}
+
+
 async def test_the_daily_job_is_durable_and_registered_once(services: Services) -> None:
     scheduler = build_scheduler(services)
     scheduler.start(paused=True)
     try:
+        # The job of an older release, at a fixed UTC hour, still in the durable store.
+        scheduler.add_job(send_grant_reminders, "cron", hour=7, id=JOB_ID, kwargs={"zone": "UTC"})
         register_grant_jobs(scheduler)
         register_grant_jobs(scheduler)  # at every start-up: replaced, not duplicated
-        assert [job.id for job in scheduler.get_jobs()] == [JOB_ID]
+        assert {job.id for job in scheduler.get_jobs()} == ZONE_JOBS
     finally:
         scheduler.shutdown(wait=False)
     # It lives in the database, so a restarted process finds it.
     again = build_scheduler(services)
     again.start(paused=True)
     try:
-        assert [job.id for job in again.get_jobs()] == [JOB_ID]
+        assert {job.id for job in again.get_jobs()} == ZONE_JOBS
     finally:
         again.shutdown(wait=False)

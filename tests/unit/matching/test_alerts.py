@@ -82,20 +82,22 @@ async def test_one_digest_a_day_with_only_new_matches(
 ) -> None:
     await _save_search(onboarded_chat)
     installed.clock = lambda: NOW + timedelta(hours=5)
-    assert send_matching_alerts() == 0  # nothing new yet: no empty digest
+    assert send_matching_alerts("Europe/Copenhagen") == 0  # nothing new yet: no empty digest
     _add_opportunity(installed, "alert-new-1", "Kaffeven i Nordborg", created_days_after=0.1)
     _add_opportunity(installed, "alert-other", "Lektiecafé", created_days_after=0.1, area_mask=2)
-    assert send_matching_alerts() == 1
-    assert send_matching_alerts() == 0  # a second run the same day sends nothing
+    assert send_matching_alerts("Europe/Copenhagen") == 1
+    assert send_matching_alerts("Europe/Copenhagen") == 0  # a second run the same day sends nothing
     [digest] = _digests(installed)
     assert digest.chat_id == onboarded_chat.user_id
     assert "Kaffeven i Nordborg" in digest.text and "1 nye" in digest.text
     payloads = [b["payload"] for row in digest.buttons for b in row]
     assert any(p.startswith("g:volunteer:unsub:") for p in payloads)
     installed.clock = lambda: NOW + timedelta(days=1, hours=5)
-    assert send_matching_alerts() == 0  # the next day: nothing newer than the last digest
+    assert (
+        send_matching_alerts("Europe/Copenhagen") == 0
+    )  # the next day: nothing newer than the last digest
     _add_opportunity(installed, "alert-new-2", "Gåtur med ældre", created_days_after=1.1)
-    assert send_matching_alerts() == 1
+    assert send_matching_alerts("Europe/Copenhagen") == 1
     assert "Gåtur med ældre" in _digests(installed)[-1].text
     assert "Kaffeven" not in _digests(installed)[-1].text
 
@@ -106,7 +108,7 @@ async def test_unsubscribe_from_the_digest_button(
     await _save_search(onboarded_chat)
     _add_opportunity(installed, "alert-new-3", "Kaffeven i Nordborg", created_days_after=0.1)
     installed.clock = lambda: NOW + timedelta(hours=5)
-    send_matching_alerts()
+    send_matching_alerts("Europe/Copenhagen")
     [digest] = _digests(installed)
     unsub = next(b["payload"] for row in digest.buttons for b in row if "unsub" in b["payload"])
     replies = await onboarded_chat.press_payload(unsub)
@@ -118,7 +120,7 @@ async def test_unsubscribe_from_the_digest_button(
         assert uow.session.scalars(select(SavedSearch.active)).all() == [False]
     installed.clock = lambda: NOW + timedelta(days=1, hours=5)
     _add_opportunity(installed, "alert-new-4", "Endnu en", created_days_after=1.1)
-    assert send_matching_alerts() == 0
+    assert send_matching_alerts("Europe/Copenhagen") == 0
 
 
 async def test_no_digest_without_consent(onboarded_chat: ChatDriver, installed: Services) -> None:
@@ -130,19 +132,19 @@ async def test_no_digest_without_consent(onboarded_chat: ChatDriver, installed: 
         user.consent_notices = False
     _add_opportunity(installed, "alert-new-5", "Kaffeven", created_days_after=0.1)
     installed.clock = lambda: NOW + timedelta(hours=5)
-    assert send_matching_alerts() == 0
+    assert send_matching_alerts("Europe/Copenhagen") == 0
 
 
-def test_the_job_is_registered_once_and_durably() -> None:
-    class Recorder:
-        def __init__(self) -> None:
-            self.jobs: list[dict[str, object]] = []
+async def test_the_job_is_registered_once_per_zone_and_durably(installed: Services) -> None:
+    from scheduler.setup import build_scheduler
 
-        def add_job(self, func: object, trigger: str, **kwargs: object) -> None:
-            self.jobs.append({"func": func, "trigger": trigger, **kwargs})
-
-    scheduler = Recorder()
-    register_matching_jobs(scheduler)
-    [job] = scheduler.jobs
-    assert job["id"] == JOB_ID and job["replace_existing"] is True and job["trigger"] == "cron"
-    assert job["func"] is send_matching_alerts
+    scheduler = build_scheduler(installed)
+    scheduler.start(paused=True)
+    try:
+        register_matching_jobs(scheduler)
+        register_matching_jobs(scheduler)  # every start-up replaces, never duplicates
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert set(jobs) == {f"{JOB_ID}@Europe/Copenhagen", f"{JOB_ID}@America/Nuuk"}
+    assert all(job.func is send_matching_alerts for job in jobs.values())

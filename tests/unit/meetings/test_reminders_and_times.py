@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -176,3 +176,24 @@ async def test_a_reminder_is_not_sent_once_half_its_notice_has_gone(
     with scheduler_at(conversation.services, NOW + timedelta(hours=13)) as scheduler:
         jobs.sync_meeting_reminders()
         assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is None
+
+
+def test_the_spring_gap_has_no_instant_and_the_autumn_hour_two() -> None:
+    from bot.meetings.times import AmbiguousTime, instants
+
+    assert instants(date(2027, 3, 28), time(2, 30), CPH) == ()
+    assert instants(date(2027, 10, 31), time(2, 30), CPH) == (
+        datetime(2027, 10, 31, 0, 30, tzinfo=UTC),  # summer time, +02
+        datetime(2027, 10, 31, 1, 30, tzinfo=UTC),  # winter time, +01
+    )
+    with pytest.raises(AmbiguousTime) as gap:
+        parse_start("28/3-2027 kl. 2.30", CPH)
+    assert gap.value.key == "meetings.dst.gap"
+    assert gap.value.choices == (datetime(2027, 3, 28, 1, 30, tzinfo=UTC),)  # 3.30 summer time
+    with pytest.raises(AmbiguousTime) as fold:
+        parse_start("31/10-2027 kl. 2.30", CPH)
+    assert fold.value.key == "meetings.dst.fold"
+    # Nuuk changes at 01:00 UTC like the EU: Saturday 23.00 local (-02 → -01 and back).
+    assert instants(date(2027, 3, 27), time(23, 30), NUUK) == ()
+    assert len(instants(date(2027, 10, 30), time(23, 30), NUUK)) == 2
+    assert parse_start("28/3-2027 kl. 2.30", NUUK) == datetime(2027, 3, 28, 3, 30, tzinfo=UTC)

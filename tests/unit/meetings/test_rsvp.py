@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.core.conversation import Conversation
@@ -177,6 +178,42 @@ async def test_the_calendar_file_has_the_right_time_zone(
     replies = await citizen.press_payload(f"g:meetings:ics:{meeting_id}")
     document = next(r.document for r in replies if r.document)
     body = document.content.decode()
-    assert "DTSTART;TZID=Europe/Copenhagen:20270316T170000" in body
-    assert "BEGIN:VTIMEZONE" in body and "SUMMARY:Dialogmøde om frivillighed 2027" in body
+    assert "DTSTART:20270316T160000Z" in body  # UTC: every calendar shows it at 17.00 local
+    assert "TZID" not in body and "BEGIN:VTIMEZONE" not in body
+    assert "SUMMARY:Dialogmøde om frivillighed 2027" in body
     assert document.mime_type == "text/calendar"
+
+
+@pytest.mark.parametrize(
+    "starts",
+    [
+        datetime(2027, 3, 28, 1, 30, tzinfo=UTC),  # 3.30 summer time, the night clocks go forward
+        datetime(2027, 3, 27, 23, 30, tzinfo=UTC),  # the evening before, still winter time
+        datetime(2027, 10, 31, 0, 30, tzinfo=UTC),  # 2.30 the first time (summer time)
+        datetime(2027, 10, 31, 1, 30, tzinfo=UTC),  # 2.30 the second time (winter time)
+        datetime(2027, 10, 30, 20, 0, tzinfo=UTC),  # Saturday 20.00 in Nuuk, before the change
+    ],
+)
+def test_calendar_files_follow_rfc_5545_across_dst_changes(starts: datetime) -> None:
+    from icalendar import Calendar
+
+    from bot.meetings.render import MeetingView, ics
+
+    view = MeetingView(
+        id=7, title="Dialogmøde om frivillighed i Sønderborg Kommune " * 2, starts_at=starts,
+        ends_at=starts + timedelta(hours=2), place="Frivillighuset",
+        address="Perlegade 50, 6400 Sønderborg", agenda="17.00 Velkomst\n18.00 Dialog",
+        timezone="Europe/Copenhagen", capacity=None, per_association=None,
+        rsvp_deadline=starts - timedelta(days=7), questions_enabled=True,
+        municipality="Sønderborg Kommune",
+    )  # fmt: skip
+    raw = ics(view, sequence=2, stamp=datetime(2027, 1, 10, 12, 0, tzinfo=UTC))
+    lines = raw.split(b"\r\n")
+    assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")  # CRLF only
+    assert all(len(line) <= 75 for line in lines)  # folded at 75 octets
+    [event] = Calendar.from_ical(raw).walk("VEVENT")
+    start, end = event.decoded("dtstart"), event.decoded("dtend")
+    assert start.utcoffset() == timedelta(0) and end.utcoffset() == timedelta(0)
+    assert start == starts and end == starts + timedelta(hours=2)
+    assert event.decoded("dtstamp") == datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+    assert str(event["uid"]) == "meeting-7@frivillig" and int(event["sequence"]) == 2

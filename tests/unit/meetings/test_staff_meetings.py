@@ -52,8 +52,10 @@ async def fill_wizard(staff: ChatDriver) -> list[object]:
     replies = await staff.press("Nyt dialogmøde")
     assert "Hvad hedder mødet" in text_of(replies)
     await staff.send("Dialogmøde om frivillighed 2027")
-    replies = await staff.send("i morgen")  # not a date
+    replies = await staff.send("om lidt")  # not a date
     assert "Den dato forstod jeg ikke" in text_of(replies)
+    replies = await staff.send("i morgen")  # a date, but when?
+    assert "klokkeslættet" in text_of(replies)
     replies = await staff.send("15/3-2027")
     assert "klokkeslættet" in text_of(replies)
     replies = await staff.send("15/3-2027 kl. 17")
@@ -136,7 +138,8 @@ async def test_nuuk_meetings_are_read_in_nuuk_time(
     await chat.send("/staff")
     await chat.press("Møder og nyheder")
     await chat.press("Nyt dialogmøde")
-    await chat.send("Dialogmøde i Nuuk")
+    replies = await chat.send("Dialogmøde i Nuuk")
+    assert "kl. 17 (grønlandsk tid)" in text_of(replies) and "America/Nuuk" not in text_of(replies)
     replies = await chat.send("15.03.2027 17:00")
     assert "Mødet begynder 15/3-2027 kl. 17.00" in text_of(replies)  # shown back in Nuuk time
     with conversation.services.db.unit_of_work() as uow:
@@ -145,6 +148,91 @@ async def test_nuuk_meetings_are_read_in_nuuk_time(
         state = uow.session.get(DialogueState, STAFF_ID)
         assert state is not None
         assert state.data["draft"]["starts_at"].startswith("2027-03-15T19:00")  # UTC-2 in March
+
+
+def draft_of(conversation: Conversation) -> dict[str, object]:
+    from bot.store.models import DialogueState
+
+    with conversation.services.db.unit_of_work() as uow:
+        state = uow.session.get(DialogueState, STAFF_ID)
+        assert state is not None
+        return dict(state.data.get("draft") or {})
+
+
+async def start_wizard(staff: ChatDriver) -> None:
+    await staff.send("/staff")
+    await staff.press("Møder og nyheder")
+    await staff.press("Nyt dialogmøde")
+    await staff.send("Dialogmøde om frivillighed 2027")
+
+
+@pytest.mark.parametrize(
+    ("typed", "starts_utc"),
+    [
+        ("i morgen kl 17", "2027-01-11T16:00"),  # NOW is Sunday 10 January 2027
+        ("på fredag kl. 19.30", "2027-01-15T18:30"),
+        ("15. marts 2027 kl. 17.00", "2027-03-15T16:00"),
+        ("15/6-2027 17:00", "2027-06-15T15:00"),  # summer time
+    ],
+)
+async def test_the_wizard_reads_danish_dates_and_times(
+    staff: ChatDriver, conversation: Conversation, typed: str, starts_utc: str
+) -> None:
+    await start_wizard(staff)
+    replies = await staff.send(typed)
+    assert "Hvornår slutter det" in text_of(replies)
+    assert str(draft_of(conversation)["starts_at"]).startswith(starts_utc)
+
+
+async def test_a_date_without_a_year_or_a_bare_time_gets_a_question(staff: ChatDriver) -> None:
+    await start_wizard(staff)
+    replies = await staff.send("15/3 kl. 17")
+    assert "Hvilket år mener du med »15/3«" in text_of(replies)
+    replies = await staff.send("kl. 17.00")
+    assert "Skriv også datoen" in text_of(replies)
+    replies = await staff.send("søndag kl. 17")  # today is Sunday: today or in a week?
+    assert "Mener du i dag eller om en uge" in text_of(replies)
+
+
+async def test_a_time_in_the_spring_gap_is_confirmed_not_moved(
+    staff: ChatDriver, conversation: Conversation
+) -> None:
+    await start_wizard(staff)
+    replies = await staff.send("28/3-2027 kl. 2.30")
+    assert "Klokken 02.30 findes ikke" in text_of(replies)
+    assert "starts_at" not in draft_of(conversation)  # nothing stored before the answer
+    assert "Ja, 28/3-2027 kl. 03.30" in labels_of(replies)
+    replies = await staff.press("Ja, 28/3-2027 kl. 03.30")
+    assert "Mødet begynder 28/3-2027 kl. 03.30" in text_of(replies)
+    assert str(draft_of(conversation)["starts_at"]).startswith("2027-03-28T01:30")
+
+
+async def test_a_time_in_the_spring_gap_can_be_typed_again(
+    staff: ChatDriver, conversation: Conversation
+) -> None:
+    await start_wizard(staff)
+    await staff.send("28/3-2027 kl. 2.30")
+    replies = await staff.press("Nej, jeg skriver et andet tidspunkt")
+    assert "Hvornår begynder mødet" in text_of(replies)
+    await staff.send("28/3-2027 kl. 10")
+    assert str(draft_of(conversation)["starts_at"]).startswith("2027-03-28T08:00")
+
+
+@pytest.mark.parametrize(
+    ("button", "starts_utc"),
+    [
+        ("Første gang (sommertid)", "2027-10-31T00:30"),
+        ("Anden gang (vintertid)", "2027-10-31T01:30"),
+    ],
+)
+async def test_the_repeated_hour_in_october_asks_which_one(
+    staff: ChatDriver, conversation: Conversation, button: str, starts_utc: str
+) -> None:
+    await start_wizard(staff)
+    replies = await staff.send("31/10-2027 kl. 2.30")
+    assert "kommer to gange" in text_of(replies)
+    await staff.press(button)
+    assert str(draft_of(conversation)["starts_at"]).startswith(starts_utc)
 
 
 async def test_staff_see_counts_questions_and_export_csv(

@@ -43,9 +43,9 @@ async def test_inactive_users_are_erased_and_active_ones_kept(
 
     runtime.install(services)
     clock.now = START + timedelta(days=729)
-    assert await run_retention() == 0  # a day early: nobody goes
+    assert await run_retention("Europe/Copenhagen") == 0  # a day early: nobody goes
     clock.now = START + timedelta(days=731)
-    assert await run_retention() == 1
+    assert await run_retention("Europe/Copenhagen") == 1
     assert _telegram_ids(services) == {1002}
     with services.db.unit_of_work() as uow:
         chats = set(uow.session.scalars(select(DialogueState.chat_id)))
@@ -62,7 +62,7 @@ async def test_the_period_is_a_setting(services: Services, conversation: Convers
     await ChatDriver(conversation, 1003).onboard()
     runtime.install(services)
     clock.now = START + timedelta(days=31)
-    assert await run_retention() == 1
+    assert await run_retention("Europe/Copenhagen") == 1
     assert _telegram_ids(services) == set()
 
 
@@ -71,10 +71,11 @@ async def test_the_job_runs_every_night_and_survives_restarts(services: Services
         scheduler = build_scheduler(services)
         register_retention_job(scheduler)
         scheduler.start(paused=True)
-        jobs = [job for job in scheduler.get_jobs() if job.id == JOB_ID]
+        jobs = [job for job in scheduler.get_jobs() if job.id == f"{JOB_ID}@Europe/Copenhagen"]
         scheduler.shutdown(wait=False)
     assert len(jobs) == 1
     now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     first = jobs[0].trigger.get_next_fire_time(None, now)
     second = jobs[0].trigger.get_next_fire_time(first, first + timedelta(seconds=1))
     assert (first.hour, first.minute) == (3, 15) and second - first == timedelta(days=1)
+    assert str(first.tzinfo) == "Europe/Copenhagen"  # 03:15 on the local wall clock
