@@ -22,10 +22,11 @@ SAVED_STEPS: dict[str, set[str]] = {
     "onboarding": {"language", "municipality", "consent"},
     "menu": {"main"},
     "settings": {"main", "municipality"},
+    "volunteer": {"area", "time", "place", "results", "alert_consent"},
 }
 
 #: Flows not yet given a `Step` enum (issue 15 converts them one by one).
-NOT_YET_NAMED = {"volunteer", "staff_opportunities", "grants", "staff_grants", "meetings"}
+NOT_YET_NAMED = {"staff_opportunities", "grants", "staff_grants", "meetings"}
 NOT_YET_NAMED |= {"staff_meetings", "staff", "privacy"}
 
 
