@@ -1,6 +1,6 @@
 """The volunteer journey: area → time → place → results, or straight to results from a sentence.
 
-Steps: `area`, `time`, `place`, `results`, `alert_consent`. What the user already said (NLU
+Steps (`VolunteerStep`): AREA, TIME, PLACE, RESULTS, ALERT_CONSENT. What the user already said (NLU
 entities, a town) is filled in and only the missing questions are asked. The search itself lives in
 the step data as JSON (`q`), so every page is computed fresh from the database: a closed or expired
 opportunity disappears from the next page, and a page that no longer exists shows the last one.
@@ -14,14 +14,15 @@ on an old results message is recognised as stale and the current page is shown a
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from enum import StrEnum
 from typing import Any
 
 from babel.lists import format_list
 
 from bot.core.events import Event, EventKind
-from bot.core.flows.base import Flow
+from bot.core.flows.base import Flow, Screen
 from bot.core.replies import Button
 from bot.core.turn import Turn, escape
 from bot.directory import Town, fold
@@ -35,7 +36,20 @@ from bot.matching.vocabulary import ACTIVITIES, AREAS, AVAILABILITY
 log = logging.getLogger(__name__)
 
 JOURNEY = "volunteer"
-STEPS = ("area", "time", "place")
+
+
+class VolunteerStep(StrEnum):
+    """The volunteer journey's steps; the values are what `DialogueState.step` holds."""
+
+    AREA = "area"
+    TIME = "time"
+    PLACE = "place"
+    RESULTS = "results"
+    ALERT_CONSENT = "alert_consent"
+
+
+#: The questions before the results, in order; the step data's `todo` lists those still to ask.
+QUESTION_STEPS = (VolunteerStep.AREA, VolunteerStep.TIME, VolunteerStep.PLACE)
 #: The time question as a few taps: each choice is a set of availability values.
 TIME_CHOICES: dict[str, tuple[str, ...]] = {
     "weekday_day": ("weekday", "daytime"),
@@ -58,8 +72,18 @@ def _rows(buttons: Sequence[Button], width: int) -> list[list[Button]]:
 
 class VolunteerFlow(Flow):
     journey = JOURNEY
-    text_steps = frozenset({"area", "place"})
-    location_steps = frozenset({"place"})
+    Step = VolunteerStep
+
+    def screens(self) -> Mapping[str, Screen]:
+        # Typed text answers the area (an area's name or words to search for) and the place (a
+        # town's name); the place also takes a shared location.
+        return {
+            VolunteerStep.AREA: Screen(self._show_area, self._on_area, text=True),
+            VolunteerStep.TIME: Screen(self._show_time, self._on_time),
+            VolunteerStep.PLACE: Screen(self._show_place, self._on_place, text=True, location=True),
+            VolunteerStep.RESULTS: Screen(self._show_results, self._on_results),
+            VolunteerStep.ALERT_CONSENT: Screen(self._show_alert_consent, self._on_alert_consent),
+        }
 
     # --- entering -------------------------------------------------------------------------------
     async def start(self, turn: Turn, **params: Any) -> None:
@@ -77,27 +101,27 @@ class VolunteerFlow(Flow):
             availability=_canonical(params.get("availability"), AVAILABILITY),
             activities=_canonical(params.get("activity"), ACTIVITIES),
         )
-        todo = list(STEPS)
+        todo = list(QUESTION_STEPS)
         if query.areas or query.activities:
-            todo.remove("area")
+            todo.remove(VolunteerStep.AREA)
         if query.availability:
-            todo.remove("time")
+            todo.remove(VolunteerStep.TIME)
         data: dict[str, Any] = {"scopes": [home], "page": 0}
         place = params.get("town") or params.get("location")
         town = turn.services.directory.town(str(place)) if place else None
         if town is not None:
             query = self._at_town(query, town)
-            todo.remove("place")
+            todo.remove(VolunteerStep.PLACE)
         elif place:
             data["unknown_place"] = str(place)[:60]
         elif params.get("municipality") in turn.services.directory.municipalities:
             query = replace(query, municipality=str(params["municipality"]))
-            todo.remove("place")
+            todo.remove(VolunteerStep.PLACE)
         data["q"] = to_filters(query)
         data["todo"] = todo
         data["scopes"] = sorted({home, query.municipality})
-        turn.goto(JOURNEY, todo[0] if todo else "results", data)
-        if len(todo) < len(STEPS):
+        turn.goto(JOURNEY, todo[0] if todo else VolunteerStep.RESULTS, data)
+        if len(todo) < len(QUESTION_STEPS):
             understood = self._understood(turn, query)
             if understood:
                 turn.say("matching.understood", filters=understood)
@@ -123,10 +147,11 @@ class VolunteerFlow(Flow):
         scopes = set(turn.data.get("scopes") or []) | {query.municipality}
         turn.update(q=to_filters(query), scopes=sorted(scopes), **changes)
 
-    def _advance(self, turn: Turn, done: str) -> None:
-        todo = [s for s in turn.data.get("todo") or [] if s != done and s in STEPS]
+    def _advance(self, turn: Turn, done: VolunteerStep) -> None:
+        saved = [VolunteerStep(s) for s in turn.data.get("todo") or [] if s in QUESTION_STEPS]
+        todo = [step for step in saved if step is not done]
         turn.update(todo=todo, page=0)
-        turn.goto(JOURNEY, todo[0] if todo else "results")
+        turn.goto(JOURNEY, todo[0] if todo else VolunteerStep.RESULTS)
 
     def _at_town(self, query: Query, town: Town) -> Query:
         return replace(
@@ -139,31 +164,27 @@ class VolunteerFlow(Flow):
         )
 
     # --- showing --------------------------------------------------------------------------------
-    async def show(self, turn: Turn) -> None:
-        step = turn.step
-        if step == "area":
-            buttons = [turn.button(f"matching.area.{a}", f"a:{a}") for a in AREAS]
-            rows = _rows(buttons, 2)
-            rows.append([turn.button("matching.any", "any")])
-            rows.append([turn.global_button("matching.button.mine", "volunteer:mine")])
-            turn.reply(turn.t("matching.ask.area"), rows, edit=True)
-        elif step == "time":
-            buttons = [turn.button(f"matching.time.{key}", f"t:{key}") for key in TIME_CHOICES]
-            rows = _rows(buttons, 2)
-            rows.append([turn.button("matching.any", "any")])
-            turn.reply(turn.t("matching.ask.time"), rows, edit=True)
-        elif step == "place":
-            self._show_place(turn)
-        elif step == "alert_consent":
-            rows = [
-                [turn.button("matching.alert.consent_yes", "yes")],
-                [turn.button("matching.alert.consent_no", "no")],
-            ]
-            turn.reply(turn.t("matching.alert.ask_consent"), rows, edit=True)
-        else:
-            self._show_results(turn)
+    async def _show_area(self, turn: Turn) -> None:
+        buttons = [turn.button(f"matching.area.{a}", f"a:{a}") for a in AREAS]
+        rows = _rows(buttons, 2)
+        rows.append([turn.button("matching.any", "any")])
+        rows.append([turn.global_button("matching.button.mine", "volunteer:mine")])
+        turn.reply(turn.t("matching.ask.area"), rows, edit=True)
 
-    def _show_place(self, turn: Turn) -> None:
+    async def _show_time(self, turn: Turn) -> None:
+        buttons = [turn.button(f"matching.time.{key}", f"t:{key}") for key in TIME_CHOICES]
+        rows = _rows(buttons, 2)
+        rows.append([turn.button("matching.any", "any")])
+        turn.reply(turn.t("matching.ask.time"), rows, edit=True)
+
+    async def _show_alert_consent(self, turn: Turn) -> None:
+        rows = [
+            [turn.button("matching.alert.consent_yes", "yes")],
+            [turn.button("matching.alert.consent_no", "no")],
+        ]
+        turn.reply(turn.t("matching.alert.ask_consent"), rows, edit=True)
+
+    async def _show_place(self, turn: Turn) -> None:
         query = self._query(turn)
         directory = turn.services.directory
         unknown = turn.data.get("unknown_place")
@@ -205,7 +226,7 @@ class VolunteerFlow(Flow):
         rows.extend(_rows(towns, 3))
         turn.reply(text, rows, edit=True)
 
-    def _show_results(self, turn: Turn, note: str | None = None) -> None:
+    async def _show_results(self, turn: Turn, note: str | None = None) -> None:
         query = self._query(turn)
         now = turn.services.clock()
         requested = int(turn.data.get("page") or 0)
@@ -284,39 +305,42 @@ class VolunteerFlow(Flow):
         turn.reply(turn.t(key), rows, edit=True)
 
     # --- answers --------------------------------------------------------------------------------
-    async def on_event(self, turn: Turn, event: Event, value: str | None) -> None:
-        step = turn.step
+    async def _on_area(self, turn: Turn, event: Event, value: str | None) -> None:
         query = self._query(turn)
-        if step == "area":
-            if value and value.startswith("a:") and value[2:] in AREAS:
-                self._save(turn, replace(query, areas=(value[2:],)))
-            elif event.kind is EventKind.TEXT and event.text:
-                self._save(turn, self._typed_what(turn, query, event.text))
-            elif value != "any":
-                await self.show(turn)
-                return
-            self._advance(turn, "area")
-        elif step == "time":
-            if value and value.startswith("t:") and value[2:] in TIME_CHOICES:
-                self._save(turn, replace(query, availability=TIME_CHOICES[value[2:]]))
-            elif value != "any":
-                await self.show(turn)
-                return
-            self._advance(turn, "time")
-        elif step == "place":
-            if not self._answer_place(turn, event, value, query):
-                await self.show(turn)
-                return
-            self._advance(turn, "place")
-        elif step == "alert_consent":
-            if value == "yes":
-                turn.user.consent_notices = True
-                self._save_alert(turn, query)
-            elif value == "no":
-                turn.say("matching.alert.not_saved")
-            turn.goto(JOURNEY, "results")
-        elif step == "results" and await self._on_results(turn, value, query):
+        if value and value.startswith("a:") and value[2:] in AREAS:
+            self._save(turn, replace(query, areas=(value[2:],)))
+        elif event.kind is EventKind.TEXT and event.text:
+            self._save(turn, self._typed_what(turn, query, event.text))
+        elif value != "any":
+            await self.show(turn)
             return
+        self._advance(turn, VolunteerStep.AREA)
+        await self.show(turn)
+
+    async def _on_time(self, turn: Turn, event: Event, value: str | None) -> None:
+        query = self._query(turn)
+        if value and value.startswith("t:") and value[2:] in TIME_CHOICES:
+            self._save(turn, replace(query, availability=TIME_CHOICES[value[2:]]))
+        elif value != "any":
+            await self.show(turn)
+            return
+        self._advance(turn, VolunteerStep.TIME)
+        await self.show(turn)
+
+    async def _on_place(self, turn: Turn, event: Event, value: str | None) -> None:
+        if not self._answer_place(turn, event, value, self._query(turn)):
+            await self.show(turn)
+            return
+        self._advance(turn, VolunteerStep.PLACE)
+        await self.show(turn)
+
+    async def _on_alert_consent(self, turn: Turn, event: Event, value: str | None) -> None:
+        if value == "yes":
+            turn.user.consent_notices = True
+            self._save_alert(turn, self._query(turn))
+        elif value == "no":
+            turn.say("matching.alert.not_saved")
+        turn.goto(JOURNEY, VolunteerStep.RESULTS)
         await self.show(turn)
 
     def _typed_what(self, turn: Turn, query: Query, text: str) -> Query:
@@ -386,8 +410,9 @@ class VolunteerFlow(Flow):
             near_me=True,
         )
 
-    async def _on_results(self, turn: Turn, value: str | None, query: Query) -> bool:
-        """Handle a results button; True when the reply is complete."""
+    async def _on_results(self, turn: Turn, event: Event, value: str | None) -> None:
+        """A results button: another page, a new search, an alert, or a relaxed search."""
+        query = self._query(turn)
         page = int(turn.data.get("page") or 0)
         if value == "next":
             turn.update(page=page + 1)
@@ -395,15 +420,15 @@ class VolunteerFlow(Flow):
             turn.update(page=max(0, page - 1))
         elif value == "new":
             await self.start(turn)
-            return True
+            return
         elif value == "alert":
             if turn.user.consent_notices:
                 self._save_alert(turn, query)
-                return True
-            turn.goto(JOURNEY, "alert_consent")
+                return
+            turn.goto(JOURNEY, VolunteerStep.ALERT_CONSENT)
         elif value and value.startswith("relax:") and value[6:] in RELAXABLE:
             self._save(turn, without(query, value[6:]), page=0)
-        return False
+        await self.show(turn)
 
     def _save_alert(self, turn: Turn, query: Query) -> None:
         _search, created = alerts.save_search(turn.session, turn.user, query, turn.services.clock())

@@ -2,19 +2,21 @@
 import many at once from a CSV file they send, and download the interests as CSV. Opened by the
 staff hub with `municipality=<slug>`.
 
-Steps: `main`, `list`, `op`, `edit_<field>` (typed value), `import` (waits for a CSV document),
-and the wizard `new_title` → `new_association` → `new_town` → `new_area` → `new_time` →
-`new_description` → `new_spots`. The municipality lives in the step data, and every service call
+Steps (`StaffOpportunityStep`): MAIN, LIST, OP, EDIT_<FIELD> (typed value), IMPORT (waits for a
+CSV document), and the wizard NEW_TITLE → NEW_ASSOCIATION → NEW_TOWN → NEW_AREA → NEW_TIME →
+NEW_DESCRIPTION → NEW_SPOTS. The municipality lives in the step data, and every service call
 checks the role again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from bot.core import navigation
 from bot.core.events import Event, EventKind, IncomingDocument
-from bot.core.flows.base import Flow
+from bot.core.flows.base import Flow, Screen
 from bot.core.replies import Button, OutgoingDocument
 from bot.core.services import FileTooLargeError, FileUnavailableError
 from bot.core.turn import Turn, escape
@@ -25,25 +27,55 @@ from bot.matching.vocabulary import AREAS
 from bot.staff.access import NotStaffError, is_staff, require_staff
 
 JOURNEY = "staff_opportunities"
-WIZARD = (
-    "new_title",
-    "new_association",
-    "new_town",
-    "new_area",
-    "new_time",
-    "new_description",
-    "new_spots",
+
+
+class StaffOpportunityStep(StrEnum):
+    """`staff_opportunities`' steps; the values are what `DialogueState.step` holds."""
+
+    MAIN = "main"
+    LIST = "list"
+    OP = "op"
+    IMPORT = "import"
+    EDIT_TITLE = "edit_title"
+    EDIT_DESCRIPTION = "edit_description"
+    EDIT_SPOTS = "edit_spots"
+    NEW_TITLE = "new_title"
+    NEW_ASSOCIATION = "new_association"
+    NEW_TOWN = "new_town"
+    NEW_AREA = "new_area"
+    NEW_TIME = "new_time"
+    NEW_DESCRIPTION = "new_description"
+    NEW_SPOTS = "new_spots"
+
+
+#: The edit step of each field staff may change (`upkeep.EDITABLE`), chosen by the button pressed.
+EDIT_STEPS = {
+    "title": StaffOpportunityStep.EDIT_TITLE,
+    "description": StaffOpportunityStep.EDIT_DESCRIPTION,
+    "spots": StaffOpportunityStep.EDIT_SPOTS,
+}
+#: The field each edit step changes.
+EDITED_FIELD = {step: field for field, step in EDIT_STEPS.items()}
+#: The new-opportunity wizard's questions, in order.
+WIZARD_STEPS = (
+    StaffOpportunityStep.NEW_TITLE,
+    StaffOpportunityStep.NEW_ASSOCIATION,
+    StaffOpportunityStep.NEW_TOWN,
+    StaffOpportunityStep.NEW_AREA,
+    StaffOpportunityStep.NEW_TIME,
+    StaffOpportunityStep.NEW_DESCRIPTION,
+    StaffOpportunityStep.NEW_SPOTS,
 )
 
 
 #: The question of each typed-answer step.
 ASK = {
-    "edit_title": "matching.staff.ask_edit_title",
-    "edit_description": "matching.staff.ask_edit_description",
-    "edit_spots": "matching.staff.ask_edit_spots",
-    "new_title": "matching.staff.ask_new_title",
-    "new_description": "matching.staff.ask_new_description",
-    "new_spots": "matching.staff.ask_new_spots",
+    StaffOpportunityStep.EDIT_TITLE: "matching.staff.ask_edit_title",
+    StaffOpportunityStep.EDIT_DESCRIPTION: "matching.staff.ask_edit_description",
+    StaffOpportunityStep.EDIT_SPOTS: "matching.staff.ask_edit_spots",
+    StaffOpportunityStep.NEW_TITLE: "matching.staff.ask_new_title",
+    StaffOpportunityStep.NEW_DESCRIPTION: "matching.staff.ask_new_description",
+    StaffOpportunityStep.NEW_SPOTS: "matching.staff.ask_new_spots",
 }
 NOW_STATUS = {"open": "matching.staff.now_open", "closed": "matching.staff.now_closed"}
 ALREADY_STATUS = {
@@ -100,17 +132,33 @@ def report_text(turn: Turn, report: ImportReport, file_name: str) -> str:
 
 class StaffOpportunitiesFlow(Flow):
     journey = JOURNEY
-    document_steps = frozenset({"import"})
-    text_steps = frozenset(
-        {
-            "edit_title",
-            "edit_description",
-            "edit_spots",
-            "new_title",
-            "new_description",
-            "new_spots",
+    Step = StaffOpportunityStep
+
+    def screens(self) -> Mapping[str, Screen]:
+        # Typed text answers the edit steps and the wizard's title, description and spots; the
+        # import step waits for a CSV document. Everything else is buttons.
+        return {
+            StaffOpportunityStep.MAIN: Screen(self._show_main, self._on_main),
+            StaffOpportunityStep.LIST: Screen(self._show_list, self._on_list),
+            StaffOpportunityStep.OP: Screen(self._show_op, self._on_op),
+            StaffOpportunityStep.IMPORT: Screen(self._show_import, self._on_import, document=True),
+            **{step: Screen(self._show_edit, self._on_edit, text=True) for step in EDITED_FIELD},
+            StaffOpportunityStep.NEW_TITLE: Screen(
+                self._show_new_typed, self._on_new_title, text=True
+            ),
+            StaffOpportunityStep.NEW_ASSOCIATION: Screen(
+                self._show_new_association, self._on_new_association
+            ),
+            StaffOpportunityStep.NEW_TOWN: Screen(self._show_new_town, self._on_new_town),
+            StaffOpportunityStep.NEW_AREA: Screen(self._show_new_area, self._on_new_area),
+            StaffOpportunityStep.NEW_TIME: Screen(self._show_new_time, self._on_new_time),
+            StaffOpportunityStep.NEW_DESCRIPTION: Screen(
+                self._show_new_typed, self._on_new_description, text=True
+            ),
+            StaffOpportunityStep.NEW_SPOTS: Screen(
+                self._show_new_typed, self._on_new_spots, text=True
+            ),
         }
-    )
 
     async def start(self, turn: Turn, **params: Any) -> None:
         municipality = str(params.get("municipality") or "")
@@ -118,15 +166,18 @@ class StaffOpportunitiesFlow(Flow):
             turn.say("matching.staff.not_allowed")
             await navigation.show_menu(turn, intro="menu.title_short")
             return
-        turn.goto(JOURNEY, "main", {"m": municipality})
+        turn.goto(JOURNEY, StaffOpportunityStep.MAIN, {"m": municipality})
         await self.show(turn)
 
     def _m(self, turn: Turn) -> str:
         return str(turn.data.get("m") or "")
 
     async def show(self, turn: Turn) -> None:
+        if self.screen(turn.step) is None:  # a step this version no longer has: start over
+            await self.start(turn, municipality=self._m(turn))
+            return
         try:
-            await self._show(turn)
+            await super().show(turn)
         except NotStaffError:
             await self._refuse(turn)
 
@@ -134,107 +185,137 @@ class StaffOpportunitiesFlow(Flow):
         turn.say("matching.staff.not_allowed")
         await navigation.show_menu(turn, intro="menu.title_short")
 
-    async def _show(self, turn: Turn) -> None:
+    # --- showing --------------------------------------------------------------------------------
+    async def _show_main(self, turn: Turn) -> None:
         session, tid, m = turn.session, turn.user.telegram_id, self._m(turn)
-        step = turn.step
-        back = [turn.button("matching.staff.back", "back")]
-        if step == "main":
-            counts = upkeep.counts(session, tid, m)
-            municipality = turn.services.directory.get(m)
-            rows = [
-                [turn.button("matching.staff.new", "new")],
-                [turn.button("matching.staff.list", "list")],
-                [turn.button("matching.staff.import", "import")],
-                [turn.button("matching.staff.export", "export")],
-                [turn.global_button("menu.back_to_menu", "menu")],
-            ]
-            text = turn.t(
-                "matching.staff.main",
-                municipality=municipality.name if municipality else m,
-                open=counts.get("open", 0),
-                closed=counts.get("closed", 0),
-            )
-            turn.reply(text, rows, edit=True)
-        elif step == "import":
-            found = upkeep.associations(session, tid, m)
-            text = turn.t("matching.staff.import_ask", limit=IMPORT_LIMIT_MB)
-            if found:
-                keys = "\n".join(f"<code>{escape(a.key)}</code> – {escape(a.name)}" for a in found)
-                text += "\n\n" + turn.t("matching.staff.import_associations", associations=keys)
-            turn.reply(text, [back], edit=True)
-        elif step == "list":
-            page = int(turn.data.get("page") or 0)
-            items, pages = upkeep.listing(session, tid, m, page)
-            rows = [
-                [Button(("🔒 " if o.status == "closed" else "") + o.title[:50], f"op:{o.id}")]
-                for o in items
-            ]
-            nav = []
-            if page > 0:
-                nav.append(turn.button("matching.button.previous", "prev"))
-            if page < pages - 1:
-                nav.append(turn.button("matching.button.next", "next"))
-            rows.extend([nav, back])
-            turn.reply(turn.t("matching.staff.pick", page=page + 1, pages=pages), rows, edit=True)
-        elif step == "op":
-            opportunity = upkeep.get(session, tid, m, int(turn.data.get("op") or 0))
-            if opportunity is None:
-                turn.say("matching.not_found")
-                turn.goto(JOURNEY, "list")
-                await self._show(turn)
-                return
-            # The button names the status it sets, not "toggle": the screen stays the same, so
-            # a double tap arrives as a valid press and must not undo the first.
-            status, target = (
-                ("matching.staff.reopen", "open")
-                if opportunity.status == "closed"
-                else ("matching.staff.close", "closed")
-            )
-            rows = [
-                [turn.button("matching.staff.edit_title", "edit:title")],
-                [turn.button("matching.staff.edit_description", "edit:description")],
-                [turn.button("matching.staff.edit_spots", "edit:spots")],
-                [turn.button(status, f"status:{target}")],
-                back,
-            ]
-            state = turn.t(f"matching.staff.status.{opportunity.status}")
-            text = (
-                render.details(turn, opportunity)
-                + "\n\n"
-                + turn.t("matching.staff.state", state=state)
-            )
-            turn.reply(text, rows, edit=True)
-        elif step in ("edit_title", "edit_description", "edit_spots"):
-            turn.reply(turn.t(ASK[step]), [back], edit=True)
-        elif step in ("new_title", "new_description", "new_spots"):
-            rows = [[turn.button("matching.staff.no_limit", "none")]] if step == "new_spots" else []
-            rows.append([turn.button("matching.staff.cancel_new", "back")])
-            turn.reply(turn.t(ASK[step]), rows, edit=True)
-        elif step == "new_association":
-            found = upkeep.associations(session, tid, m)
-            rows = [[Button(a.name[:60], f"a:{a.id}")] for a in found]
-            rows.append([turn.button("matching.staff.cancel_new", "back")])
-            turn.reply(turn.t("matching.staff.ask_new_association"), rows, edit=True)
-        elif step == "new_town":
-            municipality = turn.services.directory.get(m)
-            towns = [
-                Button(town.name, f"town:{town.name}")
-                for town in (municipality.towns if municipality else ())
-            ]
-            rows = [towns[i : i + 3] for i in range(0, len(towns), 3)]
-            rows.append([turn.button("matching.staff.cancel_new", "back")])
-            turn.reply(turn.t("matching.staff.ask_new_town"), rows, edit=True)
-        elif step == "new_area":
-            buttons = [turn.button(f"matching.area.{a}", f"a:{a}") for a in AREAS]
-            rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-            turn.reply(turn.t("matching.staff.ask_new_area"), rows, edit=True)
-        elif step == "new_time":
-            rows = [[turn.button(f"matching.time.{k}", f"t:{k}")] for k in TIME_CHOICES]
-            turn.reply(turn.t("matching.staff.ask_new_time"), rows, edit=True)
+        counts = upkeep.counts(session, tid, m)
+        municipality = turn.services.directory.get(m)
+        rows = [
+            [turn.button("matching.staff.new", "new")],
+            [turn.button("matching.staff.list", "list")],
+            [turn.button("matching.staff.import", "import")],
+            [turn.button("matching.staff.export", "export")],
+            [turn.global_button("menu.back_to_menu", "menu")],
+        ]
+        text = turn.t(
+            "matching.staff.main",
+            municipality=municipality.name if municipality else m,
+            open=counts.get("open", 0),
+            closed=counts.get("closed", 0),
+        )
+        turn.reply(text, rows, edit=True)
 
+    async def _show_import(self, turn: Turn) -> None:
+        session, tid, m = turn.session, turn.user.telegram_id, self._m(turn)
+        back = _back(turn)
+        found = upkeep.associations(session, tid, m)
+        text = turn.t("matching.staff.import_ask", limit=IMPORT_LIMIT_MB)
+        if found:
+            keys = "\n".join(f"<code>{escape(a.key)}</code> – {escape(a.name)}" for a in found)
+            text += "\n\n" + turn.t("matching.staff.import_associations", associations=keys)
+        turn.reply(text, [back], edit=True)
+
+    async def _show_list(self, turn: Turn) -> None:
+        session, tid, m = turn.session, turn.user.telegram_id, self._m(turn)
+        back = _back(turn)
+        page = int(turn.data.get("page") or 0)
+        items, pages = upkeep.listing(session, tid, m, page)
+        rows = [
+            [Button(("🔒 " if o.status == "closed" else "") + o.title[:50], f"op:{o.id}")]
+            for o in items
+        ]
+        nav = []
+        if page > 0:
+            nav.append(turn.button("matching.button.previous", "prev"))
+        if page < pages - 1:
+            nav.append(turn.button("matching.button.next", "next"))
+        rows.extend([nav, back])
+        turn.reply(turn.t("matching.staff.pick", page=page + 1, pages=pages), rows, edit=True)
+
+    async def _show_op(self, turn: Turn) -> None:
+        session, tid, m = turn.session, turn.user.telegram_id, self._m(turn)
+        back = _back(turn)
+        opportunity = upkeep.get(session, tid, m, int(turn.data.get("op") or 0))
+        if opportunity is None:
+            turn.say("matching.not_found")
+            turn.goto(JOURNEY, StaffOpportunityStep.LIST)
+            await self._show_list(turn)
+            return
+        # The button names the status it sets, not "toggle": the screen stays the same, so a
+        # double tap arrives as a valid press and must not undo the first.
+        status, target = (
+            ("matching.staff.reopen", "open")
+            if opportunity.status == "closed"
+            else ("matching.staff.close", "closed")
+        )
+        rows = [
+            [turn.button("matching.staff.edit_title", "edit:title")],
+            [turn.button("matching.staff.edit_description", "edit:description")],
+            [turn.button("matching.staff.edit_spots", "edit:spots")],
+            [turn.button(status, f"status:{target}")],
+            back,
+        ]
+        state = turn.t(f"matching.staff.status.{opportunity.status}")
+        text = (
+            render.details(turn, opportunity) + "\n\n" + turn.t("matching.staff.state", state=state)
+        )
+        turn.reply(text, rows, edit=True)
+
+    async def _show_edit(self, turn: Turn) -> None:
+        step = StaffOpportunityStep(turn.step)
+        turn.reply(turn.t(ASK[step]), [_back(turn)], edit=True)
+
+    async def _show_new_typed(self, turn: Turn) -> None:
+        step = StaffOpportunityStep(turn.step)
+        rows = (
+            [[turn.button("matching.staff.no_limit", "none")]]
+            if step is StaffOpportunityStep.NEW_SPOTS
+            else []
+        )
+        rows.append([turn.button("matching.staff.cancel_new", "back")])
+        turn.reply(turn.t(ASK[step]), rows, edit=True)
+
+    async def _show_new_association(self, turn: Turn) -> None:
+        session, tid, m = turn.session, turn.user.telegram_id, self._m(turn)
+        found = upkeep.associations(session, tid, m)
+        rows = [[Button(a.name[:60], f"a:{a.id}")] for a in found]
+        rows.append([turn.button("matching.staff.cancel_new", "back")])
+        turn.reply(turn.t("matching.staff.ask_new_association"), rows, edit=True)
+
+    async def _show_new_town(self, turn: Turn) -> None:
+        municipality = turn.services.directory.get(self._m(turn))
+        towns = [
+            Button(town.name, f"town:{town.name}")
+            for town in (municipality.towns if municipality else ())
+        ]
+        rows = [towns[i : i + 3] for i in range(0, len(towns), 3)]
+        rows.append([turn.button("matching.staff.cancel_new", "back")])
+        turn.reply(turn.t("matching.staff.ask_new_town"), rows, edit=True)
+
+    async def _show_new_area(self, turn: Turn) -> None:
+        buttons = [turn.button(f"matching.area.{a}", f"a:{a}") for a in AREAS]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        turn.reply(turn.t("matching.staff.ask_new_area"), rows, edit=True)
+
+    async def _show_new_time(self, turn: Turn) -> None:
+        rows = [[turn.button(f"matching.time.{k}", f"t:{k}")] for k in TIME_CHOICES]
+        turn.reply(turn.t("matching.staff.ask_new_time"), rows, edit=True)
+
+    # --- answers --------------------------------------------------------------------------------
     async def on_event(self, turn: Turn, event: Event, value: str | None) -> None:
+        screen = self.screen(turn.step)
+        if screen is None:  # a step this version no longer has: start over
+            await self.start(turn, municipality=self._m(turn))
+            return
         try:
-            await self._on_event(turn, event, value)
+            if value == "back":  # every step's back (or cancel) button
+                step = StaffOpportunityStep(turn.step)
+                turn.goto(
+                    JOURNEY,
+                    StaffOpportunityStep.OP if step in EDITED_FIELD else StaffOpportunityStep.MAIN,
+                )
+            else:
+                await screen.handle(turn, event, value)
         except NotStaffError:
             await self._refuse(turn)
             return
@@ -242,65 +323,71 @@ class StaffOpportunitiesFlow(Flow):
             turn.say(refused.key)
         await self.show(turn)
 
-    async def _on_event(self, turn: Turn, event: Event, value: str | None) -> None:
+    async def _on_main(self, turn: Turn, event: Event, value: str | None) -> None:
+        session, tid, m = turn.session, turn.user.telegram_id, self._m(turn)
+        if value == "new":
+            turn.goto(JOURNEY, StaffOpportunityStep.NEW_TITLE, {"m": m})
+        elif value == "list":
+            turn.update(page=0)
+            turn.goto(JOURNEY, StaffOpportunityStep.LIST)
+        elif value == "import":
+            turn.goto(JOURNEY, StaffOpportunityStep.IMPORT)
+        elif value == "export":
+            content, count = upkeep.export(session, tid, m)
+            turn.reply(
+                turn.t("matching.staff.exported", count=count),
+                document=OutgoingDocument(f"interesser-{m}.csv", content, "text/csv"),
+            )
+
+    async def _on_import(self, turn: Turn, event: Event, value: str | None) -> None:
+        if event.document is not None:
+            await self._import(turn, event.document)
+
+    async def _on_list(self, turn: Turn, event: Event, value: str | None) -> None:
+        page = int(turn.data.get("page") or 0)
+        if value in ("next", "prev"):
+            turn.update(page=page + (1 if value == "next" else -1))
+        elif value and value.startswith("op:") and value[3:].isdigit():
+            turn.update(op=int(value[3:]))
+            turn.goto(JOURNEY, StaffOpportunityStep.OP)
+
+    async def _on_op(self, turn: Turn, event: Event, value: str | None) -> None:
         session, tid, m, now = (
             turn.session,
             turn.user.telegram_id,
             self._m(turn),
             turn.services.clock(),
         )
-        step = turn.step
-        typed = event.text if event.kind is EventKind.TEXT else None
-        if value == "back":
-            turn.goto(JOURNEY, "op" if step.startswith("edit_") else "main")
+        ident = int(turn.data.get("op") or 0)
+        if value and value.startswith("edit:") and value[5:] in EDIT_STEPS:
+            turn.goto(JOURNEY, EDIT_STEPS[value[5:]])
+        elif value in ("status:open", "status:closed"):
+            current = upkeep.get(session, tid, m, ident)
+            status = value.removeprefix("status:")
+            if current is not None and current.status == status:
+                turn.say(ALREADY_STATUS[status], title=current.title)
+            elif current is not None:
+                upkeep.set_status(session, tid, m, ident, status, now)
+                turn.say(NOW_STATUS[status], title=current.title)
+
+    async def _on_edit(self, turn: Turn, event: Event, value: str | None) -> None:
+        typed = _typed(event)
+        if typed is None:
             return
-        if step == "main":
-            if value == "new":
-                turn.goto(JOURNEY, "new_title", {"m": m})
-            elif value == "list":
-                turn.update(page=0)
-                turn.goto(JOURNEY, "list")
-            elif value == "import":
-                turn.goto(JOURNEY, "import")
-            elif value == "export":
-                content, count = upkeep.export(session, tid, m)
-                turn.reply(
-                    turn.t("matching.staff.exported", count=count),
-                    document=OutgoingDocument(f"interesser-{m}.csv", content, "text/csv"),
-                )
-        elif step == "import" and event.document is not None:
-            await self._import(turn, event.document)
-        elif step == "list":
-            page = int(turn.data.get("page") or 0)
-            if value in ("next", "prev"):
-                turn.update(page=page + (1 if value == "next" else -1))
-            elif value and value.startswith("op:") and value[3:].isdigit():
-                turn.update(op=int(value[3:]))
-                turn.goto(JOURNEY, "op")
-        elif step == "op":
-            ident = int(turn.data.get("op") or 0)
-            if value and value.startswith("edit:") and value[5:] in upkeep.EDITABLE:
-                turn.goto(JOURNEY, f"edit_{value[5:]}")
-            elif value in ("status:open", "status:closed"):
-                current = upkeep.get(session, tid, m, ident)
-                status = value.removeprefix("status:")
-                if current is not None and current.status == status:
-                    turn.say(ALREADY_STATUS[status], title=current.title)
-                elif current is not None:
-                    upkeep.set_status(session, tid, m, ident, status, now)
-                    turn.say(NOW_STATUS[status], title=current.title)
-        elif step.startswith("edit_") and typed is not None:
-            changed = upkeep.edit(
-                session, tid, m, int(turn.data.get("op") or 0), step[5:], typed, now
-            )
-            if changed is not None:
-                turn.say("matching.staff.saved")
-            turn.goto(JOURNEY, "op")
-        elif step in WIZARD:
-            self._wizard(turn, step, value, typed)
+        session, tid, m, now = (
+            turn.session,
+            turn.user.telegram_id,
+            self._m(turn),
+            turn.services.clock(),
+        )
+        field = EDITED_FIELD[StaffOpportunityStep(turn.step)]
+        changed = upkeep.edit(session, tid, m, int(turn.data.get("op") or 0), field, typed, now)
+        if changed is not None:
+            turn.say("matching.staff.saved")
+        turn.goto(JOURNEY, StaffOpportunityStep.OP)
 
     async def _import(self, turn: Turn, document: IncomingDocument) -> None:
-        """A CSV sent at the `import` step: refused (staying on the step) or imported, reported,
+        """A CSV sent at the IMPORT step: refused (staying on the step) or imported, reported,
         and back to the main screen."""
         session, tid, m = turn.session, turn.user.telegram_id, self._m(turn)
         require_staff(session, tid, m)  # fetch nothing for someone who may not import
@@ -331,30 +418,53 @@ class StaffOpportunitiesFlow(Flow):
             turn.say("matching.staff.import_failed", problem=describe(report, turn.lang)[0])
             return
         turn.reply(report_text(turn, report, document.file_name))
-        turn.goto(JOURNEY, "main")
+        turn.goto(JOURNEY, StaffOpportunityStep.MAIN)
 
-    def _wizard(self, turn: Turn, step: str, value: str | None, typed: str | None) -> None:
+    # --- the new-opportunity wizard: each question's answer, then the next question -------------
+    async def _on_new_title(self, turn: Turn, event: Event, value: str | None) -> None:
+        typed = _typed(event)
+        if typed is not None:
+            self._wizard(turn, StaffOpportunityStep.NEW_TITLE, title=upkeep.clean_title(typed))
+
+    async def _on_new_association(self, turn: Turn, event: Event, value: str | None) -> None:
+        if value and value.startswith("a:") and value[2:].isdigit():
+            self._wizard(turn, StaffOpportunityStep.NEW_ASSOCIATION, association_id=int(value[2:]))
+
+    async def _on_new_town(self, turn: Turn, event: Event, value: str | None) -> None:
+        if value and value.startswith("town:"):
+            self._wizard(turn, StaffOpportunityStep.NEW_TOWN, town=value[5:])
+
+    async def _on_new_area(self, turn: Turn, event: Event, value: str | None) -> None:
+        if value and value.startswith("a:") and value[2:] in AREAS:
+            self._wizard(turn, StaffOpportunityStep.NEW_AREA, area=value[2:])
+
+    async def _on_new_time(self, turn: Turn, event: Event, value: str | None) -> None:
+        if value and value.startswith("t:") and value[2:] in TIME_CHOICES:
+            availability = list(TIME_CHOICES[value[2:]])
+            self._wizard(turn, StaffOpportunityStep.NEW_TIME, availability=availability)
+
+    async def _on_new_description(self, turn: Turn, event: Event, value: str | None) -> None:
+        typed = _typed(event)
+        if typed is not None:
+            description = upkeep.clean_description(typed)
+            self._wizard(turn, StaffOpportunityStep.NEW_DESCRIPTION, description=description)
+
+    async def _on_new_spots(self, turn: Turn, event: Event, value: str | None) -> None:
+        typed = _typed(event)
+        if typed is not None or value == "none":
+            self._wizard(
+                turn, StaffOpportunityStep.NEW_SPOTS, spots=upkeep.parse_spots(typed or "")
+            )
+
+    def _wizard(self, turn: Turn, step: StaffOpportunityStep, **answer: Any) -> None:
+        """Keep the answer to the wizard's question `step` in the draft and ask the next one;
+        after the last, create the opportunity and show it."""
         draft = dict(turn.data.get("draft") or {})
-        if step == "new_title" and typed is not None:
-            draft["title"] = upkeep.clean_title(typed)
-        elif step == "new_association" and value and value.startswith("a:") and value[2:].isdigit():
-            draft["association_id"] = int(value[2:])
-        elif step == "new_town" and value and value.startswith("town:"):
-            draft["town"] = value[5:]
-        elif step == "new_area" and value and value.startswith("a:") and value[2:] in AREAS:
-            draft["area"] = value[2:]
-        elif step == "new_time" and value and value.startswith("t:") and value[2:] in TIME_CHOICES:
-            draft["availability"] = list(TIME_CHOICES[value[2:]])
-        elif step == "new_description" and typed is not None:
-            draft["description"] = upkeep.clean_description(typed)
-        elif step == "new_spots" and (typed is not None or value == "none"):
-            draft["spots"] = upkeep.parse_spots(typed or "")
-        else:
-            return
+        draft.update(answer)
         turn.update(draft=draft)
-        following = WIZARD.index(step) + 1
-        if following < len(WIZARD):
-            turn.goto(JOURNEY, WIZARD[following])
+        following = WIZARD_STEPS.index(step) + 1
+        if following < len(WIZARD_STEPS):
+            turn.goto(JOURNEY, WIZARD_STEPS[following])
             return
         created = upkeep.create(
             turn.session,
@@ -375,7 +485,17 @@ class StaffOpportunitiesFlow(Flow):
         )
         if created is None:
             turn.say("matching.not_found")
-            turn.goto(JOURNEY, "main", {"m": self._m(turn)})
+            turn.goto(JOURNEY, StaffOpportunityStep.MAIN, {"m": self._m(turn)})
             return
         turn.say("matching.staff.created", title=created.title)
-        turn.goto(JOURNEY, "op", {"m": self._m(turn), "op": created.id})
+        turn.goto(JOURNEY, StaffOpportunityStep.OP, {"m": self._m(turn), "op": created.id})
+
+
+def _back(turn: Turn) -> list[Button]:
+    """The row with the back button (to the opportunity from an edit, else to the main screen)."""
+    return [turn.button("matching.staff.back", "back")]
+
+
+def _typed(event: Event) -> str | None:
+    """The typed text of a text message; None for a button, a document or anything else."""
+    return event.text if event.kind is EventKind.TEXT else None

@@ -22,10 +22,27 @@ SAVED_STEPS: dict[str, set[str]] = {
     "onboarding": {"language", "municipality", "consent"},
     "menu": {"main"},
     "settings": {"main", "municipality"},
+    "volunteer": {"area", "time", "place", "results", "alert_consent"},
+    "staff_opportunities": {
+        "main",
+        "list",
+        "op",
+        "import",
+        "edit_title",
+        "edit_description",
+        "edit_spots",
+        "new_title",
+        "new_association",
+        "new_town",
+        "new_area",
+        "new_time",
+        "new_description",
+        "new_spots",
+    },
 }
 
 #: Flows not yet given a `Step` enum (issue 15 converts them one by one).
-NOT_YET_NAMED = {"volunteer", "staff_opportunities", "grants", "staff_grants", "meetings"}
+NOT_YET_NAMED = {"grants", "staff_grants", "meetings"}
 NOT_YET_NAMED |= {"staff_meetings", "staff", "privacy"}
 
 
