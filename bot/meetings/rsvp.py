@@ -149,6 +149,23 @@ def answer(
     return Result(rsvp, promoted)
 
 
+def leave(session: Session, rsvp: Rsvp, now: datetime) -> list[int]:
+    """Drop `rsvp` (the answer, its seat or waitlist place, its question) as a "no" would release
+    it: a confirmed seat of a meeting still ahead goes to the waitlist, whose promoted people are
+    told (`promote`). Used when the person's data is erased, which no RSVP deadline stops.
+    Returns the user ids moved up. Never commits.
+    """
+    meeting = session.scalars(
+        select(Meeting).where(Meeting.id == rsvp.meeting_id).with_for_update()
+    ).one_or_none()
+    had_seat = rsvp.seat == CONFIRMED
+    session.delete(rsvp)
+    session.flush()
+    if meeting is None or not had_seat or meeting.status != "active" or meeting.starts_at <= now:
+        return []
+    return promote(session, meeting, now)
+
+
 def _check_association(
     session: Session, meeting: Meeting, key: str | None, name: str | None, own_id: int | None
 ) -> None:

@@ -29,7 +29,7 @@ def erase_inactive_users(db: Database, now: datetime, retention_days: int) -> in
                 )
             )
             for user in users:
-                erase_user(session, user)
+                erase_user(session, user, now)
         erased += len(users)
         if len(users) < BATCH_SIZE:
             break
