@@ -103,13 +103,26 @@ class Turn:
         buttons: Iterable[Sequence[Button]] = (),
         *,
         dedupe_key: str | None = None,
+        kind: str | None = None,
+        subject_id: int | None = None,
     ) -> None:
-        """Queue a message to another chat in this turn's transaction (the outbox sends it)."""
+        """Queue a message to another chat in this turn's transaction (the outbox sends it).
+
+        `kind` and `subject_id` say what it is about, so it is checked again when it is sent
+        (`bot.delivery.checks`).
+        """
         rows = [
             [{"label": b.label, "payload": f"g:{b.value}"} for b in row] for row in buttons if row
         ]
         self.session.add(
-            OutboxMessage(chat_id=chat_id, text=text, buttons=rows, dedupe_key=dedupe_key)
+            OutboxMessage(
+                chat_id=chat_id,
+                text=text,
+                buttons=rows,
+                dedupe_key=dedupe_key,
+                kind=kind,
+                subject_id=subject_id,
+            )
         )
 
 

@@ -19,6 +19,22 @@ from bot.store.models import OutboxMessage, User
 log = logging.getLogger(__name__)
 
 DIGEST_SIZE = 5
+#: Outbox row kind of a digest (subject: the saved search's id), checked again when it is sent
+#: (`bot.matching.send_checks`).
+DIGEST_KIND = "matching.digest"
+
+
+def digest_applies(search: SavedSearch | None, user: User | None) -> bool:
+    """A digest goes to a saved search that is still active, of a user who still consents to our
+    messages and has not blocked the bot."""
+    return (
+        search is not None
+        and user is not None
+        and search.active
+        and search.user_id == user.id
+        and user.consent_notices is True
+        and not user.blocked_bot
+    )
 
 
 def save_search(
@@ -123,7 +139,13 @@ def queue_digests(session: Session, now: datetime) -> int:
         ]
         session.add(
             OutboxMessage(
-                chat_id=user.telegram_id, text=text, buttons=buttons, dedupe_key=key, created_at=now
+                chat_id=user.telegram_id,
+                text=text,
+                buttons=buttons,
+                dedupe_key=key,
+                created_at=now,
+                kind=DIGEST_KIND,
+                subject_id=search.id,
             )
         )
         search.last_sent_at = now

@@ -490,6 +490,9 @@ class VolunteerFlow(Flow):
                     title=escape(opportunity.title),
                 ),
                 dedupe_key=f"interest:{interest.id}:{int(now.timestamp())}",
+                # Not sent if the interest is withdrawn (or its owner erased) before it goes out.
+                kind=interests.NOTICE_KIND,
+                subject_id=interest.id,
             )
         key = "matching.interest.recorded_linked" if linked else "matching.interest.recorded_staff"
         text = turn.t(

@@ -22,6 +22,9 @@ from bot.store.models import OutboxMessage, User
 
 YES, NO, MAYBE = "yes", "no", "maybe"
 CONFIRMED, WAITLIST = "confirmed", "waitlist"
+#: Outbox row kind of "a seat became free for you" (subject: the RSVP's id), checked again when
+#: it is sent (`bot.meetings.send_checks`): nobody hears of a seat they gave up meanwhile.
+PROMOTED_KIND = "meetings.promoted"
 
 
 class NotFound(LookupError):
@@ -245,6 +248,8 @@ def promote(session: Session, meeting: Meeting, now: datetime) -> list[int]:
                     ]
                 ],
                 dedupe_key=f"m{meeting.id}:promoted:{rsvp.id}:{now:%Y%m%d%H%M%S%f}",
+                kind=PROMOTED_KIND,
+                subject_id=rsvp.id,
                 next_attempt_at=now,
                 created_at=now,
             )

@@ -19,8 +19,12 @@ def send_grant_reminders() -> int:
     """Queue today's grant reminders in the outbox (the dispatcher sends them); safe to rerun."""
     services = runtime.services()
     now = services.clock()
+    grants = services.features.get("grants")
+    schemes = getattr(grants, "schemes", None)
     with transaction(services.db) as session:
-        return queue_grant_reminders(session, now.astimezone(_DEADLINE_ZONE).date(), now)
+        return queue_grant_reminders(
+            session, now.astimezone(_DEADLINE_ZONE).date(), now, schemes=schemes
+        )
 
 
 def register_grant_jobs(scheduler: Any) -> None:
