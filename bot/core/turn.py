@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from bot.core.replies import Button, ButtonScope, OutgoingDocument, Reply
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.store.models import DialogueState, OutboxMessage, User
 
 if TYPE_CHECKING:
@@ -41,6 +41,10 @@ class Turn:
 
     def t(self, key: str, /, **params: object) -> str:
         return t(self.lang, key, **params)
+
+    def tn(self, key: str, n: int, /, **params: object) -> str:
+        """The plural form of `key` for the count `n` in the user's language (`bot.i18n.tn`)."""
+        return tn(self.lang, key, n, **params)
 
     # --- where the chat is ----------------------------------------------------------------------
     @property
@@ -87,6 +91,13 @@ class Turn:
         """Add a catalog message; `params` are escaped, because they may hold user text."""
         safe = {name: _escape(value) for name, value in params.items()}
         self.reply(self.t(key, **safe), buttons)
+
+    def say_n(
+        self, key: str, n: int, /, buttons: Iterable[Sequence[Button]] = (), **params: object
+    ) -> None:
+        """`say` with the plural form of `key` for the count `n` (`bot.i18n.tn`)."""
+        safe = {name: _escape(value) for name, value in params.items()}
+        self.reply(self.tn(key, n, **safe), buttons)
 
     def button(self, key: str, value: str, /, **params: object) -> Button:
         """A button for the current step, its label from the catalog."""

@@ -1,8 +1,8 @@
 """Send-time checks: a queued message about something that can change is sent only if it still
 applies when its turn comes (a reminder for an RSVP withdrawn since it was queued is not sent).
 
-An outbox row names what it is about with `kind` (``"<feature>.<what>"``, e.g.
-``"meetings.reminder"``) and `subject_id` (e.g. the meeting's id). The feature registers one check
+An outbox row names what it is about with `kind` (``"<feature>:<what>"``, e.g.
+``"meetings:reminder"``) and `subject_id` (e.g. the meeting's id). The feature registers one check
 per kind in its module ``bot/<feature>/send_checks.py``; the dispatcher's claim calls it, in the
 claim's transaction, for every row with a kind. The module is imported the first time a kind of
 its feature is seen, so every process that sends (the bot, `frivillig dispatcher`) has the checks
@@ -28,12 +28,12 @@ _LOADED: set[str] = set()
 
 
 def register_check(kind: str, check: SendCheck) -> None:
-    """Add (or replace) the check of `kind`; `kind` is ``"<feature>.<what>"``."""
+    """Add (or replace) the check of `kind`; `kind` is ``"<feature>:<what>"``."""
     _CHECKS[kind] = check
 
 
 def _load(kind: str) -> None:
-    feature = kind.split(".", 1)[0]
+    feature = kind.split(":", 1)[0]
     if feature in _LOADED:
         return
     _LOADED.add(feature)

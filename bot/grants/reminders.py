@@ -33,8 +33,8 @@ DRAFT_REMINDERS: tuple[tuple[int, str, str], ...] = (
 #: How long before `report_due` an approved grant is reminded of its report.
 REPORT_REMINDER_DAYS = 30
 #: Outbox row kinds (`bot.delivery.checks`); the subject is the application's id.
-DRAFT_KIND = "grants.draft_reminder"
-REPORT_KIND = "grants.report_reminder"
+DRAFT_KIND = "grants:draft_reminder"
+REPORT_KIND = "grants:report_reminder"
 
 
 def draft_needs_reminder(app: GrantApplication, today: date) -> bool:

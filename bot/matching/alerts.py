@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.matching.filters import from_filters, to_filters
 from bot.matching.models import Opportunity, SavedSearch
 from bot.matching.scoring import Query
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 DIGEST_SIZE = 5
 #: Outbox row kind of a digest (subject: the saved search's id), checked again when it is sent
 #: (`bot.matching.send_checks`).
-DIGEST_KIND = "matching.digest"
+DIGEST_KIND = "matching:digest"
 
 
 def digest_applies(search: SavedSearch | None, user: User | None) -> bool:
@@ -121,7 +121,9 @@ def queue_digests(session: Session, now: datetime) -> int:
             )
             for number, o in enumerate(shown, start=1)
         ]
-        text = t(language, "matching.alert.digest", count=len(fresh), lines="\n".join(lines))
+        text = tn(
+            language, "matching.alert.digest", len(fresh), count=len(fresh), lines="\n".join(lines)
+        )
         buttons = [
             [
                 {

@@ -216,8 +216,9 @@ class VolunteerFlow(Flow):
         if page.page != requested:
             note = note or turn.t("matching.results.changed")
         turn.update(page=page.page)
-        header = turn.t(
+        header = turn.tn(
             "matching.results.header_many" if page.more else "matching.results.header",
+            page.total,
             total=page.total,
             where=self._where(turn, query),
             page=page.page + 1,

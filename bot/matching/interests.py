@@ -18,7 +18,7 @@ from bot.store.models import User
 
 #: Outbox row kind of the notice to the association (subject: the interest's id), checked again
 #: when it is sent (`bot.matching.send_checks`).
-NOTICE_KIND = "matching.interest"
+NOTICE_KIND = "matching:interest"
 
 
 def is_active(session: Session, interest_id: int | None) -> bool:

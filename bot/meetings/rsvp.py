@@ -24,7 +24,7 @@ YES, NO, MAYBE = "yes", "no", "maybe"
 CONFIRMED, WAITLIST = "confirmed", "waitlist"
 #: Outbox row kind of "a seat became free for you" (subject: the RSVP's id), checked again when
 #: it is sent (`bot.meetings.send_checks`): nobody hears of a seat they gave up meanwhile.
-PROMOTED_KIND = "meetings.promoted"
+PROMOTED_KIND = "meetings:promoted"
 
 
 class NotFound(LookupError):

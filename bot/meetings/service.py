@@ -281,7 +281,7 @@ def cancel_meeting(session: Session, staff_id: int, meeting_id: int, now: dateti
 # --- reminders (run by the scheduler) ------------------------------------------------------------
 #: Outbox row kind of a reminder (subject: the meeting's id), checked again when it is sent
 #: (`bot.meetings.send_checks`).
-REMINDER_KIND = "meetings.reminder"
+REMINDER_KIND = "meetings:reminder"
 
 
 def reminder_applies(

@@ -110,7 +110,7 @@ class OutboxMessage(Base):
     claimed_at: Mapped[datetime | None] = mapped_column()
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     #: What the message is about, for a check at send time (`bot.delivery.checks`): e.g.
-    #: "meetings.reminder" with the meeting's id. A row whose check says it no longer applies (the
+    #: "meetings:reminder" with the meeting's id. A row whose check says it no longer applies (the
     #: RSVP was withdrawn, the draft submitted) is closed as ``skipped`` instead of being sent.
     kind: Mapped[str | None] = mapped_column(String(40))
     subject_id: Mapped[int | None] = mapped_column()
