@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.orm import Session
 
 from bot.core.replies import Button, ButtonScope, OutgoingDocument, Reply
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.store.models import DialogueState, OutboxMessage, User
 
 if TYPE_CHECKING:
@@ -79,6 +79,10 @@ class Turn:
     def t(self, key: str, /, **params: object) -> str:
         return t(self.lang, key, **params)
 
+    def tn(self, key: str, n: int, /, **params: object) -> str:
+        """The plural form of `key` for the count `n` in the user's language (`bot.i18n.tn`)."""
+        return tn(self.lang, key, n, **params)
+
     # --- where the chat is ----------------------------------------------------------------------
     @property
     def journey(self) -> str:
@@ -126,6 +130,13 @@ class Turn:
         safe = {name: _escape(value) for name, value in params.items()}
         self.reply(self.t(key, **safe), buttons)
 
+    def say_n(
+        self, key: str, n: int, /, buttons: Iterable[Sequence[Button]] = (), **params: object
+    ) -> None:
+        """`say` with the plural form of `key` for the count `n` (`bot.i18n.tn`)."""
+        safe = {name: _escape(value) for name, value in params.items()}
+        self.reply(self.tn(key, n, **safe), buttons)
+
     def button(self, key: str, value: str, /, **params: object) -> Button:
         """A button for the current step, its label from the catalog."""
         return Button(self.t(key, **params), value, ButtonScope.STEP)
@@ -161,13 +172,26 @@ class Turn:
         buttons: Iterable[Sequence[Button]] = (),
         *,
         dedupe_key: str | None = None,
+        kind: str | None = None,
+        subject_id: int | None = None,
     ) -> None:
-        """Queue a message to another chat in this turn's transaction (the outbox sends it)."""
+        """Queue a message to another chat in this turn's transaction (the outbox sends it).
+
+        `kind` and `subject_id` say what it is about, so it is checked again when it is sent
+        (`bot.delivery.checks`).
+        """
         rows = [
             [{"label": b.label, "payload": f"g:{b.value}"} for b in row] for row in buttons if row
         ]
         self.session.add(
-            OutboxMessage(chat_id=chat_id, text=text, buttons=rows, dedupe_key=dedupe_key)
+            OutboxMessage(
+                chat_id=chat_id,
+                text=text,
+                buttons=rows,
+                dedupe_key=dedupe_key,
+                kind=kind,
+                subject_id=subject_id,
+            )
         )
 
 

@@ -37,7 +37,7 @@ from bot.delivery import outbox
 from bot.delivery.models import Broadcast
 from bot.delivery.outbox import Claimed, Outcome
 from bot.delivery.pacing import ChatSpacing, FloodDetector, RateLimiter
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.store.base import utcnow
 from bot.store.database import Database, transaction
 from bot.store.models import User, is_private_chat_id
@@ -381,9 +381,10 @@ class Dispatcher:
         self, chat_id: int, message_id: int | None, action: str, p: Progress, language: str
     ) -> int | None:
         if action == "tally":
-            text = t(
+            text = tn(
                 language,
                 "delivery.tally",
+                p.total,
                 title=html.escape(p.title, quote=False),
                 total=format_count(p.total, language),
                 delivered=format_count(p.delivered, language),

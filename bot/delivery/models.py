@@ -29,7 +29,8 @@ class Broadcast(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     #: The staff member's Telegram id (their private chat gets progress and the tally); None for
     #: send-outs the system starts itself (reminders).
-    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    #: Erasing that person clears it (`bot.privacy.generic`): no progress reaches them after.
+    created_by: Mapped[int | None] = mapped_column(BigInteger, info={"telegram_id": True})
     total: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(12), default="sending")  # sending | done
     delivered: Mapped[int] = mapped_column(default=0)

@@ -2,7 +2,9 @@
 
 Row life cycle: ``pending`` → ``sending`` (claimed by one dispatcher, with `claimed_at`) →
 ``sent`` | ``blocked`` (403: the user blocked the bot) | ``failed`` (gave up) — or back to
-``pending`` with a later `next_attempt_at` (429, network error). Nothing here knows Telegram.
+``pending`` with a later `next_attempt_at` (429, network error). A row about something that
+changed since it was queued (its send-time check, `bot.delivery.checks`, says no) goes from
+``pending`` straight to ``skipped``. Nothing here knows Telegram.
 
 Delivery is at least once: a dispatcher that dies between Telegram's answer and the commit of
 ``sent`` leaves the row ``sending``; after the lease it is claimed again and sent a second time.
@@ -20,13 +22,15 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.delivery.checks import still_applies
 from bot.delivery.models import Broadcast
 from bot.store.models import OutboxMessage, User, is_private_chat_id
 
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, BLOCKED, FAILED = "pending", "sending", "sent", "blocked", "failed"
-FINAL_STATUSES = (SENT, BLOCKED, FAILED)
+SKIPPED = "skipped"
+FINAL_STATUSES = (SENT, BLOCKED, FAILED, SKIPPED)
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,14 @@ def create_broadcast(
     title: str = "",
     municipality_slug: str | None = None,
     created_by: int | None = None,
+    row_kind: str | None = None,
+    subject_id: int | None = None,
     now: datetime,
 ) -> tuple[Broadcast, bool]:
     """Queue one message per distinct chat under `key`; returns (broadcast, created).
+
+    `row_kind` and `subject_id` say what every row is about, so each is checked again when it is
+    sent (`bot.delivery.checks`); leave them out for messages that stay true.
 
     Idempotent: when a broadcast with `key` exists nothing is queued again. The rows are inserted
     in bulk (one statement), so ten thousand recipients take a fraction of a second. A recipient
@@ -88,6 +97,8 @@ def create_broadcast(
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
+            "kind": row_kind,
+            "subject_id": subject_id,
         }
         for m in unique.values()
     ]
@@ -124,7 +135,8 @@ def claim(
     On PostgreSQL the candidates are locked with ``FOR UPDATE SKIP LOCKED`` so several dispatchers
     share a broadcast without taking the same row; on SQLite the ``UPDATE … WHERE status =
     'pending'`` is itself atomic for the single dispatcher SQLite supports. Rows to users known to
-    have blocked the bot are closed as ``blocked`` instead of being sent.
+    have blocked the bot are closed as ``blocked``, and rows whose send-time check says they no
+    longer apply as ``skipped``, instead of being sent.
     """
     busy = set(busy_chats)
     query = (
@@ -152,7 +164,12 @@ def claim(
         if row.chat_id in blocked:
             row.status = BLOCKED
             row.last_error = "user blocked the bot"
-        elif row.chat_id not in seen and len(chosen) < limit:
+        elif row.chat_id in seen or len(chosen) >= limit:
+            continue
+        elif not still_applies(session, row.kind, row.chat_id, row.subject_id, now):
+            row.status = SKIPPED
+            row.last_error = "no longer applies"
+        else:
             seen.add(row.chat_id)
             chosen.append(row)
     if chosen:
@@ -249,10 +266,12 @@ class Tally:
     delivered: int
     blocked: int
     failed: int
+    #: Rows not sent because what they were about changed meanwhile (see `claim`).
+    skipped: int = 0
 
     @property
     def done(self) -> int:
-        return self.delivered + self.blocked + self.failed
+        return self.delivered + self.blocked + self.failed + self.skipped
 
     @property
     def finished(self) -> bool:
@@ -275,6 +294,7 @@ def tally(session: Session, broadcast_id: int) -> Tally:
         delivered=counts.get(SENT, 0),
         blocked=counts.get(BLOCKED, 0),
         failed=counts.get(FAILED, 0),
+        skipped=counts.get(SKIPPED, 0),
     )
 
 

@@ -3,6 +3,7 @@ kept for the municipality's accounts but cut loose from the person and stripped 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ def register_grant_privacy(service: GrantService) -> None:
     def export(session: Session, user: User) -> dict[str, Any]:
         return {"applications": json_safe(service.export_personal_data(session, user))}
 
-    def erase(session: Session, user: User) -> list[str]:
+    def erase(session: Session, user: User, now: datetime) -> list[str]:
         kept = [app for app in service.applications_of(session, user) if not app.is_draft]
         service.erase_personal_data(session, user)
         return ["grants.privacy.kept_anonymised"] if kept else []

@@ -497,6 +497,12 @@ class GrantService:
             }
             app.answers = {k: v for k, v in app.answers.items() if k not in personal}
             app.user_id = None
+        # A staff member who is erased no longer handles anything: answers and reports are not
+        # sent to their chat any more (as if they had left the municipality's staff).
+        for app in session.scalars(
+            select(GrantApplication).where(GrantApplication.handled_by == user.telegram_id)
+        ):
+            app.handled_by = None
 
 
 _PERSONAL_TYPES = frozenset({FieldType.EMAIL, FieldType.PHONE})

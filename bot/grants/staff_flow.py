@@ -192,7 +192,9 @@ class StaffGrantsFlow(Flow):
             document = OutgoingDocument(f"{name}.csv", documents.export_round_csv(rows), "text/csv")
         else:
             document = OutgoingDocument(f"{name}.xlsx", documents.export_round_xlsx(rows), _XLSX)
-        turn.reply(turn.t("grants.staff.export_caption", count=len(rows)), document=document)
+        turn.reply(
+            turn.tn("grants.staff.export_caption", len(rows), count=len(rows)), document=document
+        )
         self._show_list(turn)
 
     # --- one application ------------------------------------------------------------------------

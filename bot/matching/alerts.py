@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.matching.filters import from_filters, to_filters
 from bot.matching.models import Opportunity, SavedSearch
 from bot.matching.scoring import Query
@@ -20,6 +20,22 @@ from bot.store.models import OutboxMessage, User
 log = logging.getLogger(__name__)
 
 DIGEST_SIZE = 5
+#: Outbox row kind of a digest (subject: the saved search's id), checked again when it is sent
+#: (`bot.matching.send_checks`).
+DIGEST_KIND = "matching:digest"
+
+
+def digest_applies(search: SavedSearch | None, user: User | None) -> bool:
+    """A digest goes to a saved search that is still active, of a user who still consents to our
+    messages and has not blocked the bot."""
+    return (
+        search is not None
+        and user is not None
+        and search.active
+        and search.user_id == user.id
+        and user.consent_notices is True
+        and not user.blocked_bot
+    )
 
 
 def save_search(
@@ -125,7 +141,9 @@ def queue_digests(
             )
             for number, o in enumerate(shown, start=1)
         ]
-        text = t(language, "matching.alert.digest", count=len(fresh), lines="\n".join(lines))
+        text = tn(
+            language, "matching.alert.digest", len(fresh), count=len(fresh), lines="\n".join(lines)
+        )
         buttons = [
             [
                 {
@@ -143,7 +161,13 @@ def queue_digests(
         ]
         session.add(
             OutboxMessage(
-                chat_id=user.telegram_id, text=text, buttons=buttons, dedupe_key=key, created_at=now
+                chat_id=user.telegram_id,
+                text=text,
+                buttons=buttons,
+                dedupe_key=key,
+                created_at=now,
+                kind=DIGEST_KIND,
+                subject_id=search.id,
             )
         )
         search.last_sent_at = now

@@ -237,8 +237,9 @@ class VolunteerFlow(Flow):
         if page.page != requested:
             note = note or turn.t("matching.results.changed")
         turn.update(page=page.page)
-        header = turn.t(
+        header = turn.tn(
             "matching.results.header_many" if page.more else "matching.results.header",
+            page.total,
             total=page.total,
             where=self._where(turn, query),
             page=page.page + 1,
@@ -515,6 +516,9 @@ class VolunteerFlow(Flow):
                     title=escape(opportunity.title),
                 ),
                 dedupe_key=f"interest:{interest.id}:{int(now.timestamp())}",
+                # Not sent if the interest is withdrawn (or its owner erased) before it goes out.
+                kind=interests.NOTICE_KIND,
+                subject_id=interest.id,
             )
         key = "matching.interest.recorded_linked" if linked else "matching.interest.recorded_staff"
         text = turn.t(

@@ -16,6 +16,16 @@ from bot.matching.models import Association, Interest, Opportunity, SavedSearch
 from bot.matching.search import find_visible
 from bot.store.models import User
 
+#: Outbox row kind of the notice to the association (subject: the interest's id), checked again
+#: when it is sent (`bot.matching.send_checks`).
+NOTICE_KIND = "matching:interest"
+
+
+def is_active(session: Session, interest_id: int | None) -> bool:
+    """True while the interest exists and has not been withdrawn."""
+    interest = session.get(Interest, interest_id) if interest_id is not None else None
+    return interest is not None and interest.status == "active"
+
 
 class Outcome(StrEnum):
     RECORDED = "recorded"  # new, or renewed after a withdrawal: the association is told

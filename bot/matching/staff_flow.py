@@ -123,7 +123,9 @@ def report_text(turn: Turn, report: ImportReport, file_name: str) -> str:
         used += len(line) + 1
     parts = [turn.t("matching.staff.import_report", file=escape(file_name[:100])), *shown]
     if len(shown) < len(rows):
-        parts.append(turn.t("matching.staff.import_more", shown=len(shown), total=len(rows)))
+        parts.append(
+            turn.tn("matching.staff.import_more", len(rows), shown=len(shown), total=len(rows))
+        )
     parts.append(escape(totals))
     if rows:
         parts.append(turn.t("matching.staff.import_fix_hint"))

@@ -39,7 +39,8 @@ class Meeting(Base):
     reminder_days: Mapped[list[int]] = mapped_column(type_=JSON, default=lambda: [7, 1])
     status: Mapped[str] = mapped_column(String(12), default="active")  # active | cancelled
     version: Mapped[int] = mapped_column(default=1)
-    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    #: The staff member's Telegram id; cleared when they are erased (`bot.privacy.generic`).
+    created_by: Mapped[int | None] = mapped_column(BigInteger, info={"telegram_id": True})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event, vText
 
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.meetings.times import show
 from bot.zones import zone_note
 
@@ -73,7 +73,9 @@ def details(
         t(language, "meetings.invitation.deadline", deadline=deadline(view, language)),
     ]
     if view.capacity is not None:
-        lines.append(t(language, "meetings.invitation.capacity", capacity=view.capacity))
+        lines.append(
+            tn(language, "meetings.invitation.capacity", view.capacity, capacity=view.capacity)
+        )
     if view.per_association is not None:
         lines.append(t(language, "meetings.invitation.per_association", limit=view.per_association))
     if view.agenda.strip():

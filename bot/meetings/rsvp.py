@@ -24,6 +24,9 @@ from bot.store.models import OutboxMessage, User
 
 YES, NO, MAYBE = "yes", "no", "maybe"
 CONFIRMED, WAITLIST = "confirmed", "waitlist"
+#: Outbox row kind of "a seat became free for you" (subject: the RSVP's id), checked again when
+#: it is sent (`bot.meetings.send_checks`): nobody hears of a seat they gave up meanwhile.
+PROMOTED_KIND = "meetings:promoted"
 
 
 class NotFound(LookupError):
@@ -161,6 +164,23 @@ def answer(
     return Result(rsvp, promoted)
 
 
+def leave(session: Session, rsvp: Rsvp, now: datetime) -> list[int]:
+    """Drop `rsvp` (the answer, its seat or waitlist place, its question) as a "no" would release
+    it: a confirmed seat of a meeting still ahead goes to the waitlist, whose promoted people are
+    told (`promote`). Used when the person's data is erased, which no RSVP deadline stops.
+    Returns the user ids moved up. Never commits.
+    """
+    meeting = session.scalars(
+        select(Meeting).where(Meeting.id == rsvp.meeting_id).with_for_update()
+    ).one_or_none()
+    had_seat = rsvp.seat == CONFIRMED
+    session.delete(rsvp)
+    session.flush()
+    if meeting is None or not had_seat or meeting.status != "active" or meeting.starts_at <= now:
+        return []
+    return promote(session, meeting, now)
+
+
 def _check_association(
     session: Session, meeting: Meeting, key: str | None, name: str | None, own_id: int | None
 ) -> None:
@@ -259,6 +279,8 @@ def promote(session: Session, meeting: Meeting, now: datetime) -> list[int]:
                 document_name=calendar[0],
                 document_body=calendar[1],
                 dedupe_key=f"m{meeting.id}:promoted:{rsvp.id}:{now:%Y%m%d%H%M%S%f}",
+                kind=PROMOTED_KIND,
+                subject_id=rsvp.id,
                 next_attempt_at=now,
                 created_at=now,
             )

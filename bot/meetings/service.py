@@ -279,6 +279,24 @@ def cancel_meeting(session: Session, staff_id: int, meeting_id: int, now: dateti
 
 
 # --- reminders (run by the scheduler) ------------------------------------------------------------
+#: Outbox row kind of a reminder (subject: the meeting's id), checked again when it is sent
+#: (`bot.meetings.send_checks`).
+REMINDER_KIND = "meetings:reminder"
+
+
+def reminder_applies(
+    meeting: Meeting, answer: tuple[str, str | None] | None, now: datetime
+) -> bool:
+    """Whether someone with `answer` ((answer, seat), None when they have not answered) is
+    reminded of `meeting` at `now` (UTC): the meeting is active and ahead, and they have a seat,
+    or have not answered while they still can. A "no", a "maybe" or a waitlist place is not."""
+    if meeting.status != "active" or meeting.starts_at <= now:
+        return False
+    if answer is None:
+        return now < meeting.rsvp_deadline
+    return answer == ("yes", "confirmed")
+
+
 def queue_reminder(session: Session, meeting_id: int, days: int, now: datetime) -> Broadcast | None:
     """The reminder `days` before the meeting, to those coming and those who have not answered
     (the latter only while they still can). None when there is nothing to remind of."""
@@ -291,12 +309,10 @@ def queue_reminder(session: Session, meeting_id: int, days: int, now: datetime) 
             select(Rsvp.user_id, Rsvp.answer, Rsvp.seat).where(Rsvp.meeting_id == meeting.id)
         )
     }
-    can_answer = now < meeting.rsvp_deadline
     recipients = [
         r
         for r in invited(session, meeting)
-        if answers.get(r.user_id) == ("yes", "confirmed")
-        or (r.user_id not in answers and can_answer)
+        if reminder_applies(meeting, answers.get(r.user_id), now)
     ]
     view = view_of(session, meeting)
     broadcast, _ = create_broadcast(
@@ -310,6 +326,8 @@ def queue_reminder(session: Session, meeting_id: int, days: int, now: datetime) 
             lambda lang: rsvp_buttons(meeting.id, lang),
         ),
         municipality_slug=meeting.municipality_slug,
+        row_kind=REMINDER_KIND,
+        subject_id=meeting.id,
         now=now,
     )
     return broadcast

@@ -247,11 +247,14 @@ class StaffMeetingsFlow(Flow):
         if count:
             rows.insert(0, [turn.button("meetings.staff.send", "send", count=count)])
         turn.reply(
-            turn.t(
-                "meetings.staff.preview" if count else "meetings.staff.preview_nobody",
+            turn.tn(
+                "meetings.staff.preview",
+                count,
                 count=count,
                 audience=turn.t(audience.label_key, count=count),
-            ),
+            )
+            if count
+            else turn.t("meetings.staff.preview_nobody", count=count),
             rows,
         )
 
@@ -415,11 +418,15 @@ class StaffMeetingsFlow(Flow):
             turn.say("meetings.staff.denied")
             await navigation.show_menu(turn, intro="menu.title_short")
             return
-        turn.say(
-            "meetings.staff.sent" if created else "meetings.staff.already_sent",
-            count=broadcast.total,
-            link=self._link(turn, meeting.id),
-        )
+        if created:
+            turn.say_n(
+                "meetings.staff.sent",
+                broadcast.total,
+                count=broadcast.total,
+                link=self._link(turn, meeting.id),
+            )
+        else:
+            turn.say("meetings.staff.already_sent")
         turn.done("meetings.staff.already_sent")
         turn.goto(JOURNEY, "meeting", {"municipality": self._slug(turn), "meeting_id": meeting.id})
         self._show_meeting(turn)
@@ -555,7 +562,7 @@ class StaffMeetingsFlow(Flow):
             self._show_meeting(turn)
         elif value == "cancel_yes" and step == "cancel":
             broadcast = service.cancel_meeting(turn.session, staff_id, meeting_id, now)
-            turn.say("meetings.staff.cancelled", count=broadcast.total)
+            turn.say_n("meetings.staff.cancelled", broadcast.total, count=broadcast.total)
             turn.done("meetings.staff.already_cancelled")
             turn.goto(JOURNEY, "meeting")
             self._show_meeting(turn)
@@ -588,7 +595,7 @@ class StaffMeetingsFlow(Flow):
             if broadcast is None:
                 turn.say("meetings.staff.nothing_changed")
             else:
-                turn.say("meetings.staff.change_sent", count=broadcast.total)
+                turn.say_n("meetings.staff.change_sent", broadcast.total, count=broadcast.total)
                 turn.done("meetings.staff.change_already_sent")
             turn.goto(JOURNEY, "meeting", {**turn.data, "changes": {}})
         elif field in service.EDITABLE and value is None and event.text:
@@ -679,11 +686,14 @@ class StaffMeetingsFlow(Flow):
                 rows.insert(0, [turn.button("meetings.staff.send", "send", count=count)])
             audience = AUDIENCES[notice["audience"]]
             turn.reply(
-                turn.t(
-                    "meetings.staff.preview" if count else "meetings.staff.preview_nobody",
+                turn.tn(
+                    "meetings.staff.preview",
+                    count,
                     count=count,
                     audience=turn.t(audience.label_key, count=count),
-                ),
+                )
+                if count
+                else turn.t("meetings.staff.preview_nobody", count=count),
                 rows,
             )
 
@@ -724,11 +734,10 @@ class StaffMeetingsFlow(Flow):
                 turn.say("meetings.staff.denied")
                 await navigation.show_menu(turn, intro="menu.title_short")
                 return
-            turn.say(
-                "meetings.notice.sent" if created else "meetings.staff.already_sent",
-                count=broadcast.total,
-                link="",
-            )
+            if created:
+                turn.reply(turn.tn("meetings.notice.sent", broadcast.total, count=broadcast.total))
+            else:
+                turn.say("meetings.staff.already_sent", count=broadcast.total, link="")
             turn.done("meetings.staff.already_sent")
             self._show_home(turn)
             return

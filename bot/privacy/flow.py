@@ -74,7 +74,7 @@ class PrivacyFlow(Flow):
     async def erase(self, turn: Turn) -> None:
         # Texts first: the user's language goes with the rest of their data.
         lang_t = turn.t
-        kept = erase_user(turn.session, turn.user)
+        kept = erase_user(turn.session, turn.user, turn.services.clock())
         lines = [lang_t("privacy.delete.done")]
         if kept:
             lines.append(lang_t("privacy.delete.kept_intro"))

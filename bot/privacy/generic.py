@@ -1,7 +1,9 @@
 """The fallback for tables no source answers for: every row that points at the user.
 
 A row points at the user through a foreign key to `app_user.id`, or through a column holding their
-Telegram id (`telegram_id`, `chat_id`, `*_telegram_id`; a private chat's id is the user's id).
+Telegram id (`telegram_id`, `chat_id`, `*_telegram_id`, or any column marked
+``info={"telegram_id": True}`` such as a broadcast's `created_by`; a private chat's id is the
+user's id).
 Erasure clears a nullable pointer (the row belongs to someone else, e.g. an association whose
 contact the user was) and deletes the row when the pointer is required (the row is theirs).
 """
@@ -49,7 +51,11 @@ def _user_columns(table: Table) -> list[tuple[Column[Any], str]]:
     for column in table.columns:
         if any(fk.column.table.name == "app_user" for fk in column.foreign_keys):
             found.append((column, "id"))
-        elif column.name in ("telegram_id", "chat_id") or column.name.endswith("_telegram_id"):
+        elif (
+            column.name in ("telegram_id", "chat_id")
+            or column.name.endswith("_telegram_id")
+            or column.info.get("telegram_id")
+        ):
             found.append((column, "telegram_id"))
     return found
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,9 +19,11 @@ from bot.store.models import User
 
 #: Everything one source stores about the user, JSON-able (dates as ISO strings).
 Exporter = Callable[[Session, User], dict[str, Any]]
-#: Erases the user's data in the session (never commits). Returns catalog keys of notes telling
-#: the user what had to be kept and why (e.g. submitted applications, anonymised); [] if nothing.
-Eraser = Callable[[Session, User], list[str]]
+#: Erases the user's data in the session (never commits) at `now` (UTC). What the user held is
+#: released through the feature's own withdraw/cancel functions, with the same effects on others
+#: (a freed seat goes to the waitlist, who is told). Returns catalog keys of notes telling the user
+#: what had to be kept and why (e.g. submitted applications, anonymised); [] if nothing.
+Eraser = Callable[[Session, User, datetime], list[str]]
 
 
 @dataclass(frozen=True)

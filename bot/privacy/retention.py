@@ -42,7 +42,7 @@ def erase_inactive_users(
                 )
             )
             for user in users:
-                erase_user(session, user)
+                erase_user(session, user, now)
         erased += len(users)
         if len(users) < BATCH_SIZE:
             break

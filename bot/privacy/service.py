@@ -45,19 +45,28 @@ def export_user_data(session: Session, user: User, now: datetime) -> dict[str, A
     }
 
 
-def erase_user(session: Session, user: User) -> list[str]:
-    """Erase everything about `user`, the user row last. Returns catalog keys of what had to be
-    kept and why (no duplicates, in order). Runs in the caller's transaction; never commits."""
+def erase_user(session: Session, user: User, now: datetime) -> list[str]:
+    """Erase everything about `user` at `now` (UTC), the user row last.
+
+    Everything the user held is released as if they had withdrawn it themselves (each source uses
+    its feature's own withdraw/cancel function), so others notice the same: a freed meeting seat
+    goes to the first on the waitlist, who is told. Returns catalog keys of what had to be kept
+    and why (no duplicates, in order). Runs in the caller's transaction; never commits.
+    """
     _ensure_sources()
     telegram_id = user.telegram_id
-    deleted, unlinked = generic.erase_rows(session, user, registry.covered_tables())
-    kept: list[str] = ["privacy.kept.unlinked"] if unlinked else []
-    # Features registered after the core go first: their rows may point at the core's.
+    kept: list[str] = []
+    # Features registered after the core go first: their rows may point at the core's. The
+    # sources run before the generic fallback, so their withdraw functions still find the rows
+    # (and the user) they release.
     for source in reversed(registry.sources()):
-        for note in source.erase(session, user):
+        for note in source.erase(session, user, now):
             if note not in kept:
                 kept.append(note)
     session.flush()
+    deleted, unlinked = generic.erase_rows(session, user, registry.covered_tables())
+    if unlinked:
+        kept.insert(0, "privacy.kept.unlinked")
     session.delete(user)
     session.flush()
     log.info(

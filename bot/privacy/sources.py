@@ -9,6 +9,7 @@ name, which replaces the one here.
 from __future__ import annotations
 
 import importlib
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -33,7 +34,7 @@ def export_profile(session: Session, user: User) -> dict[str, Any]:
     }
 
 
-def erase_profile(session: Session, user: User) -> list[str]:
+def erase_profile(session: Session, user: User, now: datetime) -> list[str]:
     # The row itself goes last, in `bot.privacy.service.erase_user`, after everything pointing at
     # it.
     return []
@@ -58,7 +59,7 @@ def export_conversation(session: Session, user: User) -> dict[str, Any]:
     }
 
 
-def erase_conversation(session: Session, user: User) -> list[str]:
+def erase_conversation(session: Session, user: User, now: datetime) -> list[str]:
     # Through the ORM (not a bulk DELETE): the current turn holds this chat's state object, and the
     # session must know it is gone.
     for state in _states(session, user):
@@ -84,7 +85,7 @@ def export_staff_roles(session: Session, user: User) -> dict[str, Any]:
     }
 
 
-def erase_staff_roles(session: Session, user: User) -> list[str]:
+def erase_staff_roles(session: Session, user: User, now: datetime) -> list[str]:
     for role in _roles(session, user):
         session.delete(role)
     return []
@@ -110,7 +111,7 @@ def export_messages(session: Session, user: User) -> dict[str, Any]:
     }
 
 
-def erase_messages(session: Session, user: User) -> list[str]:
+def erase_messages(session: Session, user: User, now: datetime) -> list[str]:
     # Pending ones too: nothing may reach a person who asked to be forgotten.
     for message in _messages(session, user):
         session.delete(message)
@@ -132,6 +133,8 @@ def register_matching() -> bool:
         return False
     interest_model: Any = models.Interest
     search_model: Any = models.SavedSearch
+    withdraw: Any = importlib.import_module("bot.matching.interests").withdraw
+    unsubscribe: Any = importlib.import_module("bot.matching.alerts").unsubscribe
 
     def interests(session: Session, user: User) -> list[Any]:
         return list(
@@ -150,12 +153,11 @@ def register_matching() -> bool:
             ]
         }
 
-    def erase_interests(session: Session, user: User) -> list[str]:
+    def erase_interests(session: Session, user: User, now: datetime) -> list[str]:
         for interest in interests(session, user):
-            if interest.status == "active":
-                # The opportunity keeps a count of active interests for "spots left".
-                opportunity = interest.opportunity
-                opportunity.interest_count = max(0, opportunity.interest_count - 1)
+            # As "withdraw" does: the spot counts free again (withdrawal tells nobody). A notice
+            # to the association still queued is dropped at send time: its interest is gone.
+            withdraw(session, user, interest.id, now)
             session.delete(interest)
         return []
 
@@ -174,8 +176,9 @@ def register_matching() -> bool:
             ]
         }
 
-    def erase_searches(session: Session, user: User) -> list[str]:
+    def erase_searches(session: Session, user: User, now: datetime) -> list[str]:
         for search in searches(session, user):
+            unsubscribe(session, user, search.id)  # as the digest's own "stop" button
             session.delete(search)
         return []
 
@@ -187,7 +190,75 @@ def register_matching() -> bool:
     return True
 
 
+def register_meetings() -> bool:
+    """Answers to and invitations of dialogue meetings, if meetings are in this build."""
+    try:
+        models = importlib.import_module("bot.meetings.models")
+        rsvp_module = importlib.import_module("bot.meetings.rsvp")
+    except ImportError:
+        return False
+    rsvp_model: Any = models.Rsvp
+    invitation_model: Any = models.Invitation
+    meeting_model: Any = models.Meeting
+
+    def answers(session: Session, user: User) -> list[Any]:
+        return list(
+            session.scalars(
+                select(rsvp_model).where(rsvp_model.user_id == user.id).order_by(rsvp_model.id)
+            )
+        )
+
+    def invitations(session: Session, user: User) -> list[Any]:
+        query = select(invitation_model).where(invitation_model.user_id == user.id)
+        return list(session.scalars(query.order_by(invitation_model.id)))
+
+    def export_meetings(session: Session, user: User) -> dict[str, Any]:
+        def title(meeting_id: int) -> str | None:
+            meeting = session.get(meeting_model, meeting_id)
+            return meeting.title if meeting is not None else None
+
+        return {
+            "answers": [
+                {
+                    "meeting": title(rsvp.meeting_id),
+                    "answer": rsvp.answer,
+                    "seat": rsvp.seat,
+                    "association": rsvp.association,
+                    "question": rsvp.question,
+                    "answered_at": json_safe(rsvp.answered_at),
+                }
+                for rsvp in answers(session, user)
+            ],
+            "invitations": [
+                {
+                    "meeting": title(invitation.meeting_id),
+                    "source": invitation.source,
+                    "created_at": json_safe(invitation.created_at),
+                }
+                for invitation in invitations(session, user)
+            ],
+        }
+
+    def erase_meetings(session: Session, user: User, now: datetime) -> list[str]:
+        for rsvp in answers(session, user):
+            # As "Kommer ikke" does: a freed seat goes to the waitlist, who is told.
+            rsvp_module.leave(session, rsvp, now)
+        for invitation in invitations(session, user):
+            session.delete(invitation)
+        return []
+
+    if not is_registered("meetings"):
+        register(
+            "meetings",
+            export_meetings,
+            erase_meetings,
+            tables=["meeting_rsvp", "meeting_invitation"],
+        )
+    return True
+
+
 def register_all() -> None:
     """Every source this build has; called once by the privacy service."""
     register_core()
     register_matching()
+    register_meetings()

@@ -109,6 +109,11 @@ class OutboxMessage(Base):
     #: lease belongs to a dispatcher that died and is taken back (bot/delivery/outbox.py).
     claimed_at: Mapped[datetime | None] = mapped_column()
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    #: What the message is about, for a check at send time (`bot.delivery.checks`): e.g.
+    #: "meetings:reminder" with the meeting's id. A row whose check says it no longer applies (the
+    #: RSVP was withdrawn, the draft submitted) is closed as ``skipped`` instead of being sent.
+    kind: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column()
 
     @validates("chat_id")
     def _private_chats_only(self, _key: str, chat_id: int) -> int:

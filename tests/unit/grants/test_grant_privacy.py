@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from bot.core.conversation import Conversation
@@ -49,7 +51,7 @@ async def test_erasing_keeps_sent_applications_without_the_person(
         session.flush()
         exported = source.export(session, user)
         assert {a["reference"] for a in exported["applications"]} == {"SON-2027-0001", None}
-        notes = source.erase(session, user)
+        notes = source.erase(session, user, datetime(2027, 1, 10, tzinfo=UTC))
         assert notes == ["grants.privacy.kept_anonymised"]
     with transaction(services.db) as session:
         [kept] = session.scalars(select(GrantApplication)).all()

@@ -3,15 +3,16 @@ is due; each once, however often the daily job runs (frozen clock)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
 from bot.core.conversation import Conversation
 from bot.core.services import Services
+from bot.delivery import outbox
 from bot.grants.models import GrantApplication, Status
 from bot.store.database import transaction
-from bot.store.models import OutboxMessage
+from bot.store.models import OutboxMessage, User
 from scheduler import runtime
 from scheduler.jobs.grants import JOB_ID, register_grant_jobs, send_grant_reminders
 from scheduler.setup import build_scheduler
@@ -109,3 +110,62 @@ async def test_the_daily_job_is_durable_and_registered_once(services: Services) 
         assert {job.id for job in again.get_jobs()} == ZONE_JOBS
     finally:
         again.shutdown(wait=False)
+
+
+def _claim(services: Services, when: datetime) -> list[int]:
+    """What the dispatcher takes to send at `when` (chat ids); rows that no longer apply are
+    closed as skipped on the way."""
+    with transaction(services.db) as session:
+        return [row.chat_id for row in outbox.claim(session, worker="t", limit=10, now=when)]
+
+
+def _statuses(services: Services) -> list[str]:
+    return [row.status for row in _reminders(services)]
+
+
+async def test_a_draft_with_eligibility_answers_only_gets_no_deadline_reminder(
+    onboarded_chat: ChatDriver, services: Services, conversation: Conversation
+) -> None:
+    freeze(services)
+    patient(conversation)
+    await onboarded_chat.press("§ 18")
+    await pass_eligibility(onboarded_chat)  # eligible, but not one answer to the form
+    assert _run_on(services, datetime(2027, 2, 22, 7, tzinfo=UTC)) == 0
+    assert _reminders(services) == []
+
+
+async def test_a_deadline_reminder_queued_before_the_draft_was_submitted_is_not_sent(
+    onboarded_chat: ChatDriver, services: Services, conversation: Conversation
+) -> None:
+    freeze(services)
+    patient(conversation)
+    await onboarded_chat.press("§ 18")
+    await pass_eligibility(onboarded_chat)
+    await onboarded_chat.send("Sønderborg Besøgsvenner")
+    when = datetime(2027, 2, 22, 7, tzinfo=UTC)
+    assert _run_on(services, when) == 1
+    with transaction(services.db) as session:  # sent in before the dispatcher got to it
+        draft = session.scalars(select(GrantApplication)).one()
+        draft.status = Status.SUBMITTED.value
+    assert _claim(services, when) == []
+    assert _statuses(services) == ["skipped"]
+
+
+async def test_a_report_reminder_queued_before_the_report_was_handed_in_is_not_sent(
+    onboarded_chat: ChatDriver, services: Services
+) -> None:
+    with transaction(services.db) as session:
+        user = session.scalars(select(User).where(User.telegram_id == onboarded_chat.user_id)).one()
+        session.add(
+            GrantApplication(
+                user_id=user.id, municipality_slug="sonderborg", round_key="2027-1",
+                status=Status.APPROVED.value, reference="SON-2027-0001", answers={"a": 1},
+                eligibility={}, messages=[], report_due=date(2027, 3, 1),
+            )
+        )  # fmt: skip
+    when = datetime(2027, 2, 15, 7, tzinfo=UTC)
+    assert _run_on(services, when) == 1
+    with transaction(services.db) as session:
+        session.scalars(select(GrantApplication)).one().status = Status.REPORTED.value
+    assert _claim(services, when) == []
+    assert _statuses(services) == ["skipped"]

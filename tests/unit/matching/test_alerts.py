@@ -89,7 +89,8 @@ async def test_one_digest_a_day_with_only_new_matches(
     assert send_matching_alerts("Europe/Copenhagen") == 0  # a second run the same day sends nothing
     [digest] = _digests(installed)
     assert digest.chat_id == onboarded_chat.user_id
-    assert "Kaffeven i Nordborg" in digest.text and "1 nye" in digest.text
+    assert "Kaffeven i Nordborg" in digest.text
+    assert "Nyt frivilligopslag til dig</b> (1 nyt)" in digest.text  # not "1 nye"
     payloads = [b["payload"] for row in digest.buttons for b in row]
     assert any(p.startswith("g:volunteer:unsub:") for p in payloads)
     installed.clock = lambda: NOW + timedelta(days=1, hours=5)

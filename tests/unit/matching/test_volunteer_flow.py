@@ -8,9 +8,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.core.conversation import Conversation
+from bot.delivery import outbox
 from bot.matching.models import Association, Interest, Opportunity, SavedSearch
 from bot.matching.scoring import Query
 from bot.matching.search import ranked
+from bot.store.base import utcnow
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage
 from nlu.client import Entity
@@ -256,3 +258,25 @@ async def test_associations_are_seeded_with_contacts(conversation: Conversation)
     with conversation.services.db.unit_of_work() as uow:
         count = len(uow.session.scalars(select(Association)).all())
         assert count >= 30
+
+
+async def test_the_notice_to_the_association_is_not_sent_once_the_interest_is_withdrawn(
+    onboarded_chat: ChatDriver, conversation: Conversation
+) -> None:
+    await _search_nordborg_elderly(onboarded_chat)
+    first = _ids_in(_payloads(onboarded_chat), "interest")[0]
+    with transaction(conversation.services.db) as session:
+        opportunity = session.get(Opportunity, first)
+        assert opportunity is not None
+        opportunity.association.contact_telegram_id = 987654
+    await onboarded_chat.press("Interesseret i 1")
+    await onboarded_chat.press_payload("g:volunteer:mine")
+    assert "trukket tilbage" in text_of(await onboarded_chat.press("Træk 1 tilbage"))
+    # Withdrawn before the dispatcher came to the notice: the association is not told.
+    with transaction(conversation.services.db) as session:
+        assert [r.chat_id for r in outbox.claim(session, worker="t", limit=10, now=utcnow())] == []
+    with conversation.services.db.unit_of_work() as uow:
+        notice = uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.chat_id == 987654)
+        ).one()
+        assert notice.status == "skipped"
