@@ -16,6 +16,8 @@ from typing import Any
 from bot.directory import Directory, fold
 from bot.i18n import catalog
 from bot.matching.vocabulary import ACTIVITIES, AREAS, AVAILABILITY, mask
+from bot.validation.dates import parse_day
+from bot.validation.errors import InvalidInput
 
 MAX_TITLE = 200
 
@@ -99,7 +101,9 @@ def _values(
 
 
 def parse_date(raw: Any) -> date | None:
-    """YYYY-MM-DD (ISO) or DD-MM-YYYY / DD.MM.YYYY (as Danish spreadsheets write it)."""
+    """YYYY-MM-DD (ISO), DD-MM-YYYY / DD.MM.YYYY / DD/MM/YYYY (as Danish spreadsheets write it),
+    or a date as Danes write it in text ("30. juni 2027", "30/6-2027": `bot.validation.dates`,
+    day first, the year required). Raises ValueError for anything else."""
     if raw is None or raw == "":
         return None
     if isinstance(raw, datetime):
@@ -112,7 +116,10 @@ def parse_date(raw: Any) -> date | None:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise ValueError(text)
+    try:
+        return parse_day(text)
+    except InvalidInput as problem:
+        raise ValueError(text) from problem
 
 
 def _number(raw: Any, column: str, problems: list[Problem], *, whole: bool) -> float | None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,6 +16,7 @@ from bot.directory import Directory
 from bot.matching.catalog import CSV_COLUMNS, import_csv, seed_matching
 from bot.matching.cli import describe, import_opportunities
 from bot.matching.models import Opportunity
+from bot.matching.records import parse_date
 from bot.matching.vocabulary import AREAS, AVAILABILITY, mask, unmask
 from tests.unit.matching.conftest import NOW
 
@@ -137,3 +140,23 @@ def test_cli_import_reports_and_sets_the_exit_status(services: Services, tmp_pat
     path.write_bytes(_csv(BAD_TOWN))
     assert import_opportunities(services, path, None, io.StringIO()) == 1
     assert import_opportunities(services, tmp_path / "missing.csv", None) == 2
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2027-06-30", date(2027, 6, 30)),
+        ("30-06-2027", date(2027, 6, 30)),
+        ("30.06.2027", date(2027, 6, 30)),
+        ("30. juni 2027", date(2027, 6, 30)),
+        ("30/6-2027", date(2027, 6, 30)),
+    ],
+)
+def test_import_dates_are_read_as_danes_write_them(written: str, expected: date) -> None:
+    assert parse_date(written) == expected
+
+
+@pytest.mark.parametrize("written", ["30. juni", "31/2-2027", "snart"])
+def test_import_dates_without_a_year_or_impossible_are_refused(written: str) -> None:
+    with pytest.raises(ValueError):
+        parse_date(written)
