@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_LENGTH = 4096
 #: Commands shown in Telegram's menu, per language (`setMyCommands`).
 COMMANDS = (
+    "menu",
     "start",
     "help",
     "volunteer",

@@ -73,6 +73,7 @@ async def test_commands_are_registered_per_language(
     )
     names = {c["command"] for c in danish}
     assert {
+        "menu",
         "start",
         "help",
         "volunteer",
