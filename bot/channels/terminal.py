@@ -86,7 +86,9 @@ class TerminalChat:
 
     async def run(self) -> None:
         self.out.write(t(self.language, "terminal.intro") + "\n")
-        self.render(await self.conversation.handle(self.event_for("/start")))
+        # Not /start (which goes to the menu): the chat continues at the question it was at.
+        opening = Event(EventKind.RESUME, self.user_id, self.user_id, language_code=self.language)
+        self.render(await self.conversation.handle(opening))
         while True:
             try:
                 line = await asyncio.to_thread(self.read_line)

@@ -296,6 +296,9 @@ class Conversation:
         elif event.kind is EventKind.UNSUPPORTED:
             turn.say("core.unsupported")
             await self.show_current(turn)
+        elif event.kind is EventKind.RESUME:
+            # The question the chat was at, asked again: "næste gang fortsætter du, hvor du slap".
+            await self.show_current(turn)
         elif not turn.user.onboarded:
             await self.current_flow(turn).on_event(turn, event, None)
         elif event.kind is EventKind.TEXT:

@@ -13,6 +13,8 @@ class EventKind(StrEnum):
     LOCATION = "location"
     DOCUMENT = "document"
     UNSUPPORTED = "unsupported"  # stickers, photos, voice … we say what we can read instead
+    #: The channel reopened (a restarted terminal chat): show the step the chat is on again.
+    RESUME = "resume"
 
 
 @dataclass(frozen=True)
