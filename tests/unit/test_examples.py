@@ -20,7 +20,7 @@ from bot.i18n import catalog
 from bot.validation.amounts import read_amount
 from bot.validation.contact import parse_email, parse_phone
 from bot.validation.cvr import parse_cvr
-from bot.validation.dates import parse_date, parse_date_range
+from bot.validation.dates import parse_date, parse_date_range, parse_time
 from bot.validation.text import parse_integer
 
 _MARKER = re.compile(r"(?:\bf\.eks\.|\bfx\b|\be\.g\.)\s+", re.IGNORECASE)
@@ -36,8 +36,15 @@ def _whole_amount(text: str) -> object:
     return reading
 
 
+def _clock_time(text: str) -> object:
+    reading = parse_time(text)
+    assert reading is not None, f"{text!r} is not a clock time"
+    return reading
+
+
 #: Key fragment → the validator of the step whose prompt or error carries the key (first match).
 VALIDATORS: tuple[tuple[str, Callable[[str], object]], ...] = (
+    ("time_impossible", _clock_time),
     ("cvr", parse_cvr),
     ("email", parse_email),
     ("phone", parse_phone),
