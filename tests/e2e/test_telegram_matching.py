@@ -45,10 +45,10 @@ async def test_volunteer_by_buttons_and_interest_through_telegram(
     assert all(
         c.params.get("parse_mode") == "HTML" for c in calls if c.method != "answerCallbackQuery"
     )
-    calls = await telegram.press("Interesseret i 1")
+    calls = await telegram.press("Interesseret i nr. 1")
     assert calls[0].method == "answerCallbackQuery"
     assert "Tak!" in texts(calls)
-    calls = await telegram.press("Interesseret i 1")
+    calls = await telegram.press("Interesseret i nr. 1")
     assert "allerede" in texts(calls)
     with services.db.unit_of_work() as uow:
         assert len(uow.session.scalars(select(Interest)).all()) == 1
@@ -69,7 +69,7 @@ async def test_volunteer_from_one_sentence_through_telegram(
     assert "Hvornår har du tid?" in texts(calls)  # the only thing missing
     calls = await telegram.press("Ligegyldigt")
     assert "i og omkring Nordborg" in texts(calls)
-    calls = await telegram.press("Mere om 1")
+    calls = await telegram.press("Mere om nr. 1")
     assert "Om foreningen" in texts(calls)
 
 
@@ -85,7 +85,7 @@ async def _staff_at_import(telegram: TelegramDriver, services: Services) -> None
         session.add(StaffRole(telegram_id=telegram.user.user_id, municipality_slug="sonderborg"))
     await telegram.onboard()
     await telegram.send("/staff")
-    await telegram.press("Frivillige opgaver")
+    await telegram.press("Frivilligopslag")
     calls = await telegram.press("Importér fra CSV")
     assert "Importér opslag fra en CSV-fil" in texts(calls)
 

@@ -18,7 +18,7 @@ async def test_mydata_arrives_as_a_summary_and_a_json_file(telegram: TelegramDri
     data = json.loads(document["content"])
     assert data["telegram_id"] == telegram.user.user_id
     assert data["sections"]["profile"]["municipality"] == "sonderborg"
-    assert "Alt, hvad frivillig har gemt om dig" in documents[0].text  # the caption
+    assert "Alt, hvad jeg har gemt om dig" in documents[0].text  # the caption
 
 
 async def test_deletedata_confirms_erases_and_starts_afresh(telegram: TelegramDriver) -> None:

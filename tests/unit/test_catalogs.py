@@ -82,7 +82,7 @@ def test_the_catalog_files_parse() -> None:
 
 
 #: Placeholders that hold a count of things, and the words after one that do not inflect.
-COUNTS = ("count", "total", "capacity", "sent", "n")
+COUNTS = ("count", "total", "capacity", "sent", "n", "spots")
 UNINFLECTED = ("af", "i", "of", "in")
 
 
@@ -111,8 +111,8 @@ def test_danish_and_english_have_the_same_plural_entries_and_placeholders() -> N
 def test_counts_read_as_danish_and_english() -> None:
     assert tn(
         "da", "matching.results.header", 1, total=1, where="i Sønderborg", page=1, pages=1
-    ) == ("Jeg fandt 1 mulighed i Sønderborg (side 1 af 1):")
-    assert "Jeg fandt 2 muligheder i Sønderborg" in tn(
+    ) == ("Jeg fandt 1 opslag i Sønderborg (side 1 af 1):")
+    assert "Jeg fandt 2 opslag i Sønderborg" in tn(
         "da", "matching.results.header", 2, total=2, where="i Sønderborg", page=1, pages=1
     )
     assert tn("en", "meetings.invitation.capacity", 1, capacity=1) == "There is 1 seat."
@@ -123,3 +123,93 @@ def test_counts_read_as_danish_and_english() -> None:
     assert tn("kl", "meetings.invitation.capacity", 1, capacity=1) == "Der er 1 plads."
     with pytest.raises(MissingMessageError):
         tn("da", "menu.volunteer", 1)
+
+
+# --- One voice (bot/i18n/STYLE.md): what a machine can check in the Danish texts -------------
+
+#: Quotes that are not Danish: straight, low-high and English curly ones (Danish uses »…«).
+FOREIGN_QUOTES = re.compile(r"[\"„“”]")
+#: "vi", "os", "vores": the bot is "jeg" and the municipality "kommunen" (STYLE.md, Who speaks).
+WE = re.compile(r"\b(vi|os|vores)\b", re.IGNORECASE)
+#: Texts where the municipality acts: "de" there would mean "kommunen" (issue 16).
+MUNICIPALITY_ACTS = ("grants.receipt.", "grants.eligibility.", "grants.notify.", "grants.info.")
+THEY = re.compile(r"\b[Dd]e\b(?! \{)")
+#: A button named in a sentence: »Label« after "tryk (på)", "trykker (på)", "under" or "med".
+NAMED_BUTTON = re.compile(r"(?:\b[Tt]ryk(?:ker)?(?: på)?|\bunder|\bmed) »([^«{]+)«")
+#: A button named without quotes ("tryk Færdig"): a capitalised word right after "tryk".
+UNQUOTED_BUTTON = re.compile(r"\b[Tt]ryk(?:ker)?(?: på)? (?!»)([A-ZÆØÅ]\w*)")
+
+
+def _strings(language: str) -> dict[str, str]:
+    """Every text of the language, plural forms as ``key[0]``, ``key[1]``."""
+    texts = dict(catalog(language))
+    for key, forms in plural_catalog(language).items():
+        texts.update({f"{key}[{n}]": form for n, form in enumerate(forms)})
+    return texts
+
+
+def _button_keys() -> set[str]:
+    """Keys the code shows as buttons (``….button("key", …)``), and every ``*.button.*`` key."""
+    keys = {key for key in catalog("da") if ".button." in key or key.startswith("menu.")}
+    for folder in ("bot", "scheduler"):
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Call)
+                    and (
+                        (isinstance(node.func, ast.Attribute) and node.func.attr.endswith("button"))
+                        or (isinstance(node.func, ast.Name) and node.func.id.endswith("button"))
+                    )
+                    and node.args
+                ):
+                    first = node.args[0]
+                    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                        keys.add(first.value)
+                    elif isinstance(first, ast.JoinedStr) and first.values:
+                        prefix = first.values[0]  # f"matching.area.{a}": every key it starts
+                        if isinstance(prefix, ast.Constant):
+                            keys |= {k for k in catalog("da") if k.startswith(str(prefix.value))}
+    return keys
+
+
+def _bare(label: str) -> str:
+    """A label without its leading emoji: »Indstillinger« names the button »⚙️ Indstillinger«."""
+    return re.sub(r"^[^\wÆØÅæøå§]+", "", label).strip()
+
+
+def test_danish_quotes_are_guillemets() -> None:
+    wrong = {k: v for k, v in _strings("da").items() if FOREIGN_QUOTES.search(v)}
+    assert not wrong, f"use »…« in Danish: {wrong}"
+
+
+def test_the_bot_says_jeg_and_the_municipality_is_kommunen() -> None:
+    we = {k: v for k, v in _strings("da").items() if WE.search(v)}
+    assert not we, f"no »vi/os/vores« – the bot is »jeg«, the municipality »kommunen«: {we}"
+    they = {
+        k: v
+        for k, v in _strings("da").items()
+        if k.startswith(MUNICIPALITY_ACTS) and THEY.search(v)
+    }
+    assert not they, f"say »kommunen«, not »de«: {they}"
+
+
+def test_a_button_named_in_a_text_is_named_as_it_reads() -> None:
+    labels = {_bare(catalog("da")[key]) for key in _button_keys() if key in catalog("da")}
+    unknown, unquoted = {}, {}
+    for key, text in _strings("da").items():
+        named = [name for name in NAMED_BUTTON.findall(text) if _bare(name) not in labels]
+        if named:
+            unknown[key] = named
+        if UNQUOTED_BUTTON.search(text):
+            unquoted[key] = UNQUOTED_BUTTON.findall(text)
+    assert not unknown, f"no button reads like this: {unknown}"
+    assert not unquoted, f"name buttons in »…«: {unquoted}"
+
+
+def test_the_voice_checks_catch_what_issue_16_found() -> None:
+    """The checks above would have failed on the texts issue 16 quotes."""
+    assert WE.search("Får de brug for flere oplysninger, skriver vi her")
+    assert THEY.search("Får de brug for flere oplysninger")
+    assert FOREIGN_QUOTES.search("fx „Leje af bus: 4.500 kr“")
+    assert UNQUOTED_BUTTON.search("Tryk Færdig, når budgettet er komplet.")
+    assert NAMED_BUTTON.findall("tryk på »Færdig med budgettet«") == ["Færdig med budgettet"]

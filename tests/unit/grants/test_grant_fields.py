@@ -157,7 +157,7 @@ def test_budget_lines_accumulate_with_a_running_total(schemes: dict[str, GrantSc
         {"text": "Tur for 12 børn", "amount": 150_000},
     ]
     assert first.warnings == ()
-    assert "fx „Leje af bus: 4.500 kr“" in _da(parse_answer(spec, "bus"))
+    assert "fx »Leje af bus: 4.500 kr.«" in _da(parse_answer(spec, "bus"))
 
 
 def test_excluded_budget_line_warns_but_is_kept(schemes: dict[str, GrantScheme]) -> None:
@@ -167,7 +167,7 @@ def test_excluded_budget_line_warns_but_is_kept(schemes: dict[str, GrantScheme])
     assert result.ok
     assert result.value == [{"text": "Løn til kok", "amount": 300_000}]
     assert [w.render("da") for w in result.warnings] == [
-        "Bemærk: „Løn til kok“ ligner løn og honorarer, som puljen normalt ikke giver tilskud "
+        "Bemærk: »Løn til kok« ligner løn og honorarer, som puljen normalt ikke giver tilskud "
         "til. Du kan godt tage linjen med, men den bliver måske ikke dækket."
     ]
     rent = parse_answer(spec, "Husleje 2000", exclusions=scheme.exclusions)

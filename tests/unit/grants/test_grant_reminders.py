@@ -86,7 +86,7 @@ async def test_approved_grants_are_reminded_of_the_report(
     [reminder] = _reminders(services)
     assert "SON-2027-0007" in reminder.text and "1. marts 2028" in reminder.text
     replies = await onboarded_chat.press_payload(reminder.buttons[0][0]["payload"])
-    assert "Hvad fik I lavet for pengene?" in text_of(replies)
+    assert "Hvad har I brugt tilskuddet til?" in text_of(replies)
 
 
 ZONE_JOBS = {f"{JOB_ID}@Europe/Copenhagen", f"{JOB_ID}@America/Nuuk"}

@@ -25,7 +25,7 @@ async def test_a_staff_chat_at_an_unknown_step_starts_over_in_its_municipality(
     with transaction(conversation.services.db) as session:
         session.add(StaffRole(telegram_id=onboarded_chat.user_id, municipality_slug="sonderborg"))
     await onboarded_chat.send("/staff")
-    await onboarded_chat.press("Frivillige opgaver")
+    await onboarded_chat.press("Frivilligopslag")
     with transaction(conversation.services.db) as session:
         # Saved by a version with a step this one does not have; the chat's move counter stays,
         # so the buttons on screen are still current.

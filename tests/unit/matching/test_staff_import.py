@@ -78,7 +78,7 @@ def _place(conversation: Conversation) -> tuple[str, str]:
 
 async def _open_import(chat: ChatDriver) -> str:
     await chat.send("/staff")
-    replies = await chat.press("Frivillige opgaver")
+    replies = await chat.press("Frivilligopslag")
     assert "📄 Importér fra CSV" in labels_of(replies)
     replies = await chat.press("Importér fra CSV")
     shown = text_of(replies)
@@ -91,7 +91,7 @@ async def test_a_good_csv_creates_the_opportunities_and_shows_the_totals(
 ) -> None:
     _make_staff(conversation, onboarded_chat.user_id)
     await onboarded_chat.send("/staff")
-    replies = await onboarded_chat.press("Frivillige opgaver")
+    replies = await onboarded_chat.press("Frivilligopslag")
     open_before = int(text_of(replies).split(" åbne")[0].rsplit("\n", 1)[-1])
     shown = await _open_import(onboarded_chat)
     # The columns are explained, and the keys of the municipality's associations are listed.
@@ -236,7 +236,7 @@ async def test_without_a_download_port_staff_are_told_where_to_send_it(
         IncomingDocument("f", "opslag.csv", "text/csv", 100)
     )
     shown = text_of(replies)
-    assert "Send filen til botten i Telegram" in shown
+    assert "Send filen til mig i Telegram" in shown
     assert "frivillig import opportunities FIL.csv --municipality sonderborg" in shown
     assert ASK in shown and _count(conversation) == before
 

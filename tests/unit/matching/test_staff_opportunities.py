@@ -18,7 +18,7 @@ def _make_staff(conversation: Conversation, telegram_id: int, slug: str) -> None
 
 async def _open_section(chat: ChatDriver) -> list[str]:
     await chat.send("/staff")
-    replies = await chat.press("Frivillige opgaver")
+    replies = await chat.press("Frivilligopslag")
     assert "Frivilligopslag i Sønderborg Kommune" in text_of(replies)
     return labels_of(replies)
 
@@ -119,7 +119,7 @@ async def test_staff_export_interests_as_csv(
     await onboarded_chat.press("Ældre")
     await onboarded_chat.press("Ligegyldigt")
     await onboarded_chat.press("Hele Sønderborg")
-    await onboarded_chat.press("Interesseret i 1")
+    await onboarded_chat.press("Interesseret i nr. 1")
     await _open_section(onboarded_chat)
     replies = await onboarded_chat.press("Hent interesser")
     [document] = [r.document for r in replies if r.document]

@@ -48,7 +48,8 @@ async def test_buttons_lead_from_area_to_ranked_results(onboarded_chat: ChatDriv
     assert "Derfor passer det til dig" in text
     assert re.search(r"<b>1\. .+</b>", text) and "<b>5. " in text and "<b>6. " not in text
     labels = labels_of(onboarded_chat.history[-1:])
-    assert "💚 Interesseret i 1" in labels and "ℹ️ Mere om 5" in labels and "Næste ▶" in labels
+    assert "💚 Interesseret i nr. 1" in labels and "ℹ️ Mere om nr. 5" in labels
+    assert "Næste ▶" in labels
     first = text.split("<b>2. ")[0]
     assert "Nordborg" in first  # the nearest comes first
     replies = await onboarded_chat.press("Næste")
@@ -164,7 +165,7 @@ async def test_interest_is_recorded_once_and_told_to_a_linked_association(
         opportunity = session.get(Opportunity, first)
         assert opportunity is not None
         opportunity.association.contact_telegram_id = 987654
-    replies = await onboarded_chat.press("Interesseret i 1")
+    replies = await onboarded_chat.press("Interesseret i nr. 1")
     assert "Tak!" in text_of(replies) and "Næste skridt" in text_of(replies)
     replies = await onboarded_chat.press_payload(f"g:volunteer:interest:{first}")
     assert "allerede" in text_of(replies)
@@ -179,7 +180,7 @@ async def test_interest_is_recorded_once_and_told_to_a_linked_association(
     replies = await onboarded_chat.send("/volunteer")
     replies = await onboarded_chat.press("Mine interesser")
     assert "Mine interesser" in text_of(replies) and "1. <b>" in text_of(replies)
-    replies = await onboarded_chat.press("Træk 1 tilbage")
+    replies = await onboarded_chat.press("Træk nr. 1 tilbage")
     assert "trukket tilbage" in text_of(replies)
     replies = await onboarded_chat.press_payload("g:volunteer:mine")
     assert "ikke meldt dig interesseret" in text_of(replies)
@@ -187,7 +188,7 @@ async def test_interest_is_recorded_once_and_told_to_a_linked_association(
 
 async def test_unlinked_association_means_staff_pass_it_on(onboarded_chat: ChatDriver) -> None:
     await _search_nordborg_elderly(onboarded_chat)
-    replies = await onboarded_chat.press("Interesseret i 2")
+    replies = await onboarded_chat.press("Interesseret i nr. 2")
     assert "frivilligkonsulent sender den videre" in text_of(replies)
 
 
@@ -223,7 +224,7 @@ async def test_searching_another_municipality_on_purpose_allows_its_buttons(
         Entity("location", "Tønder", "Tønder", town="Tønder", municipality="tonder"),
     )
     await onboarded_chat.send("frivillig i Tønder")
-    replies = await onboarded_chat.press("Mere om 1")
+    replies = await onboarded_chat.press("Mere om nr. 1")
     assert "Om foreningen" in text_of(replies)
 
 
@@ -269,9 +270,9 @@ async def test_the_notice_to_the_association_is_not_sent_once_the_interest_is_wi
         opportunity = session.get(Opportunity, first)
         assert opportunity is not None
         opportunity.association.contact_telegram_id = 987654
-    await onboarded_chat.press("Interesseret i 1")
+    await onboarded_chat.press("Interesseret i nr. 1")
     await onboarded_chat.press_payload("g:volunteer:mine")
-    assert "trukket tilbage" in text_of(await onboarded_chat.press("Træk 1 tilbage"))
+    assert "trukket tilbage" in text_of(await onboarded_chat.press("Træk nr. 1 tilbage"))
     # Withdrawn before the dispatcher came to the notice: the association is not told.
     with transaction(conversation.services.db) as session:
         assert [r.chat_id for r in outbox.claim(session, worker="t", limit=10, now=utcnow())] == []

@@ -104,7 +104,7 @@ async def test_the_limit_per_association_is_kept(
     assert 4343 not in answers(conversation, meeting_id)
     third = await other(conversation, 4444)
     await third.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
-    await third.press("ikke fra en forening")
+    await third.press("ikke med i en forening")
     assert answers(conversation, meeting_id)[4444] == ("yes", "confirmed")
 
 

@@ -63,7 +63,7 @@ async def fill_wizard(staff: ChatDriver) -> list[object]:
         replies
     ) or "15/3-2027 kl. 17.00" in text_of(replies)
     replies = await staff.send("16")
-    assert "slutte efter" in text_of(replies)
+    assert "ligge efter starttidspunktet" in text_of(replies)
     await staff.send("20")
     await staff.send("Frivillighuset")
     await staff.send("Perlegade 50, 6400 Sønderborg")
@@ -301,7 +301,7 @@ async def test_a_notice_goes_to_the_chosen_audience(
     add_citizens(conversation, range(9001, 9003))
     await staff.send("/staff")
     await staff.press("Møder og nyheder")
-    await staff.press("Ny besked")
+    await staff.press("Send en nyhed")
     await staff.press("Høring")
     await staff.send("Ny frivillighedspolitik i høring")
     await staff.send("Kom med jeres input <senest> 1. marts.")
