@@ -18,6 +18,7 @@ from bot.meetings import rsvp as answers
 from bot.meetings.models import Meeting, Rsvp
 from bot.meetings.render import ANSWERS, details, ics, ics_name, when
 from bot.meetings.service import view_of
+from bot.validation.errors import InvalidInput
 
 JOURNEY = "meetings"
 
@@ -186,7 +187,7 @@ class MeetingsFlow(Flow):
                 answers.set_question(
                     turn.session, meeting.id, turn.user, text, turn.services.clock()
                 )
-            except answers.Refused as refusal:
+            except InvalidInput as refusal:
                 turn.reply(turn.t(refusal.key, **refusal.params))
             else:
                 turn.say("meetings.question.saved")
@@ -228,7 +229,7 @@ class MeetingsFlow(Flow):
             turn.say("meetings.not_found")
             await navigation.show_menu(turn, intro="menu.title_short")
             return
-        except answers.Refused as refusal:
+        except InvalidInput as refusal:
             if refusal.key == "meetings.rsvp.association_needed":
                 turn.goto(JOURNEY, "association", {"meeting_id": meeting_id})
                 self._ask_association(turn)

@@ -26,14 +26,14 @@ from bot.meetings.audiences import AUDIENCES
 from bot.meetings.render import details, rsvp_buttons
 from bot.meetings.times import (
     AmbiguousTime,
-    TimeError,
     default_deadline,
+    format_local,
     parse_deadline,
     parse_end,
     parse_start,
-    show,
 )
-from bot.staff.access import NotStaff, is_staff
+from bot.staff.access import NotStaffError, is_staff
+from bot.validation.errors import InvalidInput
 from bot.zones import zone_name
 
 JOURNEY = "staff_meetings"
@@ -57,13 +57,6 @@ NOTICE_QUESTIONS = {"title": "meetings.notice.ask_title", "body": "meetings.noti
 NOTICE_ERRORS = {"title": "meetings.error.notice_title", "body": "meetings.error.notice_body"}
 NO_LIMIT = {"ingen", "ingen grænse", "ingen graense", "nej", "no", "none", "no limit", "-", "0"}
 NOTHING = {"-", "ingen", "intet", "nej", "none", "no"}
-
-
-class Invalid(ValueError):
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 class Unclear(ValueError):
@@ -197,12 +190,12 @@ class StaffMeetingsFlow(Flow):
         elif field == "rsvp_deadline" and "starts_at" in draft:
             suggestion = default_deadline(_time(draft["starts_at"]), self._zone(turn))
             if suggestion > turn.services.clock():
-                label = show(suggestion, self._zone(turn), turn.lang, "d/M-y")
+                label = format_local(suggestion, self._zone(turn), turn.lang, "d/M-y")
                 rows.append(
                     [turn.button("meetings.ask.deadline_default", "deadline_default", date=label)]
                 )
         elif field == "ends_at" and "starts_at" in draft:
-            params["start"] = show(
+            params["start"] = format_local(
                 _time(draft["starts_at"]), self._zone(turn), turn.lang, "d/M-y 'kl.' HH.mm"
             )
         rows.append(cancel)
@@ -259,28 +252,28 @@ class StaffMeetingsFlow(Flow):
         )
 
     def _parse(self, turn: Turn, field: str, text: str, draft: dict[str, Any]) -> Any:
-        """The draft value of one typed answer; raises `Invalid` with the reason."""
+        """The draft value of one typed answer; raises `InvalidInput` with the reason."""
         zone = self._zone(turn)
         now = turn.services.clock()
         text = text.strip()
         try:
             if field == "title":
                 if not 3 <= len(text) <= 200:
-                    raise Invalid("meetings.error.title")
+                    raise InvalidInput("meetings.error.title")
                 return text
             if field in ("place", "address"):
                 if not 2 <= len(text) <= 200:
-                    raise Invalid(f"meetings.error.{field}")
+                    raise InvalidInput(f"meetings.error.{field}")
                 return text
             if field == "agenda":
                 if len(text) > 3000:
-                    raise Invalid("meetings.error.agenda")
+                    raise InvalidInput("meetings.error.agenda")
                 return "" if text.casefold() in NOTHING else text
             if field in ("capacity", "per_association"):
                 if text.casefold() in NO_LIMIT:
                     return None
                 if not text.isdigit() or int(text) <= 0 or int(text) > 100_000:
-                    raise Invalid("meetings.error.number")
+                    raise InvalidInput("meetings.error.number")
                 return int(text)
             if field == "starts_at":
                 return self._check(field, parse_start(text, zone, now), draft, now)
@@ -293,19 +286,17 @@ class StaffMeetingsFlow(Flow):
             for choice in unclear.choices:
                 self._check(field, choice, draft, now)
             raise Unclear(unclear.key, unclear.choices) from None
-        except TimeError as error:
-            raise Invalid(error.key, **error.params) from None
-        raise Invalid("meetings.error.title")
+        raise InvalidInput("meetings.error.title")
 
     def _check(self, field: str, moment: datetime, draft: dict[str, Any], now: datetime) -> str:
-        """The stored value of a time for `field`; raises `Invalid` when it is on the wrong side
-        of now, the start or the deadline (the same rules as `bot.meetings.times`)."""
+        """The stored value of a time for `field`; raises `InvalidInput` when it is on the wrong
+        side of now, the start or the deadline (the same rules as `bot.meetings.times`)."""
         if moment <= now:
-            raise Invalid("meetings.error.in_the_past")
+            raise InvalidInput("meetings.error.in_the_past")
         if field == "ends_at" and moment <= _time(draft["starts_at"]):
-            raise Invalid("meetings.error.end_before_start")
+            raise InvalidInput("meetings.error.end_before_start")
         if field == "rsvp_deadline" and moment >= _time(draft["starts_at"]):
-            raise Invalid("meetings.error.deadline_after_start")
+            raise InvalidInput("meetings.error.deadline_after_start")
         return _iso(moment)
 
     def _ask_unclear(self, turn: Turn, unclear: Unclear, back: str) -> None:
@@ -313,7 +304,7 @@ class StaffMeetingsFlow(Flow):
         zone = self._zone(turn)
         turn.update(unclear=[_iso(c) for c in unclear.choices])
         if unclear.key == "meetings.dst.gap":
-            shifted = show(unclear.choices[0], zone, turn.lang, "d/M-y 'kl.' HH.mm")
+            shifted = format_local(unclear.choices[0], zone, turn.lang, "d/M-y 'kl.' HH.mm")
             # What was typed: the shifted wall clock less the hour the clocks jump (wall-clock
             # arithmetic, as Python does within one tzinfo).
             wall = unclear.choices[0].astimezone(ZoneInfo(zone)) - timedelta(hours=1)
@@ -329,7 +320,7 @@ class StaffMeetingsFlow(Flow):
                 [turn.button("meetings.dst.second", "dst:1")],
             ]
             text = turn.t(
-                "meetings.dst.fold", when=show(unclear.choices[0], zone, turn.lang, "d/M-y")
+                "meetings.dst.fold", when=format_local(unclear.choices[0], zone, turn.lang, "d/M-y")
             )
         rows.append([turn.button("meetings.staff.back", back)])
         turn.reply(text, rows)
@@ -385,7 +376,7 @@ class StaffMeetingsFlow(Flow):
         elif field in TEXT_FIELDS and value is None and event.text:
             try:
                 answer = self._parse(turn, field, event.text, draft)
-            except Invalid as error:
+            except InvalidInput as error:
                 turn.reply(turn.t(error.key, **error.params))
                 self._show_wizard(turn)
                 return
@@ -395,7 +386,7 @@ class StaffMeetingsFlow(Flow):
         elif (picked := self._chosen(turn, value)) is not None and field in TEXT_FIELDS:
             try:
                 answer = self._check(field, picked, draft, turn.services.clock())
-            except Invalid as error:
+            except InvalidInput as error:
                 turn.reply(turn.t(error.key, **error.params))
                 self._show_wizard(turn)
                 return
@@ -414,7 +405,7 @@ class StaffMeetingsFlow(Flow):
                 self._to_draft(turn, draft),
                 turn.services.clock(),
             )
-        except NotStaff:
+        except NotStaffError:
             turn.say("meetings.staff.denied")
             await navigation.show_menu(turn, intro="menu.title_short")
             return
@@ -445,7 +436,7 @@ class StaffMeetingsFlow(Flow):
         try:
             meeting = service.staff_meeting(turn.session, turn.user.telegram_id, meeting_id)
             counts = service.summary(turn.session, turn.user.telegram_id, meeting_id)
-        except NotStaff:
+        except NotStaffError:
             turn.say("meetings.staff.denied")
             self._show_home(turn)
             return
@@ -469,7 +460,9 @@ class StaffMeetingsFlow(Flow):
         text = turn.t(
             "meetings.staff.meeting",
             title=html.escape(meeting.title, quote=False),
-            when=show(view.starts_at, view.timezone, turn.lang, turn.t("meetings.format.start")),
+            when=format_local(
+                view.starts_at, view.timezone, turn.lang, turn.t("meetings.format.start")
+            ),
             status=turn.t(f"meetings.staff.status.{meeting.status}"),
             coming=counts.coming,
             capacity=meeting.capacity if meeting.capacity is not None else "–",
@@ -511,7 +504,9 @@ class StaffMeetingsFlow(Flow):
         params: dict[str, object] = {"zone": zone_name(municipality.timezone, turn.lang)}
         if field == "ends_at":
             start = _time(changes.get("starts_at") or _iso(meeting.starts_at))
-            params["start"] = show(start, municipality.timezone, turn.lang, "d/M-y 'kl.' HH.mm")
+            params["start"] = format_local(
+                start, municipality.timezone, turn.lang, "d/M-y 'kl.' HH.mm"
+            )
         turn.reply(
             turn.t(f"meetings.ask.{field}", **params),
             [[turn.button("meetings.staff.back", "back_to_pick")]],
@@ -523,7 +518,7 @@ class StaffMeetingsFlow(Flow):
         now = turn.services.clock()
         try:
             meeting = service.staff_meeting(turn.session, staff_id, meeting_id)
-        except NotStaff:
+        except NotStaffError:
             turn.say("meetings.staff.denied")
             self._show_home(turn)
             return
@@ -607,7 +602,7 @@ class StaffMeetingsFlow(Flow):
             }
             try:
                 parsed_value = self._parse(turn, field, event.text, current)
-            except Invalid as error:
+            except InvalidInput as error:
                 turn.reply(turn.t(error.key, **error.params))
                 self._show_meeting(turn)
                 return
@@ -624,7 +619,7 @@ class StaffMeetingsFlow(Flow):
             }
             try:
                 parsed_value = self._check(field, picked, current, turn.services.clock())
-            except Invalid as error:
+            except InvalidInput as error:
                 turn.reply(turn.t(error.key, **error.params))
                 self._show_meeting(turn)
                 return
@@ -730,7 +725,7 @@ class StaffMeetingsFlow(Flow):
                     audience=notice["audience"],
                     now=turn.services.clock(),
                 )
-            except NotStaff:
+            except NotStaffError:
                 turn.say("meetings.staff.denied")
                 await navigation.show_menu(turn, intro="menu.title_short")
                 return
