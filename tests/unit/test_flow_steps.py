@@ -39,6 +39,7 @@ SAVED_STEPS: dict[str, set[str]] = {
         "new_description",
         "new_spots",
     },
+    "meetings": {"list", "detail", "association", "question"},
     "staff_meetings": {
         "home",
         "meeting",
@@ -72,7 +73,7 @@ SAVED_STEPS: dict[str, set[str]] = {
 }
 
 #: Flows not yet given a `Step` enum (issue 15 converts them one by one).
-NOT_YET_NAMED = {"grants", "staff_grants", "meetings"}
+NOT_YET_NAMED = {"grants", "staff_grants"}
 NOT_YET_NAMED |= {"staff", "privacy"}
 
 
