@@ -25,7 +25,7 @@ from bot.matching.service import MatchingFeature
 from bot.matching.staff_flow import StaffOpportunitiesFlow
 from bot.meetings.flow import MeetingsFlow
 from bot.meetings.seed import seed_meetings
-from bot.meetings.staff_flow import StaffMeetingsFlow
+from bot.meetings.staff.flow import StaffMeetingsFlow
 from bot.privacy.flow import PrivacyFlow
 from bot.seed import seed_municipalities
 from bot.staff.hub import StaffHubFlow

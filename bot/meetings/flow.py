@@ -7,17 +7,20 @@ meeting and is checked in `bot.meetings.rsvp` against the user who pressed it.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from bot.core import navigation
 from bot.core.events import Event
-from bot.core.flows.base import Flow
+from bot.core.flows.base import Flow, Screen
 from bot.core.replies import Button, OutgoingDocument
 from bot.core.turn import Turn
 from bot.meetings import rsvp as answers
 from bot.meetings.models import Meeting, Rsvp
 from bot.meetings.render import ANSWERS, details, ics, ics_name, when
 from bot.meetings.service import view_of
+from bot.validation.errors import InvalidInput
 
 JOURNEY = "meetings"
 
@@ -31,9 +34,18 @@ def status_key(rsvp: Rsvp | None) -> str:
     return f"meetings.status.{rsvp.answer}"
 
 
+class MeetingStep(StrEnum):
+    """`meetings`' steps; the values are what `DialogueState.step` holds."""
+
+    LIST = "list"
+    DETAIL = "detail"
+    ASSOCIATION = "association"
+    QUESTION = "question"
+
+
 class MeetingsFlow(Flow):
     journey = JOURNEY
-    text_steps = frozenset({"association", "question"})
+    Step = MeetingStep
 
     async def start(self, turn: Turn, **params: Any) -> None:
         link = params.get("deep_link")
@@ -44,7 +56,7 @@ class MeetingsFlow(Flow):
         if params.get("action") == "signup" and len(meetings) == 1:
             self._show_meeting(turn, meetings[0])
             return
-        turn.goto(JOURNEY, "list", {})
+        turn.goto(JOURNEY, MeetingStep.LIST, {})
         await self.show(turn)
 
     async def _open_link(self, turn: Turn, link: str) -> None:
@@ -54,26 +66,46 @@ class MeetingsFlow(Flow):
             )
         except answers.NotFound:
             turn.say("meetings.not_found")
-            turn.goto(JOURNEY, "list", {})
+            turn.goto(JOURNEY, MeetingStep.LIST, {})
             await self.show(turn)
             return
         self._show_meeting(turn, meeting)
 
     # --- showing --------------------------------------------------------------------------------
-    async def show(self, turn: Turn) -> None:
-        if turn.step in ("detail", "association", "question"):
-            meeting = self._meeting(turn)
-            if meeting is None:
-                turn.goto(JOURNEY, "list", {})
-            elif turn.step == "association":
-                self._ask_association(turn)
-                return
-            elif turn.step == "question":
-                self._ask_question(turn)
-                return
-            else:
-                self._show_meeting(turn, meeting)
-                return
+    def screens(self) -> Mapping[str, Screen]:
+        return {
+            MeetingStep.LIST: Screen(self._show_list_screen, self._on_list),
+            MeetingStep.DETAIL: Screen(self._show_detail, self._on_detail),
+            MeetingStep.ASSOCIATION: Screen(
+                self._show_association, self._on_association, text=True
+            ),
+            MeetingStep.QUESTION: Screen(self._show_question, self._on_question, text=True),
+        }
+
+    async def _show_list_screen(self, turn: Turn) -> None:
+        self._show_list(turn)
+
+    async def _show_detail(self, turn: Turn) -> None:
+        meeting = self._meeting(turn)
+        if meeting is None:
+            self._back_to_list(turn)
+            return
+        self._show_meeting(turn, meeting)
+
+    async def _show_association(self, turn: Turn) -> None:
+        if self._meeting(turn) is None:
+            self._back_to_list(turn)
+            return
+        self._ask_association(turn)
+
+    async def _show_question(self, turn: Turn) -> None:
+        if self._meeting(turn) is None:
+            self._back_to_list(turn)
+            return
+        self._ask_question(turn)
+
+    def _back_to_list(self, turn: Turn) -> None:
+        turn.goto(JOURNEY, MeetingStep.LIST, {})
         self._show_list(turn)
 
     def _show_list(self, turn: Turn) -> None:
@@ -106,7 +138,7 @@ class MeetingsFlow(Flow):
         turn.reply("\n\n".join(lines), rows, edit=True)
 
     def _show_meeting(self, turn: Turn, meeting: Meeting) -> None:
-        turn.goto(JOURNEY, "detail", {"meeting_id": meeting.id})
+        turn.goto(JOURNEY, MeetingStep.DETAIL, {"meeting_id": meeting.id})
         view = view_of(turn.session, meeting)
         mine = answers.current(turn.session, meeting.id, turn.user.id)
         text = details(view, turn.lang)
@@ -148,51 +180,69 @@ class MeetingsFlow(Flow):
 
     # --- events ---------------------------------------------------------------------------------
     async def on_event(self, turn: Turn, event: Event, value: str | None) -> None:
-        if value == "list":
-            turn.goto(JOURNEY, "list", {})
+        if value == "list":  # "all meetings" works from every step
+            turn.goto(JOURNEY, MeetingStep.LIST, {})
             await self.show(turn)
             return
-        if turn.step == "list" and value and value.startswith("open:"):
-            meeting_id = value.removeprefix("open:")
-            await self._open(turn, meeting_id)
-            return
+        await super().on_event(turn, event, value)
+
+    async def _found(self, turn: Turn) -> Meeting | None:
+        """The meeting in the step data, or None after saying so and showing the list."""
         meeting = self._meeting(turn)
         if meeting is None:
             turn.say("meetings.not_found")
-            turn.goto(JOURNEY, "list", {})
+            turn.goto(JOURNEY, MeetingStep.LIST, {})
             await self.show(turn)
+        return meeting
+
+    async def _on_list(self, turn: Turn, event: Event, value: str | None) -> None:
+        if value and value.startswith("open:"):
+            await self._open(turn, value.removeprefix("open:"))
             return
-        if turn.step == "detail" and value == "ask":
-            turn.goto(JOURNEY, "question", {"meeting_id": meeting.id})
+        if await self._found(turn) is not None:
+            await self.show(turn)
+
+    async def _on_detail(self, turn: Turn, event: Event, value: str | None) -> None:
+        meeting = await self._found(turn)
+        if meeting is None:
+            return
+        if value == "ask":
+            turn.goto(JOURNEY, MeetingStep.QUESTION, {"meeting_id": meeting.id})
             self._ask_question(turn)
-        elif turn.step == "association":
-            typed = (event.text or "").strip()
-            if value == "none":
-                await self._answer(turn, meeting.id, answers.YES, association="")
-            elif value is None and typed:
-                await self._answer(turn, meeting.id, answers.YES, association=typed)
-            else:
-                self._ask_association(turn)
-        elif turn.step == "question":
-            if value == "skip":
-                turn.say("meetings.question.skipped")
-                self._show_meeting(turn, meeting)
-                return
-            text = (event.text or "").strip()
-            if not text:
-                self._ask_question(turn)
-                return
-            try:
-                answers.set_question(
-                    turn.session, meeting.id, turn.user, text, turn.services.clock()
-                )
-            except answers.Refused as refusal:
-                turn.reply(turn.t(refusal.key, **refusal.params))
-            else:
-                turn.say("meetings.question.saved")
-            self._show_meeting(turn, meeting)
         else:
             await self.show(turn)
+
+    async def _on_association(self, turn: Turn, event: Event, value: str | None) -> None:
+        meeting = await self._found(turn)
+        if meeting is None:
+            return
+        typed = (event.text or "").strip()
+        if value == "none":
+            await self._answer(turn, meeting.id, answers.YES, association="")
+        elif value is None and typed:
+            await self._answer(turn, meeting.id, answers.YES, association=typed)
+        else:
+            self._ask_association(turn)
+
+    async def _on_question(self, turn: Turn, event: Event, value: str | None) -> None:
+        meeting = await self._found(turn)
+        if meeting is None:
+            return
+        if value == "skip":
+            turn.say("meetings.question.skipped")
+            self._show_meeting(turn, meeting)
+            return
+        text = (event.text or "").strip()
+        if not text:
+            self._ask_question(turn)
+            return
+        try:
+            answers.set_question(turn.session, meeting.id, turn.user, text, turn.services.clock())
+        except InvalidInput as refusal:
+            turn.reply(turn.t(refusal.key, **refusal.params))
+        else:
+            turn.say("meetings.question.saved")
+        self._show_meeting(turn, meeting)
 
     async def on_global(self, turn: Turn, action: str, args: list[str]) -> bool:
         if action == "rsvp" and len(args) == 2 and args[1] in ANSWERS:
@@ -211,7 +261,7 @@ class MeetingsFlow(Flow):
             meeting = answers.visible_meeting(turn.session, _int(raw_id), turn.user)
         except answers.NotFound:
             turn.say("meetings.not_found")
-            turn.goto(JOURNEY, "list", {})
+            turn.goto(JOURNEY, MeetingStep.LIST, {})
             await self.show(turn)
             return
         self._show_meeting(turn, meeting)
@@ -228,9 +278,9 @@ class MeetingsFlow(Flow):
             turn.say("meetings.not_found")
             await navigation.show_menu(turn, intro="menu.title_short")
             return
-        except answers.Refused as refusal:
+        except InvalidInput as refusal:
             if refusal.key == "meetings.rsvp.association_needed":
-                turn.goto(JOURNEY, "association", {"meeting_id": meeting_id})
+                turn.goto(JOURNEY, MeetingStep.ASSOCIATION, {"meeting_id": meeting_id})
                 self._ask_association(turn)
                 return
             turn.reply(turn.t(refusal.key, **refusal.params))
@@ -255,7 +305,7 @@ class MeetingsFlow(Flow):
         else:
             turn.reply(turn.t("meetings.rsvp.no_saved", title=title))
         if meeting.questions_enabled and rsvp.answer != answers.NO and not rsvp.question:
-            turn.goto(JOURNEY, "question", {"meeting_id": meeting_id})
+            turn.goto(JOURNEY, MeetingStep.QUESTION, {"meeting_id": meeting_id})
             self._ask_question(turn)
             return
         self._show_meeting(turn, meeting)
@@ -272,7 +322,7 @@ class MeetingsFlow(Flow):
             turn.reply(turn.t("meetings.rsvp.already_maybe", title=title))
         else:
             turn.reply(turn.t("meetings.rsvp.already_no", title=title))
-        asking = turn.journey == JOURNEY and turn.step == "question"
+        asking = turn.journey == JOURNEY and turn.step == MeetingStep.QUESTION
         if asking and turn.data.get("meeting_id") == meeting.id:
             self._ask_question(turn)
             return

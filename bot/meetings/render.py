@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from icalendar import Calendar, Event, vText
 
 from bot.i18n import t, tn
-from bot.meetings.times import show
+from bot.meetings.times import format_local
 from bot.zones import zone_note
 
 #: RSVP answers and their short codes in callback data ("g:meetings:rsvp:<id>:<code>").
@@ -46,18 +46,22 @@ def _e(text: str) -> str:
 
 def when(view: MeetingView, language: str) -> str:
     """ "mandag den 15. marts 2027 kl. 17.00–20.00" (the end's date too if it differs)."""
-    start = show(view.starts_at, view.timezone, language, t(language, "meetings.format.start"))
-    same_day = show(view.starts_at, view.timezone, language, "yyyyMMdd") == show(
+    start = format_local(
+        view.starts_at, view.timezone, language, t(language, "meetings.format.start")
+    )
+    same_day = format_local(view.starts_at, view.timezone, language, "yyyyMMdd") == format_local(
         view.ends_at, view.timezone, language, "yyyyMMdd"
     )
     end_pattern = "meetings.format.end_time" if same_day else "meetings.format.start"
-    end = show(view.ends_at, view.timezone, language, t(language, end_pattern))
+    end = format_local(view.ends_at, view.timezone, language, t(language, end_pattern))
     return f"{start}–{end}{zone_note(view.timezone, language)}"
 
 
 def deadline(view: MeetingView, language: str) -> str:
     """The RSVP deadline on the municipality's wall clock, its zone named in Greenland."""
-    shown = show(view.rsvp_deadline, view.timezone, language, t(language, "meetings.format.start"))
+    shown = format_local(
+        view.rsvp_deadline, view.timezone, language, t(language, "meetings.format.start")
+    )
     return shown + zone_note(view.timezone, language)
 
 

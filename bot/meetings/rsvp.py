@@ -21,6 +21,7 @@ from bot.meetings.models import Invitation, Meeting, Rsvp
 from bot.meetings.render import ics, ics_name
 from bot.meetings.service import view_of
 from bot.store.models import OutboxMessage, User
+from bot.validation.errors import InvalidInput
 
 YES, NO, MAYBE = "yes", "no", "maybe"
 CONFIRMED, WAITLIST = "confirmed", "waitlist"
@@ -31,15 +32,6 @@ PROMOTED_KIND = "meetings:promoted"
 
 class NotFound(LookupError):
     """No such meeting for this user (or it is not open to them): shown as "not found"."""
-
-
-class Refused(ValueError):
-    """A polite no; `key` is the catalog message that says why."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass
@@ -100,9 +92,9 @@ def current(session: Session, meeting_id: int, user_id: int) -> Rsvp | None:
 
 def _check_open(meeting: Meeting, now: datetime) -> None:
     if now >= meeting.starts_at:
-        raise Refused("meetings.rsvp.already_started")
+        raise InvalidInput("meetings.rsvp.already_started")
     if now > meeting.rsvp_deadline:
-        raise Refused("meetings.rsvp.deadline_passed")
+        raise InvalidInput("meetings.rsvp.deadline_passed")
 
 
 def needs_association(meeting: Meeting, rsvp: Rsvp | None) -> bool:
@@ -121,7 +113,7 @@ def answer(
 ) -> Result:
     """Record `choice` (yes | no | maybe). `association` is "" for "not from an association".
 
-    Raises `NotFound`, or `Refused` (deadline passed, association full, association missing);
+    Raises `NotFound`, or `InvalidInput` (deadline passed, association full, association missing);
     everything is checked before anything is written, so a refusal changes nothing.
     """
     meeting = visible_meeting(session, meeting_id, user, lock=True)
@@ -143,7 +135,7 @@ def answer(
         return Result(rsvp, changed=False)
     if choice == YES:
         if meeting.per_association is not None and key is None:
-            raise Refused("meetings.rsvp.association_needed")
+            raise InvalidInput("meetings.rsvp.association_needed")
         if rsvp is None or rsvp.answer != YES or rsvp.seat is None:
             _check_association(session, meeting, key, name, rsvp.id if rsvp else None)
             seat = CONFIRMED if _has_room(session, meeting) else WAITLIST
@@ -193,7 +185,7 @@ def _check_association(
     if own_id is not None:
         query = query.where(Rsvp.id != own_id)
     if (session.scalar(query) or 0) >= limit:
-        raise Refused(
+        raise InvalidInput(
             "meetings.rsvp.association_full",
             association=html.escape(name or "", quote=False),
             limit=limit,
@@ -292,11 +284,11 @@ def set_question(session: Session, meeting_id: int, user: User, text: str, now: 
     """Keep the user's question for the politicians (one per person; a new one replaces it)."""
     meeting = visible_meeting(session, meeting_id, user)
     if not meeting.questions_enabled:
-        raise Refused("meetings.question.off")
+        raise InvalidInput("meetings.question.off")
     _check_open(meeting, now)
     rsvp = current(session, meeting.id, user.id)
     if rsvp is None:
-        raise Refused("meetings.question.answer_first")
+        raise InvalidInput("meetings.question.answer_first")
     rsvp.question = text.strip()[:1000]
     session.flush()
     return rsvp

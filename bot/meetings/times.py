@@ -24,16 +24,7 @@ from bot.validation.errors import InvalidInput
 _ERRORS = "meetings"  # the catalog of the error messages
 
 
-class TimeError(ValueError):
-    """Input that is not a usable time; `key` is the catalog message that explains why."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-
-class AmbiguousTime(TimeError):
+class AmbiguousTime(InvalidInput):
     """A local time that is not one instant: `choices` are the UTC instants to ask about.
 
     ``meetings.dst.gap``: the time does not exist; one choice, the time an hour later (what the
@@ -78,23 +69,20 @@ def _today(now: datetime | None, zone: str) -> date | None:
 
 
 def _read(text: str, zone: str, now: datetime | None) -> tuple[date | None, time | None]:
-    try:
-        return parse_day_and_time(text, _today(now, zone), errors=_ERRORS)
-    except InvalidInput as problem:
-        raise TimeError(problem.key, **problem.params) from None
+    return parse_day_and_time(text, _today(now, zone), errors=_ERRORS)
 
 
 def parse_start(text: str, zone: str, now: datetime | None = None) -> datetime:
     """A date with a time, in `zone`, as UTC; relative days ("i morgen") count from `now`.
 
-    Raises `TimeError` ("meetings.error.datetime" when unreadable, ".time_missing",
+    Raises `InvalidInput` ("meetings.error.datetime" when unreadable, ".time_missing",
     ".date_missing", ".date_year" …) or `AmbiguousTime` for a time in a DST change.
     """
     day, at = _read(text, zone, now)
     if day is None:
-        raise TimeError("meetings.error.date_missing")
+        raise InvalidInput("meetings.error.date_missing")
     if at is None:
-        raise TimeError("meetings.error.time_missing")
+        raise InvalidInput("meetings.error.time_missing")
     return local_to_utc(day, at, zone)
 
 
@@ -102,10 +90,10 @@ def parse_end(text: str, zone: str, start: datetime, now: datetime | None = None
     """A time on the start's day, or a full date and time; must lie after the start."""
     day, at = _read(text, zone, now)
     if at is None:
-        raise TimeError("meetings.error.time_missing")
+        raise InvalidInput("meetings.error.time_missing")
     end = local_to_utc(day or start.astimezone(ZoneInfo(zone)).date(), at, zone)
     if end <= start:
-        raise TimeError("meetings.error.end_before_start")
+        raise InvalidInput("meetings.error.end_before_start")
     return end
 
 
@@ -113,12 +101,12 @@ def parse_deadline(text: str, zone: str, start: datetime, now: datetime) -> date
     """A date (meaning 23:59 that day) or date and time; after now and before the start."""
     day, at = _read(text, zone, now)
     if day is None:
-        raise TimeError("meetings.error.date_missing")
+        raise InvalidInput("meetings.error.date_missing")
     deadline = local_to_utc(day, at or time(23, 59), zone)
     if deadline >= start:
-        raise TimeError("meetings.error.deadline_after_start")
+        raise InvalidInput("meetings.error.deadline_after_start")
     if deadline <= now:
-        raise TimeError("meetings.error.in_the_past")
+        raise InvalidInput("meetings.error.in_the_past")
     return deadline
 
 
@@ -128,7 +116,7 @@ def default_deadline(start: datetime, zone: str) -> datetime:
     return local_to_utc(day, time(23, 59), zone)  # 23:59 is never in a DST change here
 
 
-def show(moment: datetime, zone: str, language: str, pattern: str) -> str:
+def format_local(moment: datetime, zone: str, language: str, pattern: str) -> str:
     """`moment` on the wall clock of `zone`, formatted with a CLDR `pattern` in `language`."""
     return format_datetime(
         moment.astimezone(ZoneInfo(zone)), pattern, locale="en" if language == "en" else "da"

@@ -9,7 +9,8 @@ from alembic.migration import MigrationContext
 from bot.i18n import has
 from bot.meetings.audiences import AUDIENCES
 from bot.meetings.service import CSV_COLUMNS, EDITABLE
-from bot.meetings.staff_flow import FIELDS, NOTICE_KINDS, TEXT_FIELDS
+from bot.meetings.staff.notices import NOTICE_KINDS
+from bot.meetings.staff.steps import FIELDS, TEXT_FIELDS
 from bot.store.database import Database
 from bot.store.schema import metadata
 

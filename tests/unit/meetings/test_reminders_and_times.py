@@ -14,9 +14,10 @@ from sqlalchemy import select
 from bot.core.conversation import Conversation
 from bot.core.services import Services
 from bot.meetings.models import Meeting
-from bot.meetings.times import TimeError, parse_deadline, parse_end, parse_start
+from bot.meetings.times import parse_deadline, parse_end, parse_start
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage
+from bot.validation.errors import InvalidInput
 from scheduler.jobs import meetings as jobs
 from scheduler.setup import build_scheduler
 from tests.fakes.chat import ChatDriver
@@ -65,7 +66,7 @@ def test_danish_ways_of_writing_a_time_are_read_in_the_municipalitys_zone() -> N
     ],
 )
 def test_unreadable_times_say_why(text: str, key: str) -> None:
-    with pytest.raises(TimeError) as error:
+    with pytest.raises(InvalidInput) as error:
         parse_start(text, CPH)
     assert error.value.key == key
 
@@ -73,12 +74,12 @@ def test_unreadable_times_say_why(text: str, key: str) -> None:
 def test_the_end_follows_the_start_and_the_deadline_precedes_it() -> None:
     start = parse_start("15/3-2027 kl. 17", CPH)
     assert parse_end("20.30", CPH, start) == start + timedelta(hours=3, minutes=30)
-    with pytest.raises(TimeError):
+    with pytest.raises(InvalidInput):
         parse_end("16", CPH, start)
     assert parse_deadline("8/3-2027", CPH, start, NOW) == datetime(2027, 3, 8, 22, 59, tzinfo=UTC)
-    with pytest.raises(TimeError):
+    with pytest.raises(InvalidInput):
         parse_deadline("16/3-2027", CPH, start, NOW)
-    with pytest.raises(TimeError):
+    with pytest.raises(InvalidInput):
         parse_deadline("1/1-2027", CPH, start, NOW)
 
 

@@ -1,0 +1,111 @@
+"""/staff → meetings and notices (journey ``staff_meetings``): the home screen, and the table
+from each step to the machine that shows it — the meeting wizard (`wizard`), one meeting's
+administration (`admin`) and the notice wizard (`notices`).
+
+Whether the user is staff of the municipality is checked on every show and every event, and
+again by every service call with the ids it receives.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bot.core.events import Event
+from bot.core.flows.base import Flow, Screen, ShowScreen
+from bot.core.turn import Turn
+from bot.meetings.staff import admin, notices, wizard
+from bot.meetings.staff.common import may_work, refuse, show_home, slug
+from bot.meetings.staff.steps import (
+    EDIT_STEPS,
+    JOURNEY,
+    TEXT_FIELDS,
+    WIZARD_STEPS,
+    StaffMeetingStep,
+)
+
+
+def _shown(show: Callable[[Turn], None]) -> ShowScreen:
+    async def run(turn: Turn) -> None:
+        show(turn)
+
+    return run
+
+
+async def _on_home(turn: Turn, event: Event, value: str | None) -> None:
+    municipality = slug(turn)
+    if value == "new_meeting":
+        draft = {"key": uuid.uuid4().hex}
+        turn.goto(
+            JOURNEY,
+            StaffMeetingStep.WIZARD_TITLE,
+            {"municipality": municipality, "draft": draft},
+        )
+        wizard.show(turn)
+    elif value == "new_notice":
+        notice = {"key": uuid.uuid4().hex}
+        turn.goto(
+            JOURNEY,
+            StaffMeetingStep.NOTICE_KIND,
+            {"municipality": municipality, "notice": notice},
+        )
+        notices.show(turn)
+    elif value and value.startswith("open:") and value.removeprefix("open:").isdigit():
+        meeting_id = int(value.removeprefix("open:"))
+        turn.goto(
+            JOURNEY,
+            StaffMeetingStep.MEETING,
+            {"municipality": municipality, "meeting_id": meeting_id},
+        )
+        admin.show(turn)
+    else:
+        show_home(turn)
+
+
+class StaffMeetingsFlow(Flow):
+    journey = JOURNEY
+    Step = StaffMeetingStep
+
+    def screens(self) -> Mapping[str, Screen]:
+        home = Screen(_shown(show_home), _on_home)
+        meeting = Screen(_shown(admin.show), admin.on_event)
+        table: dict[str, Screen] = {
+            StaffMeetingStep.HOME: home,
+            StaffMeetingStep.MEETING: meeting,
+            StaffMeetingStep.CANCEL: meeting,
+            StaffMeetingStep.EDIT_PICK: meeting,
+            StaffMeetingStep.WIZARD_PREVIEW: Screen(_shown(wizard.show), wizard.on_event),
+            StaffMeetingStep.WIZARD_FIX: Screen(_shown(wizard.show), wizard.on_event),
+        }
+        for field, step in WIZARD_STEPS.items():
+            typed = field in TEXT_FIELDS
+            table[step] = Screen(_shown(wizard.show), wizard.on_event, text=typed)
+        for step in EDIT_STEPS.values():
+            table[step] = Screen(_shown(admin.show), admin.on_event, text=True)
+        for step in (StaffMeetingStep.NOTICE_KIND, StaffMeetingStep.NOTICE_AUDIENCE):
+            table[step] = Screen(_shown(notices.show), notices.on_event)
+        for step in (StaffMeetingStep.NOTICE_TITLE, StaffMeetingStep.NOTICE_BODY):
+            table[step] = Screen(_shown(notices.show), notices.on_event, text=True)
+        table[StaffMeetingStep.NOTICE_PREVIEW] = Screen(_shown(notices.show), notices.on_event)
+        return table
+
+    async def start(self, turn: Turn, **params: Any) -> None:
+        municipality = str(params.get("municipality") or turn.data.get("municipality") or "")
+        if not may_work(turn, municipality):
+            await refuse(turn)
+            return
+        turn.goto(JOURNEY, StaffMeetingStep.HOME, {"municipality": municipality})
+        await self.show(turn)
+
+    async def show(self, turn: Turn) -> None:
+        if not may_work(turn, slug(turn)):
+            await refuse(turn)
+            return
+        await super().show(turn)
+
+    async def on_event(self, turn: Turn, event: Event, value: str | None) -> None:
+        if not may_work(turn, slug(turn)):
+            await refuse(turn)
+            return
+        await super().on_event(turn, event, value)
