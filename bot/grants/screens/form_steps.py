@@ -1,7 +1,7 @@
 """The form screens of journey `grants`: eligibility test, form walk, budget, summary, declaration
 and submission.
 
-A mixin of `GrantsFlow` (bot/grants/flow.py), which dispatches to these screens by step:
+A mixin of `GrantsFlow` (bot/grants/screens/flow.py), which dispatches to these screens by step:
 
 - ``elig``          one yes/no question of the eligibility test
 - ``elig_failed``   a kind explanation and the municipality's contact, with a way back
@@ -35,7 +35,7 @@ from bot.grants.fields import (
 from bot.grants.forms import FormWalker
 from bot.grants.models import GrantApplication
 from bot.grants.schemes import FieldSpec, FieldType, GrantScheme
-from bot.grants.screens_common import (
+from bot.grants.screens.common import (
     JOURNEY,
     escape_params,
     grant_service,

@@ -22,7 +22,7 @@ from bot.grants import documents
 from bot.grants.fields import format_amount
 from bot.grants.models import REVIEWABLE, GrantApplication, Status
 from bot.grants.schemes import FieldType
-from bot.grants.screens_common import grant_service, long_date, typed_amount
+from bot.grants.screens.common import grant_service, long_date, typed_amount
 from bot.grants.service import PAGE_SIZE, ApplicationNotFoundError, GrantError
 from bot.i18n import t
 from bot.staff.access import NotStaffError, is_staff

@@ -1,6 +1,6 @@
 """The "my applications" screens of journey `grants`, and the applicant's follow-ups.
 
-A mixin of `GrantsFlow` (bot/grants/flow.py), which dispatches to these screens by step:
+A mixin of `GrantsFlow` (bot/grants/screens/flow.py), which dispatches to these screens by step:
 
 - ``mine``/``view`` "Mine ansøgninger" and one application
 - ``info_answer``   the applicant answers staff's question
@@ -20,7 +20,7 @@ from bot.core.turn import Turn
 from bot.grants.fields import format_amount, format_kroner
 from bot.grants.models import GrantApplication, Status
 from bot.grants.schemes import GrantScheme
-from bot.grants.screens_common import (
+from bot.grants.screens.common import (
     JOURNEY,
     escape_params,
     grant_service,

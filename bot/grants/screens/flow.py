@@ -20,7 +20,7 @@ every answer, so a restart or a week away loses nothing), and the module holding
 `GrantsFlow` here is the entry point (`start`), dispatches `show`, `on_event` and `on_global` by
 step, and holds the resume and closed-round screens. The other screens are mixins it inherits:
 `FormSteps` (form_steps.py) and `MyApplications` (my_applications.py). Helpers they share
-(`grant_service`, `today_in`, the date formats …) live in screens_common.py.
+(`grant_service`, `today_in`, the date formats …) live in common.py.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ from bot.core.flows.base import Flow
 from bot.core.replies import Button, OutgoingDocument
 from bot.core.turn import Turn
 from bot.grants import documents, eligibility
-from bot.grants.form_steps import FormSteps
 from bot.grants.models import GrantApplication, Status
-from bot.grants.my_applications import MyApplications
 from bot.grants.schemes import GrantScheme
-from bot.grants.screens_common import JOURNEY, grant_service, long_date, short_date, today_in
+from bot.grants.screens.common import JOURNEY, grant_service, long_date, short_date, today_in
+from bot.grants.screens.form_steps import FormSteps
+from bot.grants.screens.my_applications import MyApplications
 from bot.grants.service import ApplicationNotFoundError, first_open, progress_fields
 
 
