@@ -23,6 +23,21 @@ SAVED_STEPS: dict[str, set[str]] = {
     "menu": {"main"},
     "settings": {"main", "municipality"},
     "volunteer": {"area", "time", "place", "results", "alert_consent"},
+    "grants": {
+        "resume",
+        "elig",
+        "elig_failed",
+        "closed",
+        "field",
+        "summary",
+        "declare",
+        "mine",
+        "view",
+        "info_answer",
+        "report_done",
+        "report_spent",
+        "report_left",
+    },
     "staff_opportunities": {
         "main",
         "list",
@@ -42,7 +57,7 @@ SAVED_STEPS: dict[str, set[str]] = {
 }
 
 #: Flows not yet given a `Step` enum (issue 15 converts them one by one).
-NOT_YET_NAMED = {"grants", "staff_grants", "meetings"}
+NOT_YET_NAMED = {"staff_grants", "meetings"}
 NOT_YET_NAMED |= {"staff_meetings", "staff", "privacy"}
 
 

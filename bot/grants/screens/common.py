@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping
 from datetime import date
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -22,6 +23,26 @@ from bot.validation.amounts import Ambiguous, read_amount
 from bot.validation.errors import InvalidInput
 
 JOURNEY = "grants"
+
+
+class GrantStep(StrEnum):
+    """The steps of journey `grants`; the values are what `DialogueState.step` holds."""
+
+    RESUME = "resume"
+    ELIGIBILITY = "elig"
+    ELIGIBILITY_FAILED = "elig_failed"
+    CLOSED = "closed"
+    FIELD = "field"
+    SUMMARY = "summary"
+    DECLARE = "declare"
+    MINE = "mine"
+    VIEW = "view"
+    INFO_ANSWER = "info_answer"
+    REPORT_DONE = "report_done"
+    REPORT_SPENT = "report_spent"
+    REPORT_LEFT = "report_left"
+
+
 _EDIT_LABEL = 28  # characters of a field label on its edit button
 
 
