@@ -18,7 +18,7 @@ from babel.dates import format_date
 from bot.core.replies import Button
 from bot.core.turn import Turn
 from bot.grants.fields import babel_locale, format_amount, format_kroner
-from bot.grants.service import GrantService
+from bot.grants.service import ApplicationNotFoundError, GrantService
 from bot.validation.amounts import Ambiguous, read_amount
 from bot.validation.errors import InvalidInput
 
@@ -49,6 +49,11 @@ _EDIT_LABEL = 28  # characters of a field label on its edit button
 def grant_service(turn: Turn) -> GrantService:
     service: GrantService = turn.services.features["grants"]
     return service
+
+
+def refusal_key(problem: InvalidInput | ApplicationNotFoundError) -> str:
+    """The catalog key saying why the service refused (an application gone: "not found")."""
+    return problem.key if isinstance(problem, InvalidInput) else "grants.not_found"
 
 
 def today_in(turn: Turn, slug: str) -> date:

@@ -44,7 +44,12 @@ from bot.grants.screens.common import (
     short_label,
     today_in,
 )
-from bot.grants.service import GrantError, declarations, first_open, progress_fields
+from bot.grants.service import (
+    ApplicationNotFoundError,
+    declarations,
+    first_open,
+    progress_fields,
+)
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_yes_no
 
@@ -336,7 +341,7 @@ class FormSteps(ABC):
             grant_service(turn).save_answers(
                 turn.session, draft, answers, spec.key, turn.services.clock()
             )
-        except GrantError as problem:
+        except InvalidInput as problem:
             turn.reply(
                 "\n\n".join(
                     p
@@ -576,7 +581,11 @@ class FormSteps(ABC):
         today = today_in(turn, draft.municipality_slug)
         try:
             app = service.submit(turn.session, turn.user, draft.id, today, now)
-        except GrantError as problem:
+        except ApplicationNotFoundError:
+            turn.reply(turn.t("grants.not_found"))
+            self._go_summary(turn, scheme, draft)
+            return
+        except InvalidInput as problem:
             if problem.key == "grants.deadline_passed":
                 turn.goto(JOURNEY, GrantStep.CLOSED)
                 self._show_closed(turn, scheme, draft)

@@ -26,10 +26,11 @@ from bot.grants.screens.common import (
     escape_params,
     grant_service,
     long_date,
+    refusal_key,
     short_label,
     typed_amount,
 )
-from bot.grants.service import ApplicationNotFoundError, GrantError
+from bot.grants.service import ApplicationNotFoundError
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_text
 
@@ -215,13 +216,16 @@ class MyApplications(ABC):
         if turn.step == GrantStep.INFO_ANSWER:
             try:
                 answer = parse_text(text, max_length=INFO_ANSWER_LIMIT)
-                service.answer_info(turn.session, turn.user, app.id, answer, now)
             except InvalidInput as problem:
                 turn.reply(turn.t(problem.key, **escape_params(problem.params)))
                 self._ask_followup(turn)
                 return
-            except GrantError as problem:
-                turn.say(problem.key)
+            # Read before the service is asked: a bad answer is asked for again, a refusal (the
+            # question already answered) shows the application.
+            try:
+                service.answer_info(turn.session, turn.user, app.id, answer, now)
+            except (InvalidInput, ApplicationNotFoundError) as problem:
+                turn.say(refusal_key(problem))
                 turn.goto(JOURNEY, GrantStep.VIEW, {"view": app.id})
                 self._show_view(turn)
                 return
@@ -253,8 +257,8 @@ class MyApplications(ABC):
         report["left"] = ore
         try:
             service.save_report(turn.session, turn.user, app.id, report, now)
-        except GrantError as problem:
-            turn.say(problem.key)
+        except (InvalidInput, ApplicationNotFoundError) as problem:
+            turn.say(refusal_key(problem))
             turn.goto(JOURNEY, GrantStep.VIEW, {"view": app.id})
             self._show_view(turn)
             return

@@ -23,10 +23,10 @@ from bot.grants import documents
 from bot.grants.fields import format_amount
 from bot.grants.models import REVIEWABLE, GrantApplication, Status
 from bot.grants.schemes import FieldType
-from bot.grants.screens.common import grant_service, long_date, typed_amount
-from bot.grants.service import PAGE_SIZE, ApplicationNotFoundError, GrantError
+from bot.grants.screens.common import grant_service, long_date, refusal_key, typed_amount
+from bot.grants.service import PAGE_SIZE, ApplicationNotFoundError
 from bot.i18n import t
-from bot.staff.access import NotStaffError, is_staff
+from bot.staff.access import NotStaff, is_staff
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_text
 
@@ -95,7 +95,7 @@ class StaffGrantsFlow(Flow):
         slug, app_id = args
         try:
             grant_service(turn).staff_get(turn.session, turn.user.telegram_id, slug, app_id)
-        except NotStaffError:
+        except NotStaff:
             await self._refuse(turn)
             return True
         except ApplicationNotFoundError:
@@ -111,7 +111,7 @@ class StaffGrantsFlow(Flow):
         since the screen was shown is said here, once for all steps."""
         try:
             await super().on_event(turn, event, value)
-        except NotStaffError:
+        except NotStaff:
             await self._refuse(turn)
         except ApplicationNotFoundError:
             turn.say("grants.not_found")
@@ -132,7 +132,7 @@ class StaffGrantsFlow(Flow):
                 data.get("status"),
                 int(data.get("page") or 0),
             )
-        except NotStaffError:
+        except NotStaff:
             turn.say("staff.not_staff", user_id=turn.user.telegram_id)
             return
         info = turn.services.directory.get(slug)
@@ -233,7 +233,7 @@ class StaffGrantsFlow(Flow):
     def _show_app(self, turn: Turn) -> None:
         try:
             app = self._app(turn)
-        except (ApplicationNotFoundError, NotStaffError):
+        except (ApplicationNotFoundError, NotStaff):
             turn.say("grants.not_found")
             turn.goto(JOURNEY, StaffGrantStep.LIST, _list_data(turn))
             self._show_list(turn)
@@ -320,7 +320,7 @@ class StaffGrantsFlow(Flow):
     def _ask(self, turn: Turn) -> None:
         try:
             app = self._app(turn)
-        except (ApplicationNotFoundError, NotStaffError):
+        except (ApplicationNotFoundError, NotStaff):
             turn.say("grants.not_found")
             turn.goto(JOURNEY, StaffGrantStep.LIST, _list_data(turn))
             self._show_list(turn)
@@ -357,48 +357,40 @@ class StaffGrantsFlow(Flow):
         staff_id = turn.user.telegram_id
         now = turn.services.clock()
         text = (event.text or "").strip() if event.kind is EventKind.TEXT else ""
+        granted: int | None = None
+        reason = ""
+        if turn.step == StaffGrantStep.APPROVE_AMOUNT:
+            granted = app.amount_applied if value == "full" else None
+            if granted is None:
+                granted = typed_amount(turn, text, value, lambda: self._ask(turn), positive=True)
+            if granted is None:
+                return
+        elif not text:
+            self._ask(turn)
+            return
+        else:
+            # Read before the service is asked: a bad answer is asked for again, a refusal (a
+            # decision made meanwhile) shows the application.
+            try:
+                reason = parse_text(text, max_length=REASON_LIMIT)
+            except InvalidInput as problem:
+                turn.reply(turn.t(problem.key, **_escaped(problem.params)))
+                self._ask(turn)
+                return
         try:
-            if turn.step == StaffGrantStep.APPROVE_AMOUNT:
-                granted = app.amount_applied if value == "full" else None
-                if granted is None:
-                    granted = typed_amount(
-                        turn, text, value, lambda: self._ask(turn), positive=True
-                    )
-                if granted is None:
-                    return
+            if granted is not None:
                 service.approve(turn.session, staff_id, slug, app.id, granted, now)
                 amount = format_amount(granted, turn.lang)
                 turn.say("grants.staff.done.approved", amount=amount)
                 turn.done("grants.staff.already_approved", amount=amount)
-            elif not text:
-                self._ask(turn)
-                return
             elif turn.step == StaffGrantStep.REJECT_REASON:
-                service.reject(
-                    turn.session,
-                    staff_id,
-                    slug,
-                    app.id,
-                    parse_text(text, max_length=REASON_LIMIT),
-                    now,
-                )
+                service.reject(turn.session, staff_id, slug, app.id, reason, now)
                 turn.say("grants.staff.done.rejected")
             else:
-                service.request_info(
-                    turn.session,
-                    staff_id,
-                    slug,
-                    app.id,
-                    parse_text(text, max_length=REASON_LIMIT),
-                    now,
-                )
+                service.request_info(turn.session, staff_id, slug, app.id, reason, now)
                 turn.say("grants.staff.done.asked")
-        except InvalidInput as problem:
-            turn.reply(turn.t(problem.key, **_escaped(problem.params)))
-            self._ask(turn)
-            return
-        except GrantError as problem:
-            turn.say(problem.key)
+        except (InvalidInput, ApplicationNotFoundError) as problem:
+            turn.say(refusal_key(problem))
             turn.goto(JOURNEY, StaffGrantStep.APP)
             self._show_app(turn)
             return
