@@ -14,11 +14,11 @@ from bot.core.flows.onboarding import OnboardingFlow
 from bot.core.services import Services
 from bot.directory import Directory
 from bot.faq import Faq
-from bot.grants.flow import GrantsFlow
 from bot.grants.privacy import register_grant_privacy
 from bot.grants.schemes import load_schemes
+from bot.grants.screens.flow import GrantsFlow
+from bot.grants.screens.staff import StaffGrantsFlow
 from bot.grants.service import GrantService
-from bot.grants.staff_flow import StaffGrantsFlow
 from bot.matching.catalog import seed_matching
 from bot.matching.flow import VolunteerFlow
 from bot.matching.service import MatchingFeature

@@ -26,6 +26,7 @@ from bot.grants.references import reference_for
 from bot.grants.schemes import FieldSpec, FieldType, GrantScheme
 from bot.staff.access import require_staff
 from bot.store.models import User
+from bot.validation.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -34,20 +35,13 @@ REPORT_AFTER_ALL_YEAR = timedelta(days=365)
 PAGE_SIZE = 8
 
 
-class GrantError(Exception):
-    """A request the service refuses; `key` is the catalog message that explains why."""
+class ApplicationNotFoundError(LookupError):
+    """No such application for this user or staff member (also for ids of others: say nothing).
 
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-
-class ApplicationNotFoundError(GrantError):
-    """No such application for this user or staff member (also for ids of others: say nothing)."""
-
-    def __init__(self) -> None:
-        super().__init__("grants.not_found")
+    Carries no message: the screen says "grants.not_found" where it fits. A request the service
+    refuses for a reason the user can read (a closed round, a decision already made) is an
+    `InvalidInput` with its catalog key, the one way to say no (bot/validation/errors.py).
+    """
 
 
 @dataclass(frozen=True)
@@ -197,7 +191,7 @@ class GrantService:
                 )
             ).first()
             if taken is not None:
-                raise GrantError("grants.duplicate_association")
+                raise InvalidInput("grants.duplicate_association")
         draft.association_key = key
         draft.answers = dict(answers)
         draft.current_field = current_field
@@ -242,11 +236,11 @@ class GrantService:
             return app  # already sent: the same application, not a second one
         scheme = self.schemes[app.municipality_slug]
         if app.deadline is not None and app.deadline < today:
-            raise GrantError("grants.deadline_passed")
+            raise InvalidInput("grants.deadline_passed")
         walker = self.walkers[app.municipality_slug]
         missing = walker.missing_required(app.answers)
         if missing:
-            raise GrantError("grants.missing_answers", fields=missing[0].label.get(app.language))
+            raise InvalidInput("grants.missing_answers", fields=missing[0].label.get(app.language))
         app.reference = self._next_reference(session, app.municipality_slug, now.year)
         app.status = Status.SUBMITTED.value
         app.submitted_at = now
@@ -318,7 +312,7 @@ class GrantService:
         """The applicant's answer to staff's question; the application goes back for review."""
         app = self.own_application(session, user, app_id)
         if app.status != Status.INFO_REQUESTED.value:
-            raise GrantError("grants.info_not_requested")
+            raise InvalidInput("grants.info_not_requested")
         app.messages = [*app.messages, {"by": "applicant", "text": text, "at": now.isoformat()}]
         app.status = Status.SUBMITTED.value
         app.updated_at = now
@@ -335,7 +329,7 @@ class GrantService:
         """The report on use of funds (what was done, money spent, money left over)."""
         app = self.own_application(session, user, app_id)
         if app.status != Status.APPROVED.value:
-            raise GrantError("grants.report_not_possible")
+            raise InvalidInput("grants.report_not_possible")
         app.report = dict(report)
         app.status = Status.REPORTED.value
         app.reported_at = now
@@ -395,7 +389,7 @@ class GrantService:
     ) -> GrantApplication:
         app = self._decidable(session, staff_id, slug, app_id)
         if amount_ore <= 0:
-            raise GrantError("grants.staff.amount_positive")
+            raise InvalidInput("grants.staff.amount_positive")
         app.status = Status.APPROVED.value
         app.amount_granted = amount_ore
         app.decided_at = now
@@ -437,7 +431,7 @@ class GrantService:
     ) -> GrantApplication:
         app = self.staff_get(session, staff_id, slug, app_id)
         if app.status not in (Status.SUBMITTED.value, Status.INFO_REQUESTED.value):
-            raise GrantError("grants.staff.already_decided")
+            raise InvalidInput("grants.staff.already_decided")
         return app
 
     def export_rows(

@@ -23,6 +23,22 @@ SAVED_STEPS: dict[str, set[str]] = {
     "menu": {"main"},
     "settings": {"main", "municipality"},
     "volunteer": {"area", "time", "place", "results", "alert_consent"},
+    "grants": {
+        "resume",
+        "elig",
+        "elig_failed",
+        "closed",
+        "field",
+        "summary",
+        "declare",
+        "mine",
+        "view",
+        "info_answer",
+        "report_done",
+        "report_spent",
+        "report_left",
+    },
+    "staff_grants": {"list", "app", "approve_amount", "reject_reason", "ask_info"},
     "staff_opportunities": {
         "main",
         "list",
@@ -73,8 +89,7 @@ SAVED_STEPS: dict[str, set[str]] = {
 }
 
 #: Flows not yet given a `Step` enum (issue 15 converts them one by one).
-NOT_YET_NAMED = {"grants", "staff_grants"}
-NOT_YET_NAMED |= {"staff", "privacy"}
+NOT_YET_NAMED = {"staff", "privacy"}
 
 
 def named_flows() -> list[Flow]:

@@ -15,7 +15,7 @@ from bot.core.conversation import Conversation
 from bot.core.services import Services
 from bot.grants.models import GrantApplication, Status
 from bot.grants.service import ApplicationNotFoundError
-from bot.staff.access import NotStaffError
+from bot.staff.access import NotStaff
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage, StaffRole
 from tests.fakes.chat import ChatDriver, labels_of, text_of
@@ -200,11 +200,11 @@ async def test_staff_of_another_municipality_see_and_change_nothing(
     grants = services.features["grants"]
     now = datetime(2027, 2, 2, tzinfo=UTC)
     with transaction(services.db) as session:
-        with pytest.raises(NotStaffError):
+        with pytest.raises(NotStaff):
             grants.approve(session, 6000, "sonderborg", app.id, 100, now)
         with pytest.raises(ApplicationNotFoundError):
             grants.approve(session, 6000, "tonder", app.id, 100, now)
-        with pytest.raises(NotStaffError):
+        with pytest.raises(NotStaff):
             grants.staff_list(session, 6000, "sonderborg", None, None)
     assert _app(services).status == Status.SUBMITTED.value
 
@@ -223,3 +223,49 @@ async def test_a_double_tap_on_approve_in_full_approves_once_and_says_so(
 
     assert "allerede bevilget" in text_of(replies)
     assert len(_outbox(services, chair.user_id)) == 1  # the applicant is told once
+
+
+async def test_a_reason_too_long_is_asked_again_and_a_decision_made_meanwhile_shows_the_app(
+    setup: tuple[ChatDriver, ChatDriver], services: Services
+) -> None:
+    """A bad answer and a refusal are both `InvalidInput`; the first asks again, the second
+    (another staff member decided first) shows the application and changes nothing."""
+    chair, staff = setup
+    await _open_review(staff)
+    await staff.press("SON-2027-0001")
+    await staff.press("Giv afslag")
+
+    replies = await staff.send("x" * 1501)
+    assert "Teksten er 1501 tegn" in text_of(replies)
+    assert "Hvorfor får SON-2027-0001 afslag?" in text_of(replies)
+
+    with transaction(services.db) as session:
+        app = session.scalars(select(GrantApplication)).one()
+        app.status = Status.APPROVED.value
+    replies = await staff.send("Puljen er brugt op i år.")
+    assert "Der er allerede truffet afgørelse om den ansøgning." in text_of(replies)
+    assert "Hvorfor får" not in text_of(replies)
+    assert "SON-2027-0001" in text_of(replies)
+    assert _app(services).status == Status.APPROVED.value
+    assert _outbox(services, chair.user_id) == []
+
+
+async def test_an_answer_staff_no_longer_waits_for_is_refused_and_the_application_shown(
+    setup: tuple[ChatDriver, ChatDriver], services: Services
+) -> None:
+    chair, staff = setup
+    await _open_review(staff)
+    await staff.press("SON-2027-0001")
+    await staff.press("Bed om flere oplysninger")
+    await staff.send("Hvor mange besøg gav I sidste år?")
+    [asked] = _outbox(services, chair.user_id)
+    await chair.press_payload(asked.buttons[0][0]["payload"])
+    with transaction(services.db) as session:
+        app = session.scalars(select(GrantApplication)).one()
+        app.status = Status.REJECTED.value
+
+    replies = await chair.send("Omkring 300 besøg.")
+
+    assert "Kommunen venter ikke på et svar på den ansøgning lige nu." in text_of(replies)
+    assert "SON-2027-0001" in text_of(replies)  # the application, as it is now
+    assert _outbox(services, STAFF_ID) == []

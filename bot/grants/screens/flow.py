@@ -1,65 +1,108 @@
 """Journey `grants`: a § 18 application in chat, one question at a time.
 
-Steps (saved in `DialogueState.step`; the answers themselves live in the draft row, saved after
-every answer, so a restart or a week away loses nothing), and the module holding each screen:
+Steps (`GrantStep`, in common.py; its values are what `DialogueState.step` holds, and the answers
+themselves live in the draft row, saved after every answer, so a restart or a week away loses
+nothing), and the module holding each screen:
 
-- ``resume``        a draft exists: continue where you left / start over / my applications (here)
-- ``elig``          one yes/no question of the eligibility test (form_steps.py)
-- ``elig_failed``   a kind explanation and the municipality's contact, with a way back
-                    (form_steps.py)
-- ``closed``        the draft's round has closed: it is kept, and the next deadline is named
-                    (here)
-- ``field``         one question of the form (text, buttons or a document) (form_steps.py)
-- ``summary``       every answer with an edit button per field (form_steps.py)
-- ``declare``       the declaration on honour; "yes" sends the application (form_steps.py)
-- ``mine``/``view`` "Mine ansøgninger" and one application (my_applications.py)
-- ``info_answer``   the applicant answers staff's question (my_applications.py)
-- ``report_done``/``report_spent``/``report_left``  the report on use of funds
-                    (my_applications.py)
+- RESUME              a draft exists: continue where you left / start over / my applications
+                      (here)
+- ELIGIBILITY         one yes/no question of the eligibility test (form_steps.py)
+- ELIGIBILITY_FAILED  a kind explanation and the municipality's contact, with a way back
+                      (form_steps.py)
+- CLOSED              the draft's round has closed: it is kept, and the next deadline is named
+                      (here)
+- FIELD               one question of the form (text, buttons or a document) (form_steps.py)
+- SUMMARY             every answer with an edit button per field (form_steps.py)
+- DECLARE             the declaration on honour; "yes" sends the application (form_steps.py)
+- MINE, VIEW          "Mine ansøgninger" and one application (my_applications.py)
+- INFO_ANSWER         the applicant answers staff's question (my_applications.py)
+- REPORT_DONE, REPORT_SPENT, REPORT_LEFT  the report on use of funds (my_applications.py)
 
-`GrantsFlow` here is the entry point (`start`), dispatches `show`, `on_event` and `on_global` by
-step, and holds the resume and closed-round screens. The other screens are mixins it inherits:
-`FormSteps` (form_steps.py) and `MyApplications` (my_applications.py). Helpers they share
-(`grant_service`, `today_in`, the date formats …) live in screens_common.py.
+`GrantsFlow` here is the entry point (`start`), says in one table (`screens`) which screen each
+step shows, handles `on_global`, and holds the resume and closed-round screens. The other screens
+are mixins it inherits: `FormSteps` (form_steps.py) and `MyApplications` (my_applications.py).
+Helpers they share (`grant_service`, `today_in`, the date formats …) live in common.py.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core import navigation
 from bot.core.events import Event
-from bot.core.flows.base import Flow
+from bot.core.flows.base import Flow, Screen, ShowScreen
 from bot.core.replies import Button, OutgoingDocument
 from bot.core.turn import Turn
 from bot.grants import documents, eligibility
-from bot.grants.form_steps import FormSteps
 from bot.grants.models import GrantApplication, Status
-from bot.grants.my_applications import MyApplications
 from bot.grants.schemes import GrantScheme
-from bot.grants.screens_common import JOURNEY, grant_service, long_date, short_date, today_in
+from bot.grants.screens.common import (
+    JOURNEY,
+    GrantStep,
+    grant_service,
+    long_date,
+    short_date,
+    today_in,
+)
+from bot.grants.screens.form_steps import FormSteps
+from bot.grants.screens.my_applications import MyApplications
 from bot.grants.service import ApplicationNotFoundError, first_open, progress_fields
 
 
 class GrantsFlow(FormSteps, MyApplications, Flow):
     journey = JOURNEY
-    text_steps = frozenset(
-        {"elig", "field", "declare", "info_answer", "report_done", "report_spent", "report_left"}
-    )
-    document_steps = frozenset({"field"})
-    # A form answer or an eligibility answer is only saved in the draft; the declaration (it
-    # submits) and answers sent to staff are not.
-    editable_steps = frozenset({"elig", "field"})
+    Step = GrantStep
+
+    def screens(self) -> Mapping[str, Screen]:
+        # A form answer or an eligibility answer is only saved in the draft, so editing the
+        # message may replace it; the declaration (it submits) and answers sent to staff not.
+        draft = self._draft_screen
+        return {
+            GrantStep.RESUME: draft(
+                self._show_resume,
+                lambda turn, scheme, app, event, value: self._on_resume(turn, scheme, app, value),
+            ),
+            GrantStep.ELIGIBILITY: draft(
+                self._next_eligibility, self._on_eligibility, text=True, editable=True
+            ),
+            GrantStep.ELIGIBILITY_FAILED: draft(
+                self._show_failed,
+                lambda turn, scheme, app, event, value: self._on_failed(turn, scheme, app, value),
+            ),
+            GrantStep.CLOSED: draft(
+                self._show_closed,
+                lambda turn, scheme, app, event, value: self._on_closed(turn, scheme, app, value),
+            ),
+            GrantStep.FIELD: draft(
+                self._ask_field, self._on_field, text=True, document=True, editable=True
+            ),
+            GrantStep.SUMMARY: draft(
+                self._show_summary,
+                lambda turn, scheme, app, event, value: self._on_summary(turn, scheme, app, value),
+            ),
+            GrantStep.DECLARE: draft(self._show_declaration, self._on_declaration, text=True),
+            GrantStep.MINE: Screen(
+                _at_once(self._show_mine), lambda turn, event, value: self._on_mine(turn, value)
+            ),
+            GrantStep.VIEW: Screen(
+                _at_once(self._show_view), lambda turn, event, value: self._on_view(turn, value)
+            ),
+            GrantStep.INFO_ANSWER: self._followup_screen(),
+            GrantStep.REPORT_DONE: self._followup_screen(),
+            GrantStep.REPORT_SPENT: self._followup_screen(),
+            GrantStep.REPORT_LEFT: self._followup_screen(),
+        }
 
     # --- entry ----------------------------------------------------------------------------------
     async def start(self, turn: Turn, **params: Any) -> None:
         service = grant_service(turn)
         link = str(params.get("deep_link") or "")
         if params.get("action") == "status" or link in ("status", "mine"):
-            turn.goto(JOURNEY, "mine", {})
+            turn.goto(JOURNEY, GrantStep.MINE, {})
             self._show_mine(turn)
             return
         slug = turn.user.municipality_slug
@@ -75,7 +118,7 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
         draft = service.find_draft(turn.session, turn.user, slug)
         if draft is not None:
             data["app"] = draft.id
-            turn.goto(JOURNEY, "resume", data)
+            turn.goto(JOURNEY, GrantStep.RESUME, data)
             self._show_resume(turn, scheme, draft)
             return
         await self._begin(turn, scheme, slug, data)
@@ -100,40 +143,51 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
         turn.reply(
             turn.t("grants.intro", scheme=html.escape(scheme.name.get(turn.lang)), when=when)
         )
-        turn.goto(JOURNEY, "elig", data)
+        turn.goto(JOURNEY, GrantStep.ELIGIBILITY, data)
         await self._next_eligibility(turn, scheme, draft)
 
-    # --- show -----------------------------------------------------------------------------------
-    async def show(self, turn: Turn) -> None:
-        step = turn.step
-        if step == "mine":
-            self._show_mine(turn)
-            return
-        if step == "view":
-            self._show_view(turn)
-            return
-        if step in ("info_answer", "report_done", "report_spent", "report_left"):
-            self._ask_followup(turn)
-            return
-        loaded = self._draft_or_restart(turn)
-        if loaded is None:
-            await self.start(turn)
-            return
-        scheme, draft = loaded
-        if step == "resume":
-            self._show_resume(turn, scheme, draft)
-        elif step == "elig":
-            await self._next_eligibility(turn, scheme, draft)
-        elif step == "elig_failed":
-            self._show_failed(turn, scheme, draft)
-        elif step == "closed":
-            self._show_closed(turn, scheme, draft)
-        elif step == "summary":
-            self._show_summary(turn, scheme, draft)
-        elif step == "declare":
-            self._show_declaration(turn, scheme, draft)
-        else:
-            self._ask_field(turn, scheme, draft)
+    # --- screens ------------------------------------------------------------------------------
+    def _draft_screen(
+        self,
+        show: DraftShow,
+        handle: DraftHandle,
+        *,
+        text: bool = False,
+        document: bool = False,
+        editable: bool = False,
+    ) -> Screen:
+        """A screen of the draft being written: it is loaded first (a draft that is gone starts
+        the journey again), and "later" and "mine" work at every such step."""
+
+        async def show_screen(turn: Turn) -> None:
+            loaded = self._draft_or_restart(turn)
+            if loaded is None:
+                await self.start(turn)
+                return
+            shown = show(turn, *loaded)
+            if shown is not None:
+                await shown
+
+        async def handle_screen(turn: Turn, event: Event, value: str | None) -> None:
+            loaded = self._draft_or_restart(turn)
+            if loaded is None:
+                turn.say("grants.draft_gone")
+                await self.start(turn)
+                return
+            if value == "later":
+                await self._save_for_later(turn)
+                return
+            if value == "mine":
+                turn.goto(JOURNEY, GrantStep.MINE, {})
+                self._show_mine(turn)
+                return
+            await handle(turn, *loaded, event, value)
+
+        return Screen(show_screen, handle_screen, text=text, document=document, editable=editable)
+
+    def _followup_screen(self) -> Screen:
+        """Answering staff's question and the report on use of funds: typed answers."""
+        return Screen(_at_once(self._ask_followup), self._on_followup, text=True)
 
     def _draft_or_restart(self, turn: Turn) -> tuple[GrantScheme, GrantApplication] | None:
         service = grant_service(turn)
@@ -144,46 +198,6 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
         scheme = service.scheme(draft.municipality_slug)
         return (scheme, draft) if scheme is not None else None
 
-    # --- events ---------------------------------------------------------------------------------
-    async def on_event(self, turn: Turn, event: Event, value: str | None) -> None:
-        step = turn.step
-        if step == "mine":
-            await self._on_mine(turn, value)
-            return
-        if step == "view":
-            await self._on_view(turn, value)
-            return
-        if step in ("info_answer", "report_done", "report_spent", "report_left"):
-            await self._on_followup(turn, event, value)
-            return
-        loaded = self._draft_or_restart(turn)
-        if loaded is None:
-            turn.say("grants.draft_gone")
-            await self.start(turn)
-            return
-        scheme, draft = loaded
-        if value == "later":
-            await self._save_for_later(turn)
-            return
-        if value == "mine":
-            turn.goto(JOURNEY, "mine", {})
-            self._show_mine(turn)
-            return
-        if step == "resume":
-            await self._on_resume(turn, scheme, draft, value)
-        elif step == "elig":
-            await self._on_eligibility(turn, scheme, draft, event, value)
-        elif step == "elig_failed":
-            await self._on_failed(turn, scheme, draft, value)
-        elif step == "closed":
-            await self._on_closed(turn, scheme, draft, value)
-        elif step == "summary":
-            await self._on_summary(turn, scheme, draft, value)
-        elif step == "declare":
-            await self._on_declaration(turn, scheme, draft, event, value)
-        else:
-            await self._on_field(turn, scheme, draft, event, value)
-
     async def on_global(self, turn: Turn, action: str, args: list[str]) -> bool:
         """Buttons in notifications and reminders; ids are checked against the user."""
         service = grant_service(turn)
@@ -191,7 +205,7 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
             await self.start(turn)
             return True
         if action == "mine":
-            turn.goto(JOURNEY, "mine", {})
+            turn.goto(JOURNEY, GrantStep.MINE, {})
             self._show_mine(turn)
             return True
         if action not in ("open", "answer", "report", "receipt") or not args:
@@ -200,20 +214,20 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
             app = service.own_application(turn.session, turn.user, args[0])
         except ApplicationNotFoundError:
             turn.say("grants.not_found")
-            turn.goto(JOURNEY, "mine", {})
+            turn.goto(JOURNEY, GrantStep.MINE, {})
             self._show_mine(turn)
             return True
         if action == "receipt":
             self._send_receipt(turn, app)
             return True
         if action == "answer" and app.status == Status.INFO_REQUESTED.value:
-            turn.goto(JOURNEY, "info_answer", {"view": app.id})
+            turn.goto(JOURNEY, GrantStep.INFO_ANSWER, {"view": app.id})
             self._ask_followup(turn)
         elif action == "report" and app.status == Status.APPROVED.value:
-            turn.goto(JOURNEY, "report_done", {"view": app.id, "report": {}})
+            turn.goto(JOURNEY, GrantStep.REPORT_DONE, {"view": app.id, "report": {}})
             self._ask_followup(turn)
         else:
-            turn.goto(JOURNEY, "view", {"view": app.id})
+            turn.goto(JOURNEY, GrantStep.VIEW, {"view": app.id})
             self._show_view(turn)
         return True
 
@@ -287,7 +301,7 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
             return
         today = today_in(turn, draft.municipality_slug)
         if draft.deadline is not None and draft.deadline < today:
-            turn.goto(JOURNEY, "closed")
+            turn.goto(JOURNEY, GrantStep.CLOSED)
             self._show_closed(turn, scheme, draft)
             return
         await self._continue(turn, scheme, draft)
@@ -299,7 +313,7 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
     async def _continue(self, turn: Turn, scheme: GrantScheme, draft: GrantApplication) -> None:
         outcome = eligibility.evaluate(scheme, draft.eligibility)
         if not outcome.passed:
-            turn.goto(JOURNEY, "elig")
+            turn.goto(JOURNEY, GrantStep.ELIGIBILITY)
             await self._next_eligibility(turn, scheme, draft)
             return
         where = self._resume_point(turn, draft)
@@ -367,3 +381,18 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
     async def _save_for_later(self, turn: Turn) -> None:
         turn.say("grants.saved_for_later")
         await navigation.show_menu(turn, intro="menu.title_short")
+
+
+#: Shows a draft's step; the eligibility question is asynchronous, the others are not.
+DraftShow = Callable[[Turn, GrantScheme, GrantApplication], Awaitable[None] | None]
+#: Takes an answer at a draft's step.
+DraftHandle = Callable[[Turn, GrantScheme, GrantApplication, Event, str | None], Awaitable[None]]
+
+
+def _at_once(show: Callable[[Turn], None]) -> ShowScreen:
+    """A screen's `show` from a method that answers without waiting for anything."""
+
+    async def run(turn: Turn) -> None:
+        show(turn)
+
+    return run

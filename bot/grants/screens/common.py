@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping
 from datetime import date
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -17,17 +18,42 @@ from babel.dates import format_date
 from bot.core.replies import Button
 from bot.core.turn import Turn
 from bot.grants.fields import babel_locale, format_amount, format_kroner
-from bot.grants.service import GrantService
+from bot.grants.service import ApplicationNotFoundError, GrantService
 from bot.validation.amounts import Ambiguous, read_amount
 from bot.validation.errors import InvalidInput
 
 JOURNEY = "grants"
+
+
+class GrantStep(StrEnum):
+    """The steps of journey `grants`; the values are what `DialogueState.step` holds."""
+
+    RESUME = "resume"
+    ELIGIBILITY = "elig"
+    ELIGIBILITY_FAILED = "elig_failed"
+    CLOSED = "closed"
+    FIELD = "field"
+    SUMMARY = "summary"
+    DECLARE = "declare"
+    MINE = "mine"
+    VIEW = "view"
+    INFO_ANSWER = "info_answer"
+    REPORT_DONE = "report_done"
+    REPORT_SPENT = "report_spent"
+    REPORT_LEFT = "report_left"
+
+
 _EDIT_LABEL = 28  # characters of a field label on its edit button
 
 
 def grant_service(turn: Turn) -> GrantService:
     service: GrantService = turn.services.features["grants"]
     return service
+
+
+def refusal_key(problem: InvalidInput | ApplicationNotFoundError) -> str:
+    """The catalog key saying why the service refused (an application gone: "not found")."""
+    return problem.key if isinstance(problem, InvalidInput) else "grants.not_found"
 
 
 def today_in(turn: Turn, slug: str) -> date:

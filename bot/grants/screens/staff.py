@@ -1,31 +1,32 @@
 """Journey `staff_grants`: staff of a municipality review its § 18 applications in chat.
 
-Started by the staff hub with ``municipality=slug``. Steps: ``list`` (by round and status, paged),
-``app`` (all answers, attachments re-sent by Telegram file id, decisions), ``approve_amount``,
-``reject_reason`` and ``ask_info`` (typed answers). Authorization is checked again by the service
-for every action and every id from a button; the applicant is told of every change through the
-outbox, in their own language.
+Started by the staff hub with ``municipality=slug``. Steps (`StaffGrantStep`): LIST (by round and
+status, paged), APP (all answers, attachments re-sent by Telegram file id, decisions),
+APPROVE_AMOUNT, REJECT_REASON and ASK_INFO (typed answers). Authorization is checked again by the
+service for every action and every id from a button; the applicant is told of every change through
+the outbox, in their own language.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any
 
 from bot.core import navigation
 from bot.core.events import Event, EventKind
-from bot.core.flows.base import Flow
+from bot.core.flows.base import Flow, Screen, ShowScreen
 from bot.core.replies import Button, OutgoingDocument
 from bot.core.turn import Turn
 from bot.grants import documents
 from bot.grants.fields import format_amount
 from bot.grants.models import REVIEWABLE, GrantApplication, Status
 from bot.grants.schemes import FieldType
-from bot.grants.screens_common import grant_service, long_date, typed_amount
-from bot.grants.service import PAGE_SIZE, ApplicationNotFoundError, GrantError
+from bot.grants.screens.common import grant_service, long_date, refusal_key, typed_amount
+from bot.grants.service import PAGE_SIZE, ApplicationNotFoundError
 from bot.i18n import t
-from bot.staff.access import NotStaffError, is_staff
+from bot.staff.access import NotStaff, is_staff
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_text
 
@@ -34,9 +35,41 @@ REASON_LIMIT = 1500
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+class StaffGrantStep(StrEnum):
+    """The steps of journey `staff_grants`; the values are what `DialogueState.step` holds."""
+
+    LIST = "list"
+    APP = "app"
+    APPROVE_AMOUNT = "approve_amount"
+    REJECT_REASON = "reject_reason"
+    ASK_INFO = "ask_info"
+
+
+#: The application's decision buttons and the step asking for what each decision needs.
+DECISION_STEPS = {
+    "approve": StaffGrantStep.APPROVE_AMOUNT,
+    "reject": StaffGrantStep.REJECT_REASON,
+    "ask": StaffGrantStep.ASK_INFO,
+}
+
+
 class StaffGrantsFlow(Flow):
     journey = JOURNEY
-    text_steps = frozenset({"approve_amount", "reject_reason", "ask_info"})
+    Step = StaffGrantStep
+
+    def screens(self) -> Mapping[str, Screen]:
+        decision = Screen(_at_once(self._ask), self._on_text, text=True)
+        return {
+            StaffGrantStep.LIST: Screen(
+                _at_once(self._show_list), lambda turn, event, value: self._on_list(turn, value)
+            ),
+            StaffGrantStep.APP: Screen(
+                _at_once(self._show_app), lambda turn, event, value: self._on_app(turn, value)
+            ),
+            StaffGrantStep.APPROVE_AMOUNT: decision,
+            StaffGrantStep.REJECT_REASON: decision,
+            StaffGrantStep.ASK_INFO: decision,
+        }
 
     async def start(self, turn: Turn, **params: Any) -> None:
         slug = str(params.get("municipality") or "")
@@ -44,20 +77,16 @@ class StaffGrantsFlow(Flow):
             await self._refuse(turn)
             return
         rounds = grant_service(turn).round_keys(turn.session, slug)
-        turn.goto(JOURNEY, "list", {"municipality": slug, "round": rounds[0] if rounds else None})
+        turn.goto(
+            JOURNEY,
+            StaffGrantStep.LIST,
+            {"municipality": slug, "round": rounds[0] if rounds else None},
+        )
         self._show_list(turn)
 
     async def _refuse(self, turn: Turn) -> None:
         turn.say("staff.not_staff", user_id=turn.user.telegram_id)
         await navigation.show_menu(turn, intro="menu.title_short")
-
-    async def show(self, turn: Turn) -> None:
-        if turn.step == "list":
-            self._show_list(turn)
-        elif turn.step in self.text_steps:
-            self._ask(turn)
-        else:
-            self._show_app(turn)
 
     async def on_global(self, turn: Turn, action: str, args: list[str]) -> bool:
         """ "Open" from a notification: `staff_grants:open:<slug>:<id>`, checked like any id."""
@@ -66,30 +95,27 @@ class StaffGrantsFlow(Flow):
         slug, app_id = args
         try:
             grant_service(turn).staff_get(turn.session, turn.user.telegram_id, slug, app_id)
-        except NotStaffError:
+        except NotStaff:
             await self._refuse(turn)
             return True
         except ApplicationNotFoundError:
             turn.say("grants.not_found")
             await navigation.show_menu(turn, intro="menu.title_short")
             return True
-        turn.goto(JOURNEY, "app", {"municipality": slug, "app": int(app_id)})
+        turn.goto(JOURNEY, StaffGrantStep.APP, {"municipality": slug, "app": int(app_id)})
         self._show_app(turn)
         return True
 
     async def on_event(self, turn: Turn, event: Event, value: str | None) -> None:
+        """Every answer goes through the step's screen; a staff role or an application gone
+        since the screen was shown is said here, once for all steps."""
         try:
-            if turn.step == "list":
-                await self._on_list(turn, value)
-            elif turn.step in self.text_steps:
-                await self._on_text(turn, event, value)
-            else:
-                await self._on_app(turn, value)
-        except NotStaffError:
+            await super().on_event(turn, event, value)
+        except NotStaff:
             await self._refuse(turn)
         except ApplicationNotFoundError:
             turn.say("grants.not_found")
-            turn.goto(JOURNEY, "list", _list_data(turn))
+            turn.goto(JOURNEY, StaffGrantStep.LIST, _list_data(turn))
             self._show_list(turn)
 
     # --- the list -------------------------------------------------------------------------------
@@ -106,7 +132,7 @@ class StaffGrantsFlow(Flow):
                 data.get("status"),
                 int(data.get("page") or 0),
             )
-        except NotStaffError:
+        except NotStaff:
             turn.say("staff.not_staff", user_id=turn.user.telegram_id)
             return
         info = turn.services.directory.get(slug)
@@ -163,7 +189,7 @@ class StaffGrantsFlow(Flow):
         staff_id = turn.user.telegram_id
         if value and value.startswith("open:"):
             app = service.staff_get(turn.session, staff_id, slug, value[5:])
-            turn.goto(JOURNEY, "app", {**_list_data(turn), "app": app.id})
+            turn.goto(JOURNEY, StaffGrantStep.APP, {**_list_data(turn), "app": app.id})
             self._show_app(turn)
             return
         if value and value.startswith("f:"):
@@ -207,9 +233,9 @@ class StaffGrantsFlow(Flow):
     def _show_app(self, turn: Turn) -> None:
         try:
             app = self._app(turn)
-        except (ApplicationNotFoundError, NotStaffError):
+        except (ApplicationNotFoundError, NotStaff):
             turn.say("grants.not_found")
-            turn.goto(JOURNEY, "list", _list_data(turn))
+            turn.goto(JOURNEY, StaffGrantStep.LIST, _list_data(turn))
             self._show_list(turn)
             return
         scheme = grant_service(turn).schemes[app.municipality_slug]
@@ -266,7 +292,7 @@ class StaffGrantsFlow(Flow):
     async def _on_app(self, turn: Turn, value: str | None) -> None:
         app = self._app(turn)
         if value == "list":
-            turn.goto(JOURNEY, "list", _list_data(turn))
+            turn.goto(JOURNEY, StaffGrantStep.LIST, _list_data(turn))
             self._show_list(turn)
             return
         if value and value.startswith("att:"):
@@ -283,10 +309,9 @@ class StaffGrantsFlow(Flow):
                     ),
                 )
                 return
-        steps = {"approve": "approve_amount", "reject": "reject_reason", "ask": "ask_info"}
         decidable = app.status in (Status.SUBMITTED.value, Status.INFO_REQUESTED.value)
-        if value in steps and decidable:
-            turn.goto(JOURNEY, steps[value])
+        if value in DECISION_STEPS and decidable:
+            turn.goto(JOURNEY, DECISION_STEPS[value])
             self._ask(turn)
             return
         self._show_app(turn)
@@ -295,14 +320,14 @@ class StaffGrantsFlow(Flow):
     def _ask(self, turn: Turn) -> None:
         try:
             app = self._app(turn)
-        except (ApplicationNotFoundError, NotStaffError):
+        except (ApplicationNotFoundError, NotStaff):
             turn.say("grants.not_found")
-            turn.goto(JOURNEY, "list", _list_data(turn))
+            turn.goto(JOURNEY, StaffGrantStep.LIST, _list_data(turn))
             self._show_list(turn)
             return
         reference = html.escape(app.reference or "")
         rows: list[list[Button]] = []
-        if turn.step == "approve_amount":
+        if turn.step == StaffGrantStep.APPROVE_AMOUNT:
             text = turn.t("grants.staff.ask_amount", reference=reference)
             if app.amount_applied:
                 rows.append(
@@ -314,7 +339,7 @@ class StaffGrantsFlow(Flow):
                         )
                     ]
                 )
-        elif turn.step == "reject_reason":
+        elif turn.step == StaffGrantStep.REJECT_REASON:
             text = turn.t("grants.staff.ask_reason", reference=reference)
         else:
             text = turn.t("grants.staff.ask_question", reference=reference)
@@ -324,7 +349,7 @@ class StaffGrantsFlow(Flow):
     async def _on_text(self, turn: Turn, event: Event, value: str | None) -> None:
         app = self._app(turn)
         if value == "app":
-            turn.goto(JOURNEY, "app")
+            turn.goto(JOURNEY, StaffGrantStep.APP)
             self._show_app(turn)
             return
         service = grant_service(turn)
@@ -332,53 +357,45 @@ class StaffGrantsFlow(Flow):
         staff_id = turn.user.telegram_id
         now = turn.services.clock()
         text = (event.text or "").strip() if event.kind is EventKind.TEXT else ""
+        granted: int | None = None
+        reason = ""
+        if turn.step == StaffGrantStep.APPROVE_AMOUNT:
+            granted = app.amount_applied if value == "full" else None
+            if granted is None:
+                granted = typed_amount(turn, text, value, lambda: self._ask(turn), positive=True)
+            if granted is None:
+                return
+        elif not text:
+            self._ask(turn)
+            return
+        else:
+            # Read before the service is asked: a bad answer is asked for again, a refusal (a
+            # decision made meanwhile) shows the application.
+            try:
+                reason = parse_text(text, max_length=REASON_LIMIT)
+            except InvalidInput as problem:
+                turn.reply(turn.t(problem.key, **_escaped(problem.params)))
+                self._ask(turn)
+                return
         try:
-            if turn.step == "approve_amount":
-                granted = app.amount_applied if value == "full" else None
-                if granted is None:
-                    granted = typed_amount(
-                        turn, text, value, lambda: self._ask(turn), positive=True
-                    )
-                if granted is None:
-                    return
+            if granted is not None:
                 service.approve(turn.session, staff_id, slug, app.id, granted, now)
                 amount = format_amount(granted, turn.lang)
                 turn.say("grants.staff.done.approved", amount=amount)
                 turn.done("grants.staff.already_approved", amount=amount)
-            elif not text:
-                self._ask(turn)
-                return
-            elif turn.step == "reject_reason":
-                service.reject(
-                    turn.session,
-                    staff_id,
-                    slug,
-                    app.id,
-                    parse_text(text, max_length=REASON_LIMIT),
-                    now,
-                )
+            elif turn.step == StaffGrantStep.REJECT_REASON:
+                service.reject(turn.session, staff_id, slug, app.id, reason, now)
                 turn.say("grants.staff.done.rejected")
             else:
-                service.request_info(
-                    turn.session,
-                    staff_id,
-                    slug,
-                    app.id,
-                    parse_text(text, max_length=REASON_LIMIT),
-                    now,
-                )
+                service.request_info(turn.session, staff_id, slug, app.id, reason, now)
                 turn.say("grants.staff.done.asked")
-        except InvalidInput as problem:
-            turn.reply(turn.t(problem.key, **_escaped(problem.params)))
-            self._ask(turn)
-            return
-        except GrantError as problem:
-            turn.say(problem.key)
-            turn.goto(JOURNEY, "app")
+        except (InvalidInput, ApplicationNotFoundError) as problem:
+            turn.say(refusal_key(problem))
+            turn.goto(JOURNEY, StaffGrantStep.APP)
             self._show_app(turn)
             return
         notify_applicant(turn, app)
-        turn.goto(JOURNEY, "app")
+        turn.goto(JOURNEY, StaffGrantStep.APP)
         self._show_app(turn)
 
 
@@ -434,3 +451,12 @@ def _escaped(params: Mapping[str, object]) -> dict[str, object]:
 
 def _short(label: str, limit: int = 28) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _at_once(show: Callable[[Turn], None]) -> ShowScreen:
+    """A screen's `show` from a method that answers without waiting for anything."""
+
+    async def run(turn: Turn) -> None:
+        show(turn)
+
+    return run

@@ -1,13 +1,13 @@
 """The form screens of journey `grants`: eligibility test, form walk, budget, summary, declaration
 and submission.
 
-A mixin of `GrantsFlow` (bot/grants/flow.py), which dispatches to these screens by step:
+A mixin of `GrantsFlow` (bot/grants/screens/flow.py), whose step table shows these screens:
 
-- ``elig``          one yes/no question of the eligibility test
-- ``elig_failed``   a kind explanation and the municipality's contact, with a way back
-- ``field``         one question of the form (text, buttons or a document; budget lines too)
-- ``summary``       every answer with an edit button per field
-- ``declare``       the declaration on honour; "yes" sends the application
+- ELIGIBILITY         one yes/no question of the eligibility test
+- ELIGIBILITY_FAILED  a kind explanation and the municipality's contact, with a way back
+- FIELD               one question of the form (text, buttons or a document; budget lines too)
+- SUMMARY             every answer with an edit button per field
+- DECLARE             the declaration on honour; "yes" sends the application
 """
 
 from __future__ import annotations
@@ -35,15 +35,21 @@ from bot.grants.fields import (
 from bot.grants.forms import FormWalker
 from bot.grants.models import GrantApplication
 from bot.grants.schemes import FieldSpec, FieldType, GrantScheme
-from bot.grants.screens_common import (
+from bot.grants.screens.common import (
     JOURNEY,
+    GrantStep,
     escape_params,
     grant_service,
     long_date,
     short_label,
     today_in,
 )
-from bot.grants.service import GrantError, declarations, first_open, progress_fields
+from bot.grants.service import (
+    ApplicationNotFoundError,
+    declarations,
+    first_open,
+    progress_fields,
+)
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_yes_no
 
@@ -71,7 +77,7 @@ class FormSteps(ABC):
     ) -> None:
         outcome = eligibility.evaluate(scheme, draft.eligibility)
         if outcome.failed is not None:
-            turn.goto(JOURNEY, "elig_failed")
+            turn.goto(JOURNEY, GrantStep.ELIGIBILITY_FAILED)
             self._show_failed(turn, scheme, draft)
             return
         if outcome.pending is None:
@@ -145,7 +151,7 @@ class FormSteps(ABC):
         if value == "change" and outcome.failed is not None:
             answers = {k: v for k, v in draft.eligibility.items() if k != outcome.failed.key}
             grant_service(turn).save_eligibility(draft, answers, turn.services.clock())
-            turn.goto(JOURNEY, "elig")
+            turn.goto(JOURNEY, GrantStep.ELIGIBILITY)
             await self._next_eligibility(turn, scheme, draft)
             return
         self._show_failed(turn, scheme, draft)
@@ -156,7 +162,7 @@ class FormSteps(ABC):
         data.update(field=key)
         data.pop("selection", None)
         data.pop("pending", None)
-        turn.goto(JOURNEY, "field", data)
+        turn.goto(JOURNEY, GrantStep.FIELD, data)
         if draft.current_field != key:
             draft.current_field = key
         self._ask_field(turn, scheme, draft)
@@ -335,7 +341,7 @@ class FormSteps(ABC):
             grant_service(turn).save_answers(
                 turn.session, draft, answers, spec.key, turn.services.clock()
             )
-        except GrantError as problem:
+        except InvalidInput as problem:
             turn.reply(
                 "\n\n".join(
                     p
@@ -470,7 +476,7 @@ class FormSteps(ABC):
         data = turn.data
         data.pop("editing", None)
         data.pop("field", None)
-        turn.goto(JOURNEY, "summary", data)
+        turn.goto(JOURNEY, GrantStep.SUMMARY, data)
         draft.current_field = None
         self._show_summary(turn, scheme, draft)
 
@@ -520,7 +526,7 @@ class FormSteps(ABC):
                 turn.update(editing=True)
                 self._go_field(turn, scheme, draft, missing.key)
                 return
-            turn.goto(JOURNEY, "declare")
+            turn.goto(JOURNEY, GrantStep.DECLARE)
             self._show_declaration(turn, scheme, draft)
             return
         self._show_summary(turn, scheme, draft)
@@ -575,9 +581,13 @@ class FormSteps(ABC):
         today = today_in(turn, draft.municipality_slug)
         try:
             app = service.submit(turn.session, turn.user, draft.id, today, now)
-        except GrantError as problem:
+        except ApplicationNotFoundError:
+            turn.reply(turn.t("grants.not_found"))
+            self._go_summary(turn, scheme, draft)
+            return
+        except InvalidInput as problem:
             if problem.key == "grants.deadline_passed":
-                turn.goto(JOURNEY, "closed")
+                turn.goto(JOURNEY, GrantStep.CLOSED)
                 self._show_closed(turn, scheme, draft)
                 return
             turn.reply(turn.t(problem.key, **escape_params(problem.params)))

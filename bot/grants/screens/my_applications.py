@@ -1,10 +1,10 @@
 """The "my applications" screens of journey `grants`, and the applicant's follow-ups.
 
-A mixin of `GrantsFlow` (bot/grants/flow.py), which dispatches to these screens by step:
+A mixin of `GrantsFlow` (bot/grants/screens/flow.py), whose step table shows these screens:
 
-- ``mine``/``view`` "Mine ansøgninger" and one application
-- ``info_answer``   the applicant answers staff's question
-- ``report_done``/``report_spent``/``report_left``  the report on use of funds
+- MINE, VIEW   "Mine ansøgninger" and one application
+- INFO_ANSWER  the applicant answers staff's question
+- REPORT_DONE, REPORT_SPENT, REPORT_LEFT  the report on use of funds
 """
 
 from __future__ import annotations
@@ -20,15 +20,17 @@ from bot.core.turn import Turn
 from bot.grants.fields import format_amount, format_kroner
 from bot.grants.models import GrantApplication, Status
 from bot.grants.schemes import GrantScheme
-from bot.grants.screens_common import (
+from bot.grants.screens.common import (
     JOURNEY,
+    GrantStep,
     escape_params,
     grant_service,
     long_date,
+    refusal_key,
     short_label,
     typed_amount,
 )
-from bot.grants.service import ApplicationNotFoundError, GrantError
+from bot.grants.service import ApplicationNotFoundError
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_text
 
@@ -91,7 +93,7 @@ class MyApplications(ABC):
                 turn.say("grants.not_found")
                 self._show_mine(turn)
                 return
-            turn.goto(JOURNEY, "view", {"view": app.id})
+            turn.goto(JOURNEY, GrantStep.VIEW, {"view": app.id})
             self._show_view(turn)
             return
         self._show_mine(turn)
@@ -110,7 +112,7 @@ class MyApplications(ABC):
     def _show_view(self, turn: Turn) -> None:
         app = self._viewed(turn)
         if app is None:
-            turn.goto(JOURNEY, "mine", {})
+            turn.goto(JOURNEY, GrantStep.MINE, {})
             self._show_mine(turn)
             return
         lang = turn.lang
@@ -161,21 +163,21 @@ class MyApplications(ABC):
     async def _on_view(self, turn: Turn, value: str | None) -> None:
         app = self._viewed(turn)
         if app is None or value == "mine":
-            turn.goto(JOURNEY, "mine", {})
+            turn.goto(JOURNEY, GrantStep.MINE, {})
             self._show_mine(turn)
             return
         if value == "continue" and app.is_draft:
             scheme = grant_service(turn).scheme(app.municipality_slug)
             if scheme is not None:
-                turn.goto(JOURNEY, "resume", {"app": app.id})
+                turn.goto(JOURNEY, GrantStep.RESUME, {"app": app.id})
                 await self._on_resume(turn, scheme, app, "continue")
                 return
         if value == "answer" and app.status == Status.INFO_REQUESTED.value:
-            turn.goto(JOURNEY, "info_answer", {"view": app.id})
+            turn.goto(JOURNEY, GrantStep.INFO_ANSWER, {"view": app.id})
             self._ask_followup(turn)
             return
         if value == "report" and app.status == Status.APPROVED.value:
-            turn.goto(JOURNEY, "report_done", {"view": app.id, "report": {}})
+            turn.goto(JOURNEY, GrantStep.REPORT_DONE, {"view": app.id, "report": {}})
             self._ask_followup(turn)
             return
         self._show_view(turn)
@@ -184,17 +186,17 @@ class MyApplications(ABC):
     def _ask_followup(self, turn: Turn) -> None:
         app = self._viewed(turn)
         if app is None:
-            turn.goto(JOURNEY, "mine", {})
+            turn.goto(JOURNEY, GrantStep.MINE, {})
             self._show_mine(turn)
             return
         rows = [[turn.button("grants.button.mine", "mine")]]
         reference = html.escape(app.reference or "")
-        if turn.step == "info_answer":
+        if turn.step == GrantStep.INFO_ANSWER:
             question = html.escape(_last_question(app) or "")
             turn.reply(turn.t("grants.info.ask", reference=reference, question=question), rows)
-        elif turn.step == "report_done":
+        elif turn.step == GrantStep.REPORT_DONE:
             turn.reply(turn.t("grants.report.ask_done", reference=reference), rows)
-        elif turn.step == "report_spent":
+        elif turn.step == GrantStep.REPORT_SPENT:
             turn.reply(turn.t("grants.report.ask_spent"), rows)
         else:
             turn.reply(turn.t("grants.report.ask_left"), rows)
@@ -202,7 +204,7 @@ class MyApplications(ABC):
     async def _on_followup(self, turn: Turn, event: Event, value: str | None) -> None:
         app = self._viewed(turn)
         if app is None or value == "mine":
-            turn.goto(JOURNEY, "mine", {})
+            turn.goto(JOURNEY, GrantStep.MINE, {})
             self._show_mine(turn)
             return
         text = (event.text or "").strip() if event.kind is EventKind.TEXT else ""
@@ -211,50 +213,53 @@ class MyApplications(ABC):
             return
         service = grant_service(turn)
         now = turn.services.clock()
-        if turn.step == "info_answer":
+        if turn.step == GrantStep.INFO_ANSWER:
             try:
                 answer = parse_text(text, max_length=INFO_ANSWER_LIMIT)
-                service.answer_info(turn.session, turn.user, app.id, answer, now)
             except InvalidInput as problem:
                 turn.reply(turn.t(problem.key, **escape_params(problem.params)))
                 self._ask_followup(turn)
                 return
-            except GrantError as problem:
-                turn.say(problem.key)
-                turn.goto(JOURNEY, "view", {"view": app.id})
+            # Read before the service is asked: a bad answer is asked for again, a refusal (the
+            # question already answered) shows the application.
+            try:
+                service.answer_info(turn.session, turn.user, app.id, answer, now)
+            except (InvalidInput, ApplicationNotFoundError) as problem:
+                turn.say(refusal_key(problem))
+                turn.goto(JOURNEY, GrantStep.VIEW, {"view": app.id})
                 self._show_view(turn)
                 return
             self._tell_staff(turn, app, "grants.staff.notify.answer", answer)
             turn.say("grants.info.thanks")
-            turn.goto(JOURNEY, "view", {"view": app.id})
+            turn.goto(JOURNEY, GrantStep.VIEW, {"view": app.id})
             self._show_view(turn)
             return
         report = dict(turn.data.get("report") or {})
-        if turn.step == "report_done":
+        if turn.step == GrantStep.REPORT_DONE:
             try:
                 report["done"] = parse_text(text, max_length=REPORT_TEXT_LIMIT)
             except InvalidInput as problem:
                 turn.reply(turn.t(problem.key, **escape_params(problem.params)))
                 self._ask_followup(turn)
                 return
-            turn.goto(JOURNEY, "report_spent", {"view": app.id, "report": report})
+            turn.goto(JOURNEY, GrantStep.REPORT_SPENT, {"view": app.id, "report": report})
             self._ask_followup(turn)
             return
         ore = typed_amount(turn, text, value, lambda: self._ask_followup(turn), positive=False)
         if ore is None:
             return
         turn.say("grants.amount.noted", amount=format_kroner(ore, turn.lang))
-        if turn.step == "report_spent":
+        if turn.step == GrantStep.REPORT_SPENT:
             report["spent"] = ore
-            turn.goto(JOURNEY, "report_left", {"view": app.id, "report": report})
+            turn.goto(JOURNEY, GrantStep.REPORT_LEFT, {"view": app.id, "report": report})
             self._ask_followup(turn)
             return
         report["left"] = ore
         try:
             service.save_report(turn.session, turn.user, app.id, report, now)
-        except GrantError as problem:
-            turn.say(problem.key)
-            turn.goto(JOURNEY, "view", {"view": app.id})
+        except (InvalidInput, ApplicationNotFoundError) as problem:
+            turn.say(refusal_key(problem))
+            turn.goto(JOURNEY, GrantStep.VIEW, {"view": app.id})
             self._show_view(turn)
             return
         summary = turn.t(
@@ -266,7 +271,7 @@ class MyApplications(ABC):
         self._tell_staff(turn, app, "grants.staff.notify.report", summary)
         thanks = "grants.report.thanks_repay" if ore > 0 else "grants.report.thanks"
         turn.say(thanks, left=format_amount(ore, turn.lang))
-        turn.goto(JOURNEY, "view", {"view": app.id})
+        turn.goto(JOURNEY, GrantStep.VIEW, {"view": app.id})
         self._show_view(turn)
 
     def _tell_staff(self, turn: Turn, app: GrantApplication, key: str, text: str) -> None:
