@@ -39,11 +39,13 @@ SAVED_STEPS: dict[str, set[str]] = {
         "new_description",
         "new_spots",
     },
+    "staff": {"pick", "sections"},
+    "privacy": {"choose", "confirm_delete"},
 }
 
 #: Flows not yet given a `Step` enum (issue 15 converts them one by one).
 NOT_YET_NAMED = {"grants", "staff_grants", "meetings"}
-NOT_YET_NAMED |= {"staff_meetings", "staff", "privacy"}
+NOT_YET_NAMED |= {"staff_meetings"}
 
 
 def named_flows() -> list[Flow]:
