@@ -1,7 +1,7 @@
 """Meetings as staff run them: publish, change, cancel, remind, and what they see of the answers.
 
 Every staff function checks that the caller is staff of the meeting's municipality before it
-reads or changes anything (`NotStaff` otherwise): ids arrive in button payloads, which are user
+reads or changes anything (`NotStaffError` otherwise): ids arrive in button payloads, which are user
 input. Send-outs go through `bot.delivery.outbox.create_broadcast`, whose key makes each one
 happen once however often it is asked for.
 """
@@ -28,7 +28,7 @@ from bot.meetings.models import Invitation, Meeting, Rsvp
 from bot.meetings.reminders import reminder_key
 from bot.meetings.render import MeetingView, details, rsvp_buttons
 from bot.meetings.times import show
-from bot.staff.access import NotStaff, require_staff
+from bot.staff.access import NotStaffError, require_staff
 from bot.store.models import Municipality, User
 
 #: Fields of a meeting staff set in the wizard and may change later.
@@ -105,11 +105,11 @@ def audience_recipients(session: Session, audience: str, municipality: str) -> l
 
 
 def staff_meeting(session: Session, staff_id: int, meeting_id: int) -> Meeting:
-    """The meeting, if `staff_id` is staff of its municipality; `NotStaff` for anything else
+    """The meeting, if `staff_id` is staff of its municipality; `NotStaffError` for anything else
     (a missing id looks the same as someone else's, so payloads cannot probe)."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotStaff(f"no meeting {meeting_id}")
+        raise NotStaffError(f"no meeting {meeting_id}")
     require_staff(session, staff_id, meeting.municipality_slug)
     return meeting
 

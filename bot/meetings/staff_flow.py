@@ -33,7 +33,7 @@ from bot.meetings.times import (
     parse_start,
     show,
 )
-from bot.staff.access import NotStaff, is_staff
+from bot.staff.access import NotStaffError, is_staff
 from bot.zones import zone_name
 
 JOURNEY = "staff_meetings"
@@ -414,7 +414,7 @@ class StaffMeetingsFlow(Flow):
                 self._to_draft(turn, draft),
                 turn.services.clock(),
             )
-        except NotStaff:
+        except NotStaffError:
             turn.say("meetings.staff.denied")
             await navigation.show_menu(turn, intro="menu.title_short")
             return
@@ -445,7 +445,7 @@ class StaffMeetingsFlow(Flow):
         try:
             meeting = service.staff_meeting(turn.session, turn.user.telegram_id, meeting_id)
             counts = service.summary(turn.session, turn.user.telegram_id, meeting_id)
-        except NotStaff:
+        except NotStaffError:
             turn.say("meetings.staff.denied")
             self._show_home(turn)
             return
@@ -523,7 +523,7 @@ class StaffMeetingsFlow(Flow):
         now = turn.services.clock()
         try:
             meeting = service.staff_meeting(turn.session, staff_id, meeting_id)
-        except NotStaff:
+        except NotStaffError:
             turn.say("meetings.staff.denied")
             self._show_home(turn)
             return
@@ -730,7 +730,7 @@ class StaffMeetingsFlow(Flow):
                     audience=notice["audience"],
                     now=turn.services.clock(),
                 )
-            except NotStaff:
+            except NotStaffError:
                 turn.say("meetings.staff.denied")
                 await navigation.show_menu(turn, intro="menu.title_short")
                 return
