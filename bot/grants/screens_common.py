@@ -26,8 +26,7 @@ _EDIT_LABEL = 28  # characters of a field label on its edit button
 
 
 def grant_service(turn: Turn) -> GrantService:
-    service: GrantService = turn.services.features["grants"]
-    return service
+    return turn.services.grants
 
 
 def today_in(turn: Turn, slug: str) -> date:

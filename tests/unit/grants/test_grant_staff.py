@@ -197,7 +197,7 @@ async def test_staff_of_another_municipality_see_and_change_nothing(
     assert "Besøgsvenner" not in text_of(replies)
     replies = await other.press_payload(f"g:staff_grants:open:sonderborg:{app.id}")
     assert "kun for kommunens medarbejdere" in text_of(replies)
-    grants = services.features["grants"]
+    grants = services.grants
     now = datetime(2027, 2, 2, tzinfo=UTC)
     with transaction(services.db) as session:
         with pytest.raises(NotStaffError):
