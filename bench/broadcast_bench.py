@@ -128,7 +128,7 @@ def start_dispatcher(
     }
     return subprocess.Popen(
         [
-            sys.executable, "-m", "bot.cli", "dispatcher", "--rate", str(rate),
+            sys.executable, "-m", "bot.processes.cli", "dispatcher", "--rate", str(rate),
             "--concurrency", str(concurrency), "--lease-seconds", str(LEASE_SECONDS),
         ],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_path.open("ab"),

@@ -21,7 +21,6 @@ from bot.grants.screens.staff import StaffGrantsFlow
 from bot.grants.service import GrantService
 from bot.matching.catalog import seed_matching
 from bot.matching.flow import VolunteerFlow
-from bot.matching.service import MatchingFeature
 from bot.matching.staff_flow import StaffOpportunitiesFlow
 from bot.meetings.flow import MeetingsFlow
 from bot.meetings.seed import seed_meetings
@@ -86,15 +85,17 @@ def build_services(
     pool_size = settings.concurrent_updates + 8
     database = db if db is not None else Database(settings.database_url, pool_size=pool_size)
     services = Services(
-        settings=settings, db=database, directory=directory, bot_username=settings.bot_username
+        settings=settings,
+        db=database,
+        directory=directory,
+        bot_username=settings.bot_username,
+        faq=Faq.load(settings.data_dir),
+        grants=GrantService(load_schemes(settings.data_dir / "grants")),
     )
     services.nlu = (
         nlu if nlu is not None else (build_nlu(settings, directory) if with_nlu else None)
     )
-    services.features["faq"] = Faq.load(settings.data_dir)
-    services.features["matching"] = MatchingFeature(settings.data_dir)
-    services.features["grants"] = GrantService(load_schemes(settings.data_dir / "grants"))
-    register_grant_privacy(services.features["grants"])
+    register_grant_privacy(services.grants)
     return services
 
 

@@ -26,13 +26,13 @@ def hand_over(turn: Turn, kind: str) -> None:
 
 def answer_faq(turn: Turn, intent: str, text: str) -> bool:
     """Answer from the FAQ; True when answered, False when the user is offered topics."""
-    faq = turn.services.features.get("faq")
+    faq = turn.services.faq
     slug = turn.user.municipality_slug
-    topic = faq.best_match(slug, intent, text) if faq else None
+    topic = faq.best_match(slug, intent, text)
     if topic is not None:
         _say_topic(turn, topic)
         return True
-    topics = faq.topics(slug, intent) if faq else []
+    topics = faq.topics(slug, intent)
     if not topics:
         hand_over(turn, "grants" if intent == "grant_faq" else "volunteer")
         return True
@@ -47,8 +47,8 @@ def answer_faq(turn: Turn, intent: str, text: str) -> bool:
 
 def answer_faq_topic(turn: Turn, key: str) -> None:
     """The answer to one FAQ topic (a topic button); a stale key says so."""
-    faq = turn.services.features.get("faq")
-    topic = faq.topic(turn.user.municipality_slug, key) if faq else None
+    faq = turn.services.faq
+    topic = faq.topic(turn.user.municipality_slug, key)
     if topic is None:
         turn.say("core.stale_button")
         return

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.config import Settings
 from bot.directory import Directory
+from bot.faq import Faq
+from bot.grants.service import GrantService
 from bot.store.base import utcnow
 from bot.store.database import Database
 
@@ -50,8 +52,11 @@ class Services:
     directory: Directory
     nlu: Any = None  # an NluParser; None when NLU is switched off
     clock: Callable[[], datetime] = field(default=utcnow)
-    #: Feature services by name ("matching", "grants", "meetings" …), registered by the features.
-    features: dict[str, Any] = field(default_factory=dict)
+    #: The features' services, built in the composition root (`bot.app.build_services`).
+    #: The municipalities' FAQ topics, for answers to FAQ intents.
+    faq: Faq = field(kw_only=True)
+    #: § 18 grants: schemes, drafts, submission and review.
+    grants: GrantService = field(kw_only=True)
     #: Downloads files users sent (set by the Telegram channel); None when the channel cannot.
     files: FileSource | None = None
     #: The bot's Telegram username, for `t.me/<bot>` links: `BOT_USERNAME`, or what Telegram

@@ -60,7 +60,7 @@ def is_declaration(spec: FieldSpec) -> bool:
 
 
 class GrantService:
-    """Everything grants needs from the database; registered as `services.features["grants"]`."""
+    """Everything grants needs from the database; registered as `services.grants`."""
 
     def __init__(self, schemes: Mapping[str, GrantScheme]) -> None:
         self.schemes = dict(schemes)

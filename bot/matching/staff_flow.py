@@ -25,6 +25,7 @@ from bot.matching.catalog import MAX_IMPORT_BYTES, ImportReport, describe
 from bot.matching.flow import TIME_CHOICES
 from bot.matching.vocabulary import AREAS
 from bot.staff.access import NotStaffError, is_staff, require_staff
+from bot.validation.errors import InvalidInput
 
 JOURNEY = "staff_opportunities"
 
@@ -321,7 +322,7 @@ class StaffOpportunitiesFlow(Flow):
         except NotStaffError:
             await self._refuse(turn)
             return
-        except upkeep.InvalidValueError as refused:
+        except InvalidInput as refused:
             turn.say(refused.key)
         await self.show(turn)
 

@@ -22,18 +22,11 @@ from bot.matching.models import Association, Opportunity
 from bot.matching.records import MAX_TITLE
 from bot.matching.vocabulary import ACTIVITIES, AREAS, AVAILABILITY, mask
 from bot.staff.access import require_staff
+from bot.validation.errors import InvalidInput
 
 LIST_PAGE = 8
 MAX_DESCRIPTION = 3000
 EDITABLE = ("title", "description", "spots")
-
-
-class InvalidValueError(ValueError):
-    """A staff member's typed value was refused; `key` is the catalog text saying why."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 @dataclass(frozen=True)
@@ -118,21 +111,21 @@ def parse_spots(text: str) -> int | None:
     if not value or value == "-":
         return None
     if not value.isdigit() or int(value) > 10_000:
-        raise InvalidValueError("matching.staff.bad_spots")
+        raise InvalidInput("matching.staff.bad_spots")
     return int(value)
 
 
 def clean_title(text: str) -> str:
     title = " ".join(text.split())
     if not title or len(title) > MAX_TITLE:
-        raise InvalidValueError("matching.staff.bad_title")
+        raise InvalidInput("matching.staff.bad_title")
     return title
 
 
 def clean_description(text: str) -> str:
     description = text.strip()
     if len(description) < 20 or len(description) > MAX_DESCRIPTION:
-        raise InvalidValueError("matching.staff.bad_description")
+        raise InvalidInput("matching.staff.bad_description")
     return description
 
 
@@ -145,7 +138,8 @@ def edit(
     text: str,
     now: datetime,
 ) -> Opportunity | None:
-    """Change one field from typed text; raises InvalidValueError when the text is refused."""
+    """Change one field from typed text; raises `InvalidInput` (its key says why) when the text
+    is refused."""
     opportunity = get(session, telegram_id, municipality, opportunity_id)
     if opportunity is None or field not in EDITABLE:
         return None

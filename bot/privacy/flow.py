@@ -3,39 +3,48 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from bot.core import navigation
 from bot.core.events import Event
-from bot.core.flows.base import Flow
+from bot.core.flows.base import Flow, Screen
 from bot.core.replies import OutgoingDocument
 from bot.core.turn import Turn, escape
 from bot.i18n import has
 from bot.privacy.service import erase_user, export_user_data
 
 
+class PrivacyStep(StrEnum):
+    """The privacy journey's steps; the values are what `DialogueState.step` holds."""
+
+    CHOOSE = "choose"  # see my data, or erase it
+    CONFIRM_DELETE = "confirm_delete"  # erasure asks once more before it happens
+
+
 class PrivacyFlow(Flow):
     journey = "privacy"
+    Step = PrivacyStep
+
+    def screens(self) -> Mapping[str, Screen]:
+        return {
+            PrivacyStep.CHOOSE: Screen(self._show_choose, self._on_choose),
+            PrivacyStep.CONFIRM_DELETE: Screen(self._show_confirm_delete, self._on_confirm_delete),
+        }
 
     async def start(self, turn: Turn, **params: Any) -> None:
         action = params.get("action")
         if action == "export":
             await self.export(turn)
         elif action == "delete":
-            turn.goto(self.journey, "confirm_delete", {})
+            turn.goto(self.journey, PrivacyStep.CONFIRM_DELETE, {})
             await self.show(turn)
         else:
-            turn.goto(self.journey, "choose", {})
+            turn.goto(self.journey, PrivacyStep.CHOOSE, {})
             await self.show(turn)
 
-    async def show(self, turn: Turn) -> None:
-        if turn.step == "confirm_delete":
-            rows = [
-                [turn.button("privacy.button.erase", "erase")],
-                [turn.button("privacy.button.keep", "keep")],
-            ]
-            turn.say("privacy.delete.confirm", buttons=rows)
-            return
+    async def _show_choose(self, turn: Turn) -> None:
         rows = [
             [turn.button("privacy.button.export", "export")],
             [turn.button("privacy.button.delete", "delete")],
@@ -43,16 +52,27 @@ class PrivacyFlow(Flow):
         ]
         turn.say("privacy.choose", buttons=rows)
 
-    async def on_event(self, turn: Turn, event: Event, value: str | None) -> None:
-        if turn.step == "choose" and value in ("export", "delete"):
+    async def _on_choose(self, turn: Turn, event: Event, value: str | None) -> None:
+        if value in ("export", "delete"):
             await self.start(turn, action=value)
-        elif turn.step == "confirm_delete" and value == "erase":
+        else:
+            await self._show_choose(turn)
+
+    async def _show_confirm_delete(self, turn: Turn) -> None:
+        rows = [
+            [turn.button("privacy.button.erase", "erase")],
+            [turn.button("privacy.button.keep", "keep")],
+        ]
+        turn.say("privacy.delete.confirm", buttons=rows)
+
+    async def _on_confirm_delete(self, turn: Turn, event: Event, value: str | None) -> None:
+        if value == "erase":
             await self.erase(turn)
-        elif turn.step == "confirm_delete" and value == "keep":
+        elif value == "keep":
             turn.say("privacy.delete.kept_everything")
             await navigation.show_menu(turn, intro="menu.title_short")
         else:
-            await self.show(turn)
+            await self._show_confirm_delete(turn)
 
     async def export(self, turn: Turn) -> None:
         now = turn.services.clock()

@@ -12,9 +12,6 @@ class NotStaffError(PermissionError):
     """The user is not staff of that municipality: the action must change and show nothing."""
 
 
-NotStaff = NotStaffError  # the short name the features use
-
-
 def staff_municipalities(session: Session, telegram_id: int) -> list[str]:
     """The municipalities this Telegram user works for, in a stable order."""
     rows = session.scalars(

@@ -3,11 +3,13 @@ grant review). Sections are separate journeys; only those that exist are offered
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from bot.core import navigation
 from bot.core.events import Event
-from bot.core.flows.base import Flow
+from bot.core.flows.base import Flow, Screen
 from bot.core.replies import Button
 from bot.core.turn import Turn
 from bot.staff.access import is_staff, staff_municipalities
@@ -20,8 +22,22 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+class StaffHubStep(StrEnum):
+    """The hub's steps; the values are what `DialogueState.step` holds."""
+
+    PICK = "pick"  # staff of several municipalities choose one first
+    SECTIONS = "sections"  # the tools of the chosen municipality
+
+
 class StaffHubFlow(Flow):
     journey = "staff"
+    Step = StaffHubStep
+
+    def screens(self) -> Mapping[str, Screen]:
+        return {
+            StaffHubStep.PICK: Screen(self._show_pick, self._on_pick),
+            StaffHubStep.SECTIONS: Screen(self._show_sections, self._on_sections),
+        }
 
     async def start(self, turn: Turn, **params: Any) -> None:
         municipalities = staff_municipalities(turn.session, turn.user.telegram_id)
@@ -30,23 +46,34 @@ class StaffHubFlow(Flow):
             await navigation.show_menu(turn, intro="menu.title_short")
             return
         if len(municipalities) == 1:
-            turn.goto(self.journey, "sections", {"municipality": municipalities[0]})
+            turn.goto(self.journey, StaffHubStep.SECTIONS, {"municipality": municipalities[0]})
         else:
-            turn.goto(self.journey, "pick", {})
+            turn.goto(self.journey, StaffHubStep.PICK, {})
         await self.show(turn)
 
-    async def show(self, turn: Turn) -> None:
+    async def _show_pick(self, turn: Turn) -> None:
         directory = turn.services.directory
-        if turn.step == "pick":
-            rows = [
-                [Button(directory.municipalities[slug].name, slug)]
-                for slug in staff_municipalities(turn.session, turn.user.telegram_id)
-                if slug in directory.municipalities
-            ]
-            turn.reply(turn.t("staff.pick_municipality"), rows, edit=True)
+        rows = [
+            [Button(directory.municipalities[slug].name, slug)]
+            for slug in staff_municipalities(turn.session, turn.user.telegram_id)
+            if slug in directory.municipalities
+        ]
+        turn.reply(turn.t("staff.pick_municipality"), rows, edit=True)
+
+    async def _on_pick(self, turn: Turn, event: Event, value: str | None) -> None:
+        if not value:
+            await self._show_pick(turn)
             return
+        if not is_staff(turn.session, turn.user.telegram_id, value):
+            turn.say("staff.not_staff", user_id=turn.user.telegram_id)
+            await navigation.show_menu(turn, intro="menu.title_short")
+            return
+        turn.goto(self.journey, StaffHubStep.SECTIONS, {"municipality": value})
+        await self.show(turn)
+
+    async def _show_sections(self, turn: Turn) -> None:
         slug = turn.data.get("municipality")
-        municipality = directory.get(slug)
+        municipality = turn.services.directory.get(slug)
         rows = [
             [turn.button(label, journey)]
             for journey, label in SECTIONS
@@ -56,18 +83,10 @@ class StaffHubFlow(Flow):
         name = municipality.name if municipality else ""
         turn.reply(turn.t("staff.sections", municipality=name), rows, edit=True)
 
-    async def on_event(self, turn: Turn, event: Event, value: str | None) -> None:
-        if turn.step == "pick" and value:
-            if not is_staff(turn.session, turn.user.telegram_id, value):
-                turn.say("staff.not_staff", user_id=turn.user.telegram_id)
-                await navigation.show_menu(turn, intro="menu.title_short")
-                return
-            turn.goto(self.journey, "sections", {"municipality": value})
-            await self.show(turn)
-            return
+    async def _on_sections(self, turn: Turn, event: Event, value: str | None) -> None:
         slug = turn.data.get("municipality")
         sections = {journey for journey, _ in SECTIONS}
         if value in sections and slug and is_staff(turn.session, turn.user.telegram_id, slug):
             await turn.navigator.open_journey(turn, value, municipality=slug)
             return
-        await self.show(turn)
+        await self._show_sections(turn)

@@ -20,8 +20,7 @@ def send_grant_reminders(zone: str) -> int:
     day: a deadline ends at midnight there); the dispatcher sends them; safe to rerun."""
     services = runtime.services()
     now = services.clock()
-    grants = services.features.get("grants")
-    schemes = getattr(grants, "schemes", None)
+    schemes = services.grants.schemes
     with transaction(services.db) as session:
         return queue_grant_reminders(
             session,

@@ -23,7 +23,7 @@ def _start(db: Path) -> subprocess.Popen[str]:
         "NLU_URL": "http://127.0.0.1:9",  # nothing listens: free text gets the honest fallback
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "chat"],
+        [sys.executable, "-m", "bot.processes.cli", "chat"],
         cwd=PROJECT_ROOT,
         env=env,
         stdin=subprocess.PIPE,

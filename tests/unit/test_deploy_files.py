@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.cli import build_parser
 from bot.config import Settings
+from bot.processes.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import nlu_process
-from bot.nlu_process import PortOwner
+from bot.processes import nlu as nlu_process
+from bot.processes.nlu import PortOwner
 
 
 def make_model(folder: Path, model_id: str) -> Path:

@@ -47,8 +47,7 @@ _EDIT_LABEL = 28  # characters of a field label on its edit button
 
 
 def grant_service(turn: Turn) -> GrantService:
-    service: GrantService = turn.services.features["grants"]
-    return service
+    return turn.services.grants
 
 
 def refusal_key(problem: InvalidInput | ApplicationNotFoundError) -> str:

@@ -26,7 +26,7 @@ from bot.grants.schemes import FieldType
 from bot.grants.screens.common import grant_service, long_date, refusal_key, typed_amount
 from bot.grants.service import PAGE_SIZE, ApplicationNotFoundError
 from bot.i18n import t
-from bot.staff.access import NotStaff, is_staff
+from bot.staff.access import NotStaffError, is_staff
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_text
 
@@ -95,7 +95,7 @@ class StaffGrantsFlow(Flow):
         slug, app_id = args
         try:
             grant_service(turn).staff_get(turn.session, turn.user.telegram_id, slug, app_id)
-        except NotStaff:
+        except NotStaffError:
             await self._refuse(turn)
             return True
         except ApplicationNotFoundError:
@@ -111,7 +111,7 @@ class StaffGrantsFlow(Flow):
         since the screen was shown is said here, once for all steps."""
         try:
             await super().on_event(turn, event, value)
-        except NotStaff:
+        except NotStaffError:
             await self._refuse(turn)
         except ApplicationNotFoundError:
             turn.say("grants.not_found")
@@ -132,7 +132,7 @@ class StaffGrantsFlow(Flow):
                 data.get("status"),
                 int(data.get("page") or 0),
             )
-        except NotStaff:
+        except NotStaffError:
             turn.say("staff.not_staff", user_id=turn.user.telegram_id)
             return
         info = turn.services.directory.get(slug)
@@ -233,7 +233,7 @@ class StaffGrantsFlow(Flow):
     def _show_app(self, turn: Turn) -> None:
         try:
             app = self._app(turn)
-        except (ApplicationNotFoundError, NotStaff):
+        except (ApplicationNotFoundError, NotStaffError):
             turn.say("grants.not_found")
             turn.goto(JOURNEY, StaffGrantStep.LIST, _list_data(turn))
             self._show_list(turn)
@@ -320,7 +320,7 @@ class StaffGrantsFlow(Flow):
     def _ask(self, turn: Turn) -> None:
         try:
             app = self._app(turn)
-        except (ApplicationNotFoundError, NotStaff):
+        except (ApplicationNotFoundError, NotStaffError):
             turn.say("grants.not_found")
             turn.goto(JOURNEY, StaffGrantStep.LIST, _list_data(turn))
             self._show_list(turn)

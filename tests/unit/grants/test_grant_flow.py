@@ -203,7 +203,7 @@ async def test_submitting_the_same_draft_twice_creates_one_application(
     assert "SON-2027-0002" not in text_of(second)
     assert len(_applications(services)) == 1
     # The service itself is idempotent too, whatever the buttons do.
-    grants = services.features["grants"]
+    grants = services.grants
     with transaction(services.db) as session:
         app = session.scalars(select(GrantApplication)).one()
         now = datetime(2027, 2, 1, tzinfo=UTC)

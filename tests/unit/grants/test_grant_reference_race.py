@@ -16,7 +16,7 @@ SENDERS = 6
 
 
 def test_concurrent_submits_get_distinct_consecutive_references(services: Services) -> None:
-    grants: GrantService = services.features["grants"]
+    grants: GrantService = services.grants
     start = threading.Barrier(SENDERS)
     references: list[str] = []
     errors: list[BaseException] = []

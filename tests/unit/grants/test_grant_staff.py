@@ -15,7 +15,7 @@ from bot.core.conversation import Conversation
 from bot.core.services import Services
 from bot.grants.models import GrantApplication, Status
 from bot.grants.service import ApplicationNotFoundError
-from bot.staff.access import NotStaff
+from bot.staff.access import NotStaffError
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage, StaffRole
 from tests.fakes.chat import ChatDriver, labels_of, text_of
@@ -197,14 +197,14 @@ async def test_staff_of_another_municipality_see_and_change_nothing(
     assert "Besøgsvenner" not in text_of(replies)
     replies = await other.press_payload(f"g:staff_grants:open:sonderborg:{app.id}")
     assert "kun for kommunens medarbejdere" in text_of(replies)
-    grants = services.features["grants"]
+    grants = services.grants
     now = datetime(2027, 2, 2, tzinfo=UTC)
     with transaction(services.db) as session:
-        with pytest.raises(NotStaff):
+        with pytest.raises(NotStaffError):
             grants.approve(session, 6000, "sonderborg", app.id, 100, now)
         with pytest.raises(ApplicationNotFoundError):
             grants.approve(session, 6000, "tonder", app.id, 100, now)
-        with pytest.raises(NotStaff):
+        with pytest.raises(NotStaffError):
             grants.staff_list(session, 6000, "sonderborg", None, None)
     assert _app(services).status == Status.SUBMITTED.value
 

@@ -14,7 +14,7 @@ from bot.core.conversation import Conversation
 from bot.delivery.models import Broadcast
 from bot.meetings import service
 from bot.meetings.models import Meeting
-from bot.staff.access import NotStaff
+from bot.staff.access import NotStaffError
 from bot.store.models import OutboxMessage
 from tests.fakes.chat import ChatDriver, labels_of, text_of
 from tests.unit.meetings.conftest import (
@@ -330,7 +330,7 @@ async def test_only_staff_of_the_meetings_municipality_may_act(
             lambda: service.change_meeting(uow.session, 8001, meeting_id, {"title": "x"}, NOW),
             lambda: service.questions(uow.session, 4242, meeting_id),
         ):
-            with pytest.raises(NotStaff):
+            with pytest.raises(NotStaffError):
                 action()
     tonder = ChatDriver(conversation, user_id=8001)
     await tonder.onboard(municipality="Tønder")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import inspect
 
-from bot import cli
 from bot.channels.telegram import ALLOWED_UPDATES
-from bot.webhook import server
+from bot.processes import cli
+from bot.processes import webhook as server
 
 
 def test_edited_messages_are_asked_for_in_polling_and_in_set_webhook() -> None:

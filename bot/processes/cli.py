@@ -12,11 +12,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot import logs, nlu_process
+from bot import logs
 from bot.app import build_conversation, build_services, prepare_database
 from bot.config import PROJECT_ROOT, Settings
 from bot.i18n import t
 from bot.matching.cli import import_opportunities, seed_summary
+from bot.processes import nlu as nlu_process
 from bot.store import migrate
 from bot.store.database import Database, transaction
 from bot.store.models import StaffRole
@@ -128,7 +129,7 @@ def _start_nlu(settings: Settings) -> subprocess.Popen[bytes] | None:
 
 
 def _run_webhook(settings: Settings) -> int:
-    from bot.webhook.server import WebhookConfigError, run_webhook
+    from bot.processes.webhook import WebhookConfigError, run_webhook
 
     try:
         run_webhook(settings)
@@ -139,7 +140,7 @@ def _run_webhook(settings: Settings) -> int:
 
 
 def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
-    from scheduler.process import run_scheduler
+    from bot.processes.scheduler import run_scheduler
 
     asyncio.run(run_scheduler(settings))
     return 0
@@ -191,9 +192,9 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _dispatcher(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.delivery import process
+    from bot.processes import dispatcher as dispatcher_process
 
-    return process.main(
+    return dispatcher_process.main(
         settings, rate=args.rate, concurrency=args.concurrency, lease_seconds=args.lease_seconds
     )
 
