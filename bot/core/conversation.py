@@ -357,7 +357,7 @@ class Conversation:
         link = event.args.strip()
         if not turn.user.onboarded:
             if link:
-                turn.update(deep_link=link[:64])
+                turn.remember(deep_link=link[:64])
             await self.show_current(turn)
             return
         if link and await self.follow_deep_link(turn, link):
@@ -462,7 +462,7 @@ class Conversation:
             await flow.on_event(turn, event, None)
             if event.text_message_id is not None and flow.accepts_edit(answered[1]):
                 journey, step, data = answered
-                turn.update(
+                turn.remember(
                     **{
                         ANSWER_KEY: {
                             "message_id": event.text_message_id,

@@ -94,7 +94,7 @@ class Turn:
 
     @property
     def data(self) -> dict[str, Any]:
-        """A copy of the step's saved data: change it with `update()` so the change is saved."""
+        """A copy of the step's saved data: change it with `remember()` so the change is saved."""
         return dict(self.state.data or {})
 
     def goto(self, journey: str, step: str, data: dict[str, Any] | None = None) -> None:
@@ -107,7 +107,9 @@ class Turn:
         self.state.step = str(step)
         self.state.data = dict(data)
 
-    def update(self, **changes: Any) -> None:
+    def remember(self, **changes: Any) -> None:
+        """Merge `changes` into the step's saved data (saved with the turn; the chat stays on its
+        step). Named apart from `dict.update`, which reads alike but saves nothing."""
         merged = self.data
         merged.update(changes)
         self.state.data = merged

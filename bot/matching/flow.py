@@ -145,12 +145,12 @@ class VolunteerFlow(Flow):
 
     def _save(self, turn: Turn, query: Query, **changes: Any) -> None:
         scopes = set(turn.data.get("scopes") or []) | {query.municipality}
-        turn.update(q=to_filters(query), scopes=sorted(scopes), **changes)
+        turn.remember(q=to_filters(query), scopes=sorted(scopes), **changes)
 
     def _advance(self, turn: Turn, done: VolunteerStep) -> None:
         saved = [VolunteerStep(s) for s in turn.data.get("todo") or [] if s in QUESTION_STEPS]
         todo = [step for step in saved if step is not done]
-        turn.update(todo=todo, page=0)
+        turn.remember(todo=todo, page=0)
         turn.goto(JOURNEY, todo[0] if todo else VolunteerStep.RESULTS)
 
     def _at_town(self, query: Query, town: Town) -> Query:
@@ -236,7 +236,7 @@ class VolunteerFlow(Flow):
             return
         if page.page != requested:
             note = note or turn.t("matching.results.changed")
-        turn.update(page=page.page)
+        turn.remember(page=page.page)
         header = turn.tn(
             "matching.results.header_many" if page.more else "matching.results.header",
             page.total,
@@ -381,7 +381,7 @@ class VolunteerFlow(Flow):
         )
         town = directory.town(name) if name.strip() else None
         if town is None:
-            turn.update(unknown_place=name.strip()[:60] or None)
+            turn.remember(unknown_place=name.strip()[:60] or None)
             return False
         self._save(turn, self._at_town(query, town), unknown_place=None)
         return True
@@ -416,9 +416,9 @@ class VolunteerFlow(Flow):
         query = self._query(turn)
         page = int(turn.data.get("page") or 0)
         if value == "next":
-            turn.update(page=page + 1)
+            turn.remember(page=page + 1)
         elif value == "prev":
-            turn.update(page=max(0, page - 1))
+            turn.remember(page=max(0, page - 1))
         elif value == "new":
             await self.start(turn)
             return

@@ -331,7 +331,7 @@ class StaffOpportunitiesFlow(Flow):
         if value == "new":
             turn.goto(JOURNEY, StaffOpportunityStep.NEW_TITLE, {"m": m})
         elif value == "list":
-            turn.update(page=0)
+            turn.remember(page=0)
             turn.goto(JOURNEY, StaffOpportunityStep.LIST)
         elif value == "import":
             turn.goto(JOURNEY, StaffOpportunityStep.IMPORT)
@@ -349,9 +349,9 @@ class StaffOpportunitiesFlow(Flow):
     async def _on_list(self, turn: Turn, event: Event, value: str | None) -> None:
         page = int(turn.data.get("page") or 0)
         if value in ("next", "prev"):
-            turn.update(page=page + (1 if value == "next" else -1))
+            turn.remember(page=page + (1 if value == "next" else -1))
         elif value and value.startswith("op:") and value[3:].isdigit():
-            turn.update(op=int(value[3:]))
+            turn.remember(op=int(value[3:]))
             turn.goto(JOURNEY, StaffOpportunityStep.OP)
 
     async def _on_op(self, turn: Turn, event: Event, value: str | None) -> None:
@@ -464,7 +464,7 @@ class StaffOpportunitiesFlow(Flow):
         after the last, create the opportunity and show it."""
         draft = dict(turn.data.get("draft") or {})
         draft.update(answer)
-        turn.update(draft=draft)
+        turn.remember(draft=draft)
         following = WIZARD_STEPS.index(step) + 1
         if following < len(WIZARD_STEPS):
             turn.goto(JOURNEY, WIZARD_STEPS[following])

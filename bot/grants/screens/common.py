@@ -88,7 +88,7 @@ def ask_which_amount(turn: Turn, readings: tuple[int, int], **pending: object) -
     The readings (øre) wait in the dialogue state with `pending`, so a press after a restart
     still stores the right one; `picked_amount` reads it back.
     """
-    turn.update(pending_amount={"readings": list(readings), **pending})
+    turn.remember(pending_amount={"readings": list(readings), **pending})
     labels = [format_kroner(ore, turn.lang) for ore in readings]
     turn.reply(
         turn.t("grants.amount.which", first=labels[0], second=labels[1]),
@@ -132,7 +132,7 @@ def typed_amount(
             return None
         ore = reading
     if turn.data.get("pending_amount") is not None:
-        turn.update(pending_amount=None)
+        turn.remember(pending_amount=None)
     refusal = None
     if ore < 0:
         refusal = turn.t("grants.error.amount_negative", amount=format_amount(ore, turn.lang))

@@ -86,7 +86,7 @@ class FormSteps(ABC):
             return
         asked = eligibility.applicable_questions(scheme, draft.eligibility)
         number = asked.index(outcome.pending) + 1
-        turn.update(elig=outcome.pending.key)
+        turn.remember(elig=outcome.pending.key)
         turn.reply(
             turn.t(
                 "grants.eligibility.question",
@@ -181,7 +181,7 @@ class FormSteps(ABC):
         walker = _walker(turn, scheme)
         spec = self._field_spec(turn, scheme, draft, turn.data.get("field"))
         if turn.data.get("field") != spec.key:
-            turn.update(field=spec.key)
+            turn.remember(field=spec.key)
         keys = [s.key for s in progress_fields(walker, draft.answers)]
         lang = turn.lang
         lines = [
@@ -315,7 +315,7 @@ class FormSteps(ABC):
     def _ask_reading(self, turn: Turn, spec: FieldSpec, readings: tuple[JsonValue, ...]) -> None:
         """ "Mente du »1.250 kr.« eller »12,50 kr.«?" with a button per reading; the readings
         wait in the dialogue state, so a press after a restart still stores the right one."""
-        turn.update(pending={"field": spec.key, "readings": list(readings)})
+        turn.remember(pending={"field": spec.key, "readings": list(readings)})
         labels = [_reading_label(turn, reading, markup=False) for reading in readings]
         shown = [_reading_label(turn, reading) for reading in readings]
         turn.reply(
@@ -355,7 +355,7 @@ class FormSteps(ABC):
             self._ask_field(turn, scheme, draft)
             return False
         if turn.data.get("pending") is not None:
-            turn.update(pending=None)
+            turn.remember(pending=None)
         if echo is not None:
             turn.reply(echo)
         if advance:
@@ -400,7 +400,7 @@ class FormSteps(ABC):
             # A choice the form no longer has (KeyError): just show the question again.
             with contextlib.suppress(KeyError):
                 selected = fields.toggle_choice(spec, selected, value[2:])
-            turn.update(selection=selected)
+            turn.remember(selection=selected)
             self._ask_field(turn, scheme, draft)
             return
         if value == "done":
@@ -509,7 +509,7 @@ class FormSteps(ABC):
         if value and value.startswith("edit:"):
             key = value[5:]
             if key in {s.key for s in progress_fields(walker, draft.answers)}:
-                turn.update(editing=True)
+                turn.remember(editing=True)
                 self._go_field(turn, scheme, draft, key)
                 return
         if value == "next":
@@ -523,7 +523,7 @@ class FormSteps(ABC):
             )
             if missing is not None:
                 turn.say("grants.summary.missing", field=missing.label.get(turn.lang))
-                turn.update(editing=True)
+                turn.remember(editing=True)
                 self._go_field(turn, scheme, draft, missing.key)
                 return
             turn.goto(JOURNEY, GrantStep.DECLARE)

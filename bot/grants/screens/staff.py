@@ -195,14 +195,14 @@ class StaffGrantsFlow(Flow):
         if value and value.startswith("f:"):
             wanted = value[2:]
             known = {s.value for s in REVIEWABLE}
-            turn.update(status=wanted if wanted in known else None, page=0)
+            turn.remember(status=wanted if wanted in known else None, page=0)
         elif value and value.startswith("p:") and value[2:].isdigit():
-            turn.update(page=int(value[2:]))
+            turn.remember(page=int(value[2:]))
         elif value == "round":
             rounds = [*service.round_keys(turn.session, slug), None]
             current = data.get("round")
             position = rounds.index(current) if current in rounds else -1
-            turn.update(round=rounds[(position + 1) % len(rounds)], page=0)
+            turn.remember(round=rounds[(position + 1) % len(rounds)], page=0)
         elif value in ("csv", "xlsx"):
             self._export(turn, slug, value)
             return

@@ -228,5 +228,5 @@ def _change(
         if parse_iso(parsed_value) <= meeting.rsvp_deadline:
             turn.say("meetings.staff.deadline_note")
     changes[field] = parsed_value
-    turn.update(changes=changes, unclear=None)
+    turn.remember(changes=changes, unclear=None)
     turn.goto(JOURNEY, StaffMeetingStep.EDIT_PICK)

@@ -128,7 +128,7 @@ def check(field: str, moment: datetime, draft: Mapping[str, Any], now: datetime)
 
 def ask_which_instant(turn: Turn, unclear: AmbiguousTime, zone: str, back: str) -> None:
     """Ask which instant a time in a DST change means; the answer comes as ``dst:<n>``."""
-    turn.update(unclear=[iso(c) for c in unclear.choices])
+    turn.remember(unclear=[iso(c) for c in unclear.choices])
     if unclear.key == "meetings.dst.gap":
         shifted = format_local(unclear.choices[0], zone, turn.lang, "d/M-y 'kl.' HH.mm")
         # What was typed: the shifted wall clock less the hour the clocks jump (wall-clock

@@ -103,7 +103,7 @@ async def on_event(turn: Turn, event: Event, value: str | None) -> None:
         return
     elif step in NOTICE_ERRORS and value is None:
         turn.say(NOTICE_ERRORS[step])
-    turn.update(notice=notice)
+    turn.remember(notice=notice)
     turn.goto(JOURNEY, step)
     show(turn)
 

@@ -55,7 +55,7 @@ def next_field(turn: Turn, draft: dict[str, Any]) -> None:
         if "rsvp_deadline" in draft and parse_iso(draft["rsvp_deadline"]) >= start:
             draft.pop("rsvp_deadline")
             turn.say("meetings.error.deadline_after_start")
-    turn.update(draft=draft)
+    turn.remember(draft=draft)
     missing = next((f for f in FIELDS if f not in draft), None)
     turn.goto(JOURNEY, WIZARD_STEPS[missing] if missing else StaffMeetingStep.WIZARD_PREVIEW)
     show(turn)
@@ -179,7 +179,7 @@ async def on_event(turn: Turn, event: Event, value: str | None) -> None:
         chosen = (value or "").removeprefix("fix:")
         if chosen in FIELDS:
             draft.pop(chosen, None)
-            turn.update(draft=draft)
+            turn.remember(draft=draft)
             turn.goto(JOURNEY, WIZARD_STEPS[chosen])
         else:
             turn.goto(JOURNEY, StaffMeetingStep.WIZARD_PREVIEW)
@@ -218,7 +218,7 @@ async def on_event(turn: Turn, event: Event, value: str | None) -> None:
         show(turn)
         return
     draft[field] = answer
-    turn.update(unclear=None)
+    turn.remember(unclear=None)
     next_field(turn, draft)
 
 
