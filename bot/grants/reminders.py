@@ -22,6 +22,7 @@ from bot.grants.fields import babel_locale
 from bot.grants.models import GrantApplication, Status
 from bot.i18n import t
 from bot.store.models import OutboxMessage
+from bot.zones import zone_note
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,11 @@ def queue_grant_reminders(
     *,
     municipalities: Collection[str] | None = None,
     schemes: Mapping[str, Any] | None = None,
+    zone: str = "Europe/Copenhagen",
 ) -> int:
     """Queue every reminder due `today` (the local calendar day of `municipalities`, all when
-    None); returns how many were queued (already queued: skipped).
+    None); returns how many were queued (already queued: skipped). Dates in the texts are
+    calendar days in `zone` (IANA), labelled for Greenland (»grønlandsk tid«, `bot.zones`).
 
     A reminder is due from its day until the deadline, so a day the job missed (the process was
     down) is caught up the next day; only the latest applicable draft reminder is sent. With
@@ -94,7 +97,7 @@ def queue_grant_reminders(
             continue
         _, prefix, key = due[-1]
         lang = draft.user.language or draft.language
-        text = t(lang, key, deadline=_long_date(draft.deadline, lang))
+        text = t(lang, key, deadline=_long_date(draft.deadline, lang) + zone_note(zone, lang))
         # The payload of a GLOBAL button, as `Turn.notify` writes it.
         button = [{"label": t(lang, "grants.button.continue"), "payload": "g:grants:continue"}]
         queued += _queue(
@@ -122,7 +125,7 @@ def queue_grant_reminders(
             lang,
             "grants.reminder.report",
             reference=app.reference or "",
-            report_due=_long_date(app.report_due, lang),
+            report_due=_long_date(app.report_due, lang) + zone_note(zone, lang),
         )
         button = [
             {"label": t(lang, "grants.button.report"), "payload": f"g:grants:report:{app.id}"}

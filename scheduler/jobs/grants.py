@@ -28,6 +28,7 @@ def send_grant_reminders(zone: str) -> int:
             now,
             municipalities=slugs_in(services, zone),
             schemes=schemes,
+            zone=zone,
         )
 
 

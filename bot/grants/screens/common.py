@@ -21,6 +21,7 @@ from bot.grants.fields import babel_locale, format_amount, format_kroner
 from bot.grants.service import ApplicationNotFoundError, GrantService
 from bot.validation.amounts import Ambiguous, read_amount
 from bot.validation.errors import InvalidInput
+from bot.zones import zone_note
 
 JOURNEY = "grants"
 
@@ -64,6 +65,14 @@ def today_in(turn: Turn, slug: str) -> date:
 
 def long_date(day: date, lang: str) -> str:
     return format_date(day, format="long", locale=babel_locale(lang))
+
+
+def deadline_date(turn: Turn, day: date) -> str:
+    """A deadline as the applicant reads it: the long date, labelled »(grønlandsk tid)« when
+    their municipality is in Greenland (a deadline ends at midnight there, `bot.zones`)."""
+    place = turn.services.directory.get(turn.user.municipality_slug)
+    zone = place.timezone if place else "Europe/Copenhagen"
+    return long_date(day, turn.lang) + zone_note(zone, turn.lang)
 
 
 def short_date(day: date, lang: str) -> str:

@@ -43,8 +43,8 @@ from bot.grants.schemes import GrantScheme
 from bot.grants.screens.common import (
     JOURNEY,
     GrantStep,
+    deadline_date,
     grant_service,
-    long_date,
     short_date,
     today_in,
 )
@@ -136,7 +136,7 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
         draft = service.start_draft(turn.session, turn.user, slug, info, turn.services.clock())
         data["app"] = draft.id
         when = (
-            turn.t("grants.deadline", deadline=long_date(info.deadline, turn.lang))
+            turn.t("grants.deadline", deadline=deadline_date(turn, info.deadline))
             if info.deadline
             else turn.t("grants.open_all_year")
         )
@@ -329,13 +329,13 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
         parts = []
         if draft is not None and draft.deadline is not None:
             parts.append(
-                turn.t("grants.closed.draft_kept", deadline=long_date(draft.deadline, turn.lang))
+                turn.t("grants.closed.draft_kept", deadline=deadline_date(turn, draft.deadline))
             )
         else:
             parts.append(turn.t("grants.closed"))
         if upcoming is not None and upcoming.deadline is not None:
             parts.append(
-                turn.t("grants.closed.next_round", deadline=long_date(upcoming.deadline, turn.lang))
+                turn.t("grants.closed.next_round", deadline=deadline_date(turn, upcoming.deadline))
             )
         else:
             parts.append(turn.t("grants.closed.no_next_round"))
@@ -369,7 +369,7 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
         self._show_closed(turn, scheme, draft)
 
     def _deadline_text(self, turn: Turn, deadline: date | None) -> str:
-        return long_date(deadline, turn.lang) if deadline else turn.t("grants.open_all_year")
+        return deadline_date(turn, deadline) if deadline else turn.t("grants.open_all_year")
 
     def _contact_text(self, turn: Turn, slug: str) -> str:
         info = turn.services.directory.get(slug)

@@ -23,6 +23,7 @@ from bot.grants.schemes import GrantScheme
 from bot.grants.screens.common import (
     JOURNEY,
     GrantStep,
+    deadline_date,
     escape_params,
     grant_service,
     long_date,
@@ -147,9 +148,9 @@ class MyApplications(ABC):
         if app.status == Status.INFO_REQUESTED.value and question:
             lines.append(turn.t("grants.view.question", question=html.escape(question)))
         if app.status == Status.APPROVED.value and app.report_due is not None:
-            lines.append(turn.t("grants.view.report_due", date=long_date(app.report_due, lang)))
+            lines.append(turn.t("grants.view.report_due", date=deadline_date(turn, app.report_due)))
         if app.is_draft and app.deadline is not None:
-            lines.append(turn.t("grants.deadline", deadline=long_date(app.deadline, lang)))
+            lines.append(turn.t("grants.deadline", deadline=deadline_date(turn, app.deadline)))
         rows: list[list[Button]] = []
         if app.is_draft:
             rows.append([turn.button("grants.button.continue", "continue")])

@@ -169,3 +169,22 @@ async def test_a_report_reminder_queued_before_the_report_was_handed_in_is_not_s
         session.scalars(select(GrantApplication)).one().status = Status.REPORTED.value
     assert _claim(services, when) == []
     assert _statuses(services) == ["skipped"]
+
+
+async def test_a_greenland_deadline_reminder_says_it_is_greenland_time(
+    chat: ChatDriver, services: Services, conversation: Conversation
+) -> None:
+    freeze(services, datetime(2027, 1, 10, 12, tzinfo=UTC))
+    patient(conversation)
+    await chat.onboard(municipality="Sermersooq")
+    replies = await chat.press("§ 18")
+    assert "1. februar 2027 (grønlandsk tid)" in text_of(replies)  # the deadline as first shown
+    for _ in range(12):  # every eligibility question, however many the scheme asks
+        if "Ja" not in [b.label for r in replies for row in r.buttons for b in row]:
+            break
+        replies = await chat.press("Ja")
+    await chat.send("Nuuk Besøgsvenner")
+    # 25 January 2027, 09:00 in Nuuk (UTC-3): seven days before Sermersooq's 1 February deadline.
+    assert _run_on(services, datetime(2027, 1, 25, 12, tzinfo=UTC), "America/Nuuk") == 1
+    (week,) = _reminders(services)
+    assert "1. februar 2027 (grønlandsk tid)" in week.text
