@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.store.database import Database
 from bot.store.models import OutboxMessage
+from nlu.client import NluStatus
 
 #: Update kinds we label by; anything else is counted as "other" (labels must stay few).
 UPDATE_KINDS = frozenset(
@@ -77,7 +78,7 @@ class CountingNlu:
 
     async def parse(self, text: str) -> Any:
         result = await self.inner.parse(text)
-        if result.status.value == "unavailable":
+        if result.status is NluStatus.UNAVAILABLE:
             self.metrics.nlu_failures.inc()
         return result
 
