@@ -12,8 +12,8 @@ from bot.core.conversation import Conversation
 from bot.core.services import Services
 from bot.store.database import transaction
 from bot.store.models import StaffRole
-from tests.conftest import TelegramDriver, texts
 from tests.fakes.bot_api import Call, FakeBotApi, TelegramUser
+from tests.fakes.telegram import TelegramDriver, texts
 from tests.unit.grants.grant_chat import SONDERBORG_START, freeze, patient
 
 

@@ -11,8 +11,8 @@ from telegram import Update
 
 from bot.core.conversation import Conversation
 from bot.store.models import DialogueState, OutboxMessage, User
-from tests.conftest import TelegramDriver
 from tests.fakes.bot_api import BOT_USER, Call, TelegramUser
+from tests.fakes.telegram import TelegramDriver
 
 GROUP = -1001234567890  # Telegram's supergroup ids are negative, -100…
 

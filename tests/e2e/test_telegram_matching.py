@@ -11,9 +11,9 @@ from bot.matching.models import Interest, Opportunity
 from bot.store.database import Database, transaction
 from bot.store.models import StaffRole
 from nlu.client import Entity
-from tests.conftest import TelegramDriver, texts
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.nlu import FakeNlu
+from tests.fakes.telegram import TelegramDriver, texts
 from tests.unit.matching.conftest import NOW
 from tests.unit.matching.seeding import ensure_seeded
 from tests.unit.matching.test_import import BAD_TOWN, GOOD, HEADER

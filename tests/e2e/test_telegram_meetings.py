@@ -14,8 +14,8 @@ from bot.delivery.dispatcher import run_dispatcher
 from bot.meetings.seed import seed_meetings
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage, StaffRole
-from tests.conftest import TelegramDriver, texts
 from tests.fakes.bot_api import Call, FakeBotApi, TelegramUser
+from tests.fakes.telegram import TelegramDriver, texts
 from tests.unit.meetings.conftest import NOW, make_staff, publish
 
 

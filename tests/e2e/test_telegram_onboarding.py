@@ -8,8 +8,8 @@ import json
 from telegram.ext import Application
 
 from bot.channels.telegram import split_text
-from tests.conftest import TelegramDriver, texts
 from tests.fakes.bot_api import FakeBotApi, TelegramUser
+from tests.fakes.telegram import TelegramDriver, texts
 
 
 async def test_onboarding_in_danish_through_telegram(telegram: TelegramDriver) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import TelegramDriver, texts
+from tests.fakes.telegram import TelegramDriver, texts
 
 
 async def test_mydata_arrives_as_a_summary_and_a_json_file(telegram: TelegramDriver) -> None:

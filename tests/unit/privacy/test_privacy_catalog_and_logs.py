@@ -11,9 +11,9 @@ from bot.config import PROJECT_ROOT
 from bot.i18n import catalog
 from bot.privacy import registry
 from bot.privacy.sources import register_all
-from tests.conftest import TelegramDriver
 from tests.fakes.bot_api import TelegramUser
 from tests.fakes.chat import ChatDriver
+from tests.fakes.telegram import TelegramDriver
 
 SOURCES = sorted((PROJECT_ROOT / "bot" / "privacy").glob("*.py"))
 

@@ -14,8 +14,8 @@ from sqlalchemy.exc import OperationalError
 from bot.core.conversation import Conversation
 from bot.store.database import Database
 from bot.store.models import User
-from tests.conftest import TEST_DATABASE_URL
 from tests.fakes.chat import ChatDriver, labels_of, text_of
+from tests.fakes.databases import TEST_DATABASE_URL
 
 
 class Saboteur:
