@@ -14,12 +14,14 @@ from telegram.ext import Application
 from bot.app import build_conversation, build_services, prepare_database
 from bot.config import PROJECT_ROOT, Settings
 from bot.core.conversation import Conversation
+from bot.core.flood import FloodLimit
 from bot.core.services import Services
 from bot.directory import Directory
 from bot.store.database import Database
 from bot.store.schema import metadata
 from tests.fakes.bot_api import FakeBotApi, TelegramUser
 from tests.fakes.chat import ChatDriver
+from tests.fakes.clock import FakeClock
 from tests.fakes.databases import BACKENDS, TEST_DATABASE_URL
 from tests.fakes.nlu import FakeNlu
 from tests.fakes.telegram import TelegramDriver
@@ -104,6 +106,24 @@ def services(settings: Settings, database: Database, nlu: FakeNlu) -> Services:
 @pytest.fixture
 def conversation(services: Services) -> Conversation:
     return build_conversation(services)
+
+
+@pytest.fixture
+def clock(services: Services) -> FakeClock:
+    """The services' clock, stopped: at the real time now, or where a directory's conftest
+    stopped it for all its tests (tests/unit/matching). Move it with `clock.set(...)` and
+    `clock.advance(...)` (aware UTC datetimes)."""
+    if not isinstance(services.clock, FakeClock):
+        services.clock = FakeClock()
+    return services.clock
+
+
+@pytest.fixture
+def no_flood_limit(settings: Settings, conversation: Conversation) -> None:
+    """No per-user flood limit: a form typed in a burst by a test is not a flood. Holds for the
+    test's conversation and for any built later from the same settings (a restarted process)."""
+    settings.flood_max_events = 1_000_000
+    conversation.flood = FloodLimit(settings.flood_max_events, settings.flood_window_seconds)
 
 
 @pytest.fixture

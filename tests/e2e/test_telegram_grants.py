@@ -13,8 +13,9 @@ from bot.core.services import Services
 from bot.store.database import transaction
 from bot.store.models import StaffRole
 from tests.fakes.bot_api import Call, FakeBotApi, TelegramUser
+from tests.fakes.clock import FakeClock
 from tests.fakes.telegram import TelegramDriver, texts
-from tests.unit.grants.grant_chat import SONDERBORG_START, freeze, patient
+from tests.unit.grants.grant_chat import FEBRUARY, SONDERBORG_START
 
 
 def _document(user: TelegramUser, file_id: str, name: str, size: int) -> dict[str, Any]:
@@ -39,9 +40,10 @@ async def test_a_complete_application_survives_a_restart(
     conversation: Conversation,
     settings: Settings,
     bot_api: FakeBotApi,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await telegram.send("/start")
     await telegram.press("Dansk")
     await telegram.press("Sønderborg")
@@ -57,7 +59,6 @@ async def test_a_complete_application_survives_a_restart(
     # kill -9: the application and its conversation are gone; a new process starts.
     await telegram.app.shutdown()
     conversation = build_conversation(services)
-    patient(conversation)
     app = build_application(settings, conversation, rate_limiter=False)
     await app.initialize()
     try:
@@ -106,10 +107,12 @@ async def test_a_complete_application_survives_a_restart(
 
 
 async def test_a_second_tap_on_submit_says_the_application_was_already_sent(
-    telegram: TelegramDriver, services: Services, conversation: Conversation
+    telegram: TelegramDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await telegram.onboard()
     await telegram.press("§ 18")
     for _ in range(7):
@@ -139,10 +142,12 @@ async def test_a_second_tap_on_submit_says_the_application_was_already_sent(
 
 
 async def test_an_edited_e_mail_answer_is_used_instead_of_the_typo(
-    telegram: TelegramDriver, services: Services, conversation: Conversation
+    telegram: TelegramDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await telegram.onboard()
     await telegram.press("§ 18")
     for _ in range(7):
@@ -172,10 +177,12 @@ async def test_an_edited_e_mail_answer_is_used_instead_of_the_typo(
 
 
 async def test_an_edit_of_an_older_message_is_answered_once_with_what_to_do(
-    telegram: TelegramDriver, services: Services, conversation: Conversation
+    telegram: TelegramDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await telegram.onboard()
     await telegram.press("§ 18")
     for _ in range(7):
@@ -206,10 +213,12 @@ async def test_a_live_location_update_stays_silent(
 
 
 async def test_an_amount_with_the_currency_first_is_read_and_echoed(
-    telegram: TelegramDriver, services: Services, conversation: Conversation
+    telegram: TelegramDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await telegram.onboard()
     await telegram.press("§ 18")
     for _ in range(7):

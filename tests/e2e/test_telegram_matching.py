@@ -12,6 +12,7 @@ from bot.store.database import Database, transaction
 from bot.store.models import StaffRole
 from nlu.client import Entity
 from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.clock import FakeClock
 from tests.fakes.nlu import FakeNlu
 from tests.fakes.telegram import TelegramDriver, texts
 from tests.unit.matching.conftest import NOW
@@ -26,7 +27,8 @@ def database(database: Database) -> Database:
 
 @pytest.fixture
 def services(services: Services) -> Services:
-    services.clock = lambda: NOW
+    """The clock stopped at NOW, when the seed data is current (as in tests/unit/matching)."""
+    services.clock = FakeClock(NOW)
     return services
 
 

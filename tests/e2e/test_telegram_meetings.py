@@ -15,6 +15,7 @@ from bot.meetings.seed import seed_meetings
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage, StaffRole
 from tests.fakes.bot_api import Call, FakeBotApi, TelegramUser
+from tests.fakes.clock import FakeClock
 from tests.fakes.telegram import TelegramDriver, texts
 from tests.unit.meetings.conftest import NOW, make_staff, publish
 
@@ -38,8 +39,9 @@ async def test_an_invitation_sent_by_the_dispatcher_is_answered_in_telegram(
     telegram_app: Application,
     bot_api: FakeBotApi,
     conversation: Conversation,  # type: ignore[type-arg]
+    clock: FakeClock,
 ) -> None:
-    conversation.services.clock = lambda: NOW
+    clock.set(NOW)
     await telegram.onboard()
     with transaction(conversation.services.db) as session:
         session.add(StaffRole(telegram_id=7001, municipality_slug="sonderborg"))
@@ -52,7 +54,7 @@ async def test_an_invitation_sent_by_the_dispatcher_is_answered_in_telegram(
             rate=50,
             stop_event=stop,
             poll_interval=0.05,
-            clock=lambda: NOW,
+            clock=clock,
         )
     )
     for _ in range(100):
@@ -119,9 +121,9 @@ def documents(calls: list[Call]) -> list[Call]:
 
 
 async def test_pressing_jeg_kommer_twice_confirms_once_and_sends_one_calendar_file(
-    telegram: TelegramDriver, conversation: Conversation
+    telegram: TelegramDriver, conversation: Conversation, clock: FakeClock
 ) -> None:
-    conversation.services.clock = lambda: NOW
+    clock.set(NOW)
     await telegram.onboard()
     make_staff(conversation)
     meeting_id = publish(conversation, questions=False)
@@ -143,8 +145,9 @@ async def test_a_full_meeting_tells_the_person_their_place_on_the_waitlist(
     telegram_app: Application,  # type: ignore[type-arg]
     bot_api: FakeBotApi,
     conversation: Conversation,
+    clock: FakeClock,
 ) -> None:
-    conversation.services.clock = lambda: NOW
+    clock.set(NOW)
     make_staff(conversation)
     meeting_id = publish(conversation, capacity=1, questions=False)
     people = [
@@ -168,8 +171,9 @@ async def test_a_person_moved_up_from_the_waitlist_gets_the_calendar_file(
     telegram_app: Application,  # type: ignore[type-arg]
     bot_api: FakeBotApi,
     conversation: Conversation,
+    clock: FakeClock,
 ) -> None:
-    conversation.services.clock = lambda: NOW
+    clock.set(NOW)
     make_staff(conversation)
     meeting_id = publish(conversation, capacity=1, questions=False)
     first = TelegramDriver(telegram_app, bot_api, TelegramUser(6201, language_code="da"))

@@ -13,6 +13,7 @@ from bot.meetings.seed import seed_meetings
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage, User
 from tests.fakes.chat import ChatDriver, labels_of, text_of
+from tests.fakes.clock import FakeClock
 from tests.unit.meetings.conftest import NOW, make_staff, publish
 
 
@@ -109,12 +110,12 @@ async def test_the_limit_per_association_is_kept(
 
 
 async def test_an_answer_after_the_deadline_is_refused_politely(
-    citizen: ChatDriver, conversation: Conversation
+    citizen: ChatDriver, conversation: Conversation, clock: FakeClock
 ) -> None:
     make_staff(conversation)
     meeting_id = publish(conversation, questions=False)
     await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
-    conversation.services.clock = lambda: NOW + timedelta(days=25)  # deadline was day 23
+    clock.set(NOW + timedelta(days=25))  # deadline was day 23
     replies = await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:n")
     assert "fristen for tilmelding er overskredet" in text_of(replies)
     assert answers(conversation, meeting_id) == {4242: ("yes", "confirmed")}
