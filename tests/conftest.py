@@ -19,7 +19,7 @@ from bot.core.services import Services
 from bot.directory import Directory
 from bot.store.database import Database
 from bot.store.schema import metadata
-from tests.fakes.bot_api import FakeBotApi, TelegramUser
+from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.chat import ChatDriver
 from tests.fakes.clock import FakeClock
 from tests.fakes.databases import BACKENDS, TEST_DATABASE_URL
@@ -160,4 +160,4 @@ async def telegram_app(
 
 @pytest.fixture
 def telegram(telegram_app: Application, bot_api: FakeBotApi) -> TelegramDriver:  # type: ignore[type-arg]
-    return TelegramDriver(telegram_app, bot_api, TelegramUser(5151, language_code="da"))
+    return TelegramDriver(telegram_app, bot_api, bot_api.user(5151, language_code="da"))

@@ -85,13 +85,13 @@ async def test_a_complete_application_survives_a_restart(
         calls = await revived.press("Ja, det erklærer jeg")
         assert "SON-2027-0001" in texts(calls)
         [pdf] = [c for c in calls if c.method == "sendDocument"]
-        assert pdf.params["document"]["filename"] == "SON-2027-0001.pdf"
-        assert pdf.params["document"]["content"].startswith(b"%PDF")
+        assert pdf.document_name == "SON-2027-0001.pdf"
+        assert (pdf.document_content or b"").startswith(b"%PDF")
 
         # Staff open it and have the statutes sent to them by Telegram file id.
         with transaction(services.db) as session:
             session.add(StaffRole(telegram_id=9090, municipality_slug="sonderborg"))
-        staff = TelegramDriver(app, bot_api, TelegramUser(9090))
+        staff = TelegramDriver(app, bot_api, bot_api.user(9090))
         await staff.send("/start")
         await staff.press("Dansk")
         await staff.press("Sønderborg")
@@ -101,7 +101,7 @@ async def test_a_complete_application_survives_a_restart(
         await staff.press("SON-2027-0001")
         calls = await staff.press("Vedtægter")
         [sent] = [c for c in calls if c.method == "sendDocument"]
-        assert sent.params["document"] == "BQACAgStatutes"
+        assert sent.document_file_id == "BQACAgStatutes"
     finally:
         await app.shutdown()
 
@@ -127,7 +127,7 @@ async def test_a_second_tap_on_submit_says_the_application_was_already_sent(
     await telegram.send_update(_document(telegram.user, "BQACAgAccounts", "regnskab.pdf", 80_000))
     await telegram.press("Videre til erklæringen")
     call, data = telegram.last_with_button("Ja, det erklærer jeg")
-    message_id = call.message_id or int(call.params.get("message_id", 0))
+    message_id = call.message_id or call.edited_message_id or 0
 
     first = await telegram.send_update(telegram.user.callback(data, message_id))
     second = await telegram.send_update(telegram.user.callback(data, message_id))
@@ -138,7 +138,7 @@ async def test_a_second_tap_on_submit_says_the_application_was_already_sent(
     assert not [c for c in second if c.method == "sendDocument"]  # nothing new was sent
     receipt = await telegram.press("Kvittering")
     [pdf] = [c for c in receipt if c.method == "sendDocument"]
-    assert pdf.params["document"]["filename"] == "SON-2027-0001.pdf"
+    assert pdf.document_name == "SON-2027-0001.pdf"
 
 
 async def test_an_edited_e_mail_answer_is_used_instead_of_the_typo(

@@ -44,9 +44,7 @@ async def test_volunteer_by_buttons_and_interest_through_telegram(
     calls = await telegram.press("Hele Sønderborg")
     shown = texts(calls)
     assert "<b>1. " in shown and "Derfor passer det til dig" in shown
-    assert all(
-        c.params.get("parse_mode") == "HTML" for c in calls if c.method != "answerCallbackQuery"
-    )
+    assert all(c.parse_mode == "HTML" for c in calls if c.method != "answerCallbackQuery")
     calls = await telegram.press("Interesseret i 1")
     assert calls[0].method == "answerCallbackQuery"
     assert "Tak!" in texts(calls)
@@ -109,7 +107,7 @@ async def test_staff_send_a_csv_and_get_the_import_report_through_telegram(
     assert "række 3: ukendt by »Sønderbrog« – mente du Sønderborg?" in shown
     assert "Import: 1 nye, 0 opdateret, 1 afvist." in shown
     assert "Frivilligopslag i Sønderborg Kommune" in shown  # the staff screen again
-    assert all(c.params.get("parse_mode") == "HTML" for c in calls if c.method == "sendMessage")
+    assert all(c.parse_mode == "HTML" for c in calls if c.method == "sendMessage")
     with services.db.unit_of_work() as uow:
         keys = set(uow.session.scalars(select(Opportunity.key)))
     assert "son-csv-1" in keys and "son-csv-2" not in keys

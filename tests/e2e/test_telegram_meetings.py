@@ -14,7 +14,7 @@ from bot.delivery.dispatcher import run_dispatcher
 from bot.meetings.seed import seed_meetings
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage, StaffRole
-from tests.fakes.bot_api import Call, FakeBotApi, TelegramUser
+from tests.fakes.bot_api import Call, FakeBotApi
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram import TelegramDriver, texts
 from tests.unit.meetings.conftest import NOW, make_staff, publish
@@ -79,7 +79,7 @@ async def test_staff_start_the_meeting_wizard_in_telegram(
 ) -> None:
     with transaction(conversation.services.db) as session:
         session.add(StaffRole(telegram_id=7002, municipality_slug="sonderborg"))
-    staff = TelegramDriver(telegram_app, bot_api, TelegramUser(7002, language_code="da"))
+    staff = TelegramDriver(telegram_app, bot_api, bot_api.user(7002, language_code="da"))
     await staff.onboard()
     await staff.send("/staff")
     await staff.press("Møder og nyheder")
@@ -151,7 +151,7 @@ async def test_a_full_meeting_tells_the_person_their_place_on_the_waitlist(
     make_staff(conversation)
     meeting_id = publish(conversation, capacity=1, questions=False)
     people = [
-        TelegramDriver(telegram_app, bot_api, TelegramUser(6100 + n, language_code="da"))
+        TelegramDriver(telegram_app, bot_api, bot_api.user(6100 + n, language_code="da"))
         for n in range(4)
     ]
     for person in people:
@@ -176,8 +176,8 @@ async def test_a_person_moved_up_from_the_waitlist_gets_the_calendar_file(
     clock.set(NOW)
     make_staff(conversation)
     meeting_id = publish(conversation, capacity=1, questions=False)
-    first = TelegramDriver(telegram_app, bot_api, TelegramUser(6201, language_code="da"))
-    waiting = TelegramDriver(telegram_app, bot_api, TelegramUser(6202, language_code="da"))
+    first = TelegramDriver(telegram_app, bot_api, bot_api.user(6201, language_code="da"))
+    waiting = TelegramDriver(telegram_app, bot_api, bot_api.user(6202, language_code="da"))
     await first.onboard()
     await waiting.onboard()
     await _dispatch(telegram_app, conversation)  # the invitations
@@ -192,7 +192,7 @@ async def test_a_person_moved_up_from_the_waitlist_gets_the_calendar_file(
     told = documents(bot_api.sent(waiting.user.user_id))
     assert len(told) == 1
     assert "Der er blevet plads" in told[0].text
-    assert told[0].params["document"]["filename"].endswith(".ics")
-    assert b"BEGIN:VEVENT" in told[0].params["document"]["content"]
+    assert (told[0].document_name or "").endswith(".ics")
+    assert b"BEGIN:VEVENT" in (told[0].document_content or b"")
     labels = [label for label, _ in told[0].buttons]
     assert "Kommer ikke" in labels

@@ -39,7 +39,7 @@ class TelegramDriver:
 
     async def press(self, label: str) -> list[Call]:
         call, data = self.last_with_button(label)
-        message_id = call.message_id or int(call.params.get("message_id", 0))
+        message_id = call.message_id or call.edited_message_id or 0
         return await self._process(self.user.callback(data, message_id))
 
     async def press_data(self, data: str, message_id: int = 1) -> list[Call]:
