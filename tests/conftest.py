@@ -3,30 +3,28 @@ the conversation core, and the real PTB Application against a local fake Bot API
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
-from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_conversation, build_services, prepare_database
 from bot.config import PROJECT_ROOT, Settings
 from bot.core.conversation import Conversation
+from bot.core.flood import FloodLimit
 from bot.core.services import Services
 from bot.directory import Directory
 from bot.store.database import Database
 from bot.store.schema import metadata
-from tests.fakes.bot_api import Call, FakeBotApi, TelegramUser
+from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.chat import ChatDriver
+from tests.fakes.clock import FakeClock
+from tests.fakes.databases import BACKENDS, TEST_DATABASE_URL
 from tests.fakes.nlu import FakeNlu
-
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-BACKENDS = ["sqlite", *(["postgres"] if TEST_DATABASE_URL else [])]
+from tests.fakes.telegram import TelegramDriver
 
 
 @pytest.fixture(scope="session")
@@ -111,6 +109,24 @@ def conversation(services: Services) -> Conversation:
 
 
 @pytest.fixture
+def clock(services: Services) -> FakeClock:
+    """The services' clock, stopped: at the real time now, or where a directory's conftest
+    stopped it for all its tests (tests/unit/matching). Move it with `clock.set(...)` and
+    `clock.advance(...)` (aware UTC datetimes)."""
+    if not isinstance(services.clock, FakeClock):
+        services.clock = FakeClock()
+    return services.clock
+
+
+@pytest.fixture
+def no_flood_limit(settings: Settings, conversation: Conversation) -> None:
+    """No per-user flood limit: a form typed in a burst by a test is not a flood. Holds for the
+    test's conversation and for any built later from the same settings (a restarted process)."""
+    settings.flood_max_events = 1_000_000
+    conversation.flood = FloodLimit(settings.flood_max_events, settings.flood_window_seconds)
+
+
+@pytest.fixture
 def chat(conversation: Conversation) -> ChatDriver:
     """A Danish user talking to the core directly (no Telegram)."""
     return ChatDriver(conversation, user_id=4242)
@@ -142,55 +158,6 @@ async def telegram_app(
     await app.shutdown()
 
 
-class TelegramDriver:
-    """Drives the real PTB Application as Telegram would, and reads what the bot sent."""
-
-    def __init__(self, app: Application, api: FakeBotApi, user: TelegramUser) -> None:  # type: ignore[type-arg]
-        self.app = app
-        self.api = api
-        self.user = user
-
-    async def _process(self, update: dict[str, Any]) -> list[Call]:
-        before = len(self.api.calls)
-        await self.app.process_update(Update.de_json(update, self.app.bot))
-        return [c for c in self.api.calls[before:] if c.chat_id in (None, self.user.user_id)]
-
-    async def send(self, text: str) -> list[Call]:
-        return await self._process(self.user.text(text))
-
-    async def send_update(self, update: dict[str, Any]) -> list[Call]:
-        return await self._process(update)
-
-    def last_with_button(self, label: str) -> tuple[Call, str]:
-        for call in reversed(self.api.sent(self.user.user_id)):
-            for text_, data in call.buttons:
-                if label.casefold() in text_.casefold():
-                    return call, data
-        raise AssertionError(f"no message with a button {label!r}")
-
-    async def press(self, label: str) -> list[Call]:
-        call, data = self.last_with_button(label)
-        message_id = call.message_id or int(call.params.get("message_id", 0))
-        return await self._process(self.user.callback(data, message_id))
-
-    async def press_data(self, data: str, message_id: int = 1) -> list[Call]:
-        return await self._process(self.user.callback(data, message_id))
-
-    async def onboard(self, municipality: str = "Sønderborg", language: str = "Dansk") -> None:
-        """Through onboarding in Danish (by default), consenting to notices."""
-        await self.send("/start")
-        await self.press(language)
-        await self.press(municipality)
-        await self.press("Ja tak" if language == "Dansk" else "Yes please")
-
-
 @pytest.fixture
 def telegram(telegram_app: Application, bot_api: FakeBotApi) -> TelegramDriver:  # type: ignore[type-arg]
-    return TelegramDriver(telegram_app, bot_api, TelegramUser(5151, language_code="da"))
-
-
-def texts(calls: list[Call]) -> str:
-    """Everything the user saw in these calls, as one string for `in` assertions."""
-    return "\n".join(
-        c.text for c in calls if c.method in ("sendMessage", "editMessageText", "sendDocument")
-    )
+    return TelegramDriver(telegram_app, bot_api, bot_api.user(5151, language_code="da"))

@@ -13,7 +13,7 @@ from bot.delivery.dispatcher import dispatcher_task
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage
 from scheduler.setup import scheduler_task
-from tests.fakes.bot_api import FakeBotApi, TelegramUser
+from tests.fakes.bot_api import FakeBotApi
 
 
 async def _until(condition: object, seconds: float = 10) -> None:
@@ -37,7 +37,7 @@ async def test_polling_scheduler_and_dispatcher_run_together(
     )
     with transaction(services.db) as session:
         session.add(OutboxMessage(chat_id=8181, text="Invitation til dialogmøde"))
-    user = TelegramUser(9191)
+    user = bot_api.user(9191)
     async with app:
         assert app.post_init is not None
         await app.post_init(app)  # what run_polling() does after initialize()

@@ -12,9 +12,10 @@ from bot.core.conversation import Conversation
 from bot.core.services import Services
 from bot.store.database import transaction
 from bot.store.models import StaffRole
-from tests.conftest import TelegramDriver, texts
 from tests.fakes.bot_api import Call, FakeBotApi, TelegramUser
-from tests.unit.grants.grant_chat import SONDERBORG_START, freeze, patient
+from tests.fakes.clock import FakeClock
+from tests.fakes.telegram import TelegramDriver, texts
+from tests.unit.grants.grant_chat import FEBRUARY, SONDERBORG_START
 
 
 def _document(user: TelegramUser, file_id: str, name: str, size: int) -> dict[str, Any]:
@@ -39,9 +40,10 @@ async def test_a_complete_application_survives_a_restart(
     conversation: Conversation,
     settings: Settings,
     bot_api: FakeBotApi,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await telegram.send("/start")
     await telegram.press("Dansk")
     await telegram.press("Sønderborg")
@@ -57,7 +59,6 @@ async def test_a_complete_application_survives_a_restart(
     # kill -9: the application and its conversation are gone; a new process starts.
     await telegram.app.shutdown()
     conversation = build_conversation(services)
-    patient(conversation)
     app = build_application(settings, conversation, rate_limiter=False)
     await app.initialize()
     try:
@@ -84,13 +85,13 @@ async def test_a_complete_application_survives_a_restart(
         calls = await revived.press("Ja, det erklærer jeg")
         assert "SON-2027-0001" in texts(calls)
         [pdf] = [c for c in calls if c.method == "sendDocument"]
-        assert pdf.params["document"]["filename"] == "SON-2027-0001.pdf"
-        assert pdf.params["document"]["content"].startswith(b"%PDF")
+        assert pdf.document_name == "SON-2027-0001.pdf"
+        assert (pdf.document_content or b"").startswith(b"%PDF")
 
         # Staff open it and have the statutes sent to them by Telegram file id.
         with transaction(services.db) as session:
             session.add(StaffRole(telegram_id=9090, municipality_slug="sonderborg"))
-        staff = TelegramDriver(app, bot_api, TelegramUser(9090))
+        staff = TelegramDriver(app, bot_api, bot_api.user(9090))
         await staff.send("/start")
         await staff.press("Dansk")
         await staff.press("Sønderborg")
@@ -100,16 +101,18 @@ async def test_a_complete_application_survives_a_restart(
         await staff.press("SON-2027-0001")
         calls = await staff.press("Vedtægter")
         [sent] = [c for c in calls if c.method == "sendDocument"]
-        assert sent.params["document"] == "BQACAgStatutes"
+        assert sent.document_file_id == "BQACAgStatutes"
     finally:
         await app.shutdown()
 
 
 async def test_a_second_tap_on_submit_says_the_application_was_already_sent(
-    telegram: TelegramDriver, services: Services, conversation: Conversation
+    telegram: TelegramDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await telegram.onboard()
     await telegram.press("§ 18")
     for _ in range(7):
@@ -124,7 +127,7 @@ async def test_a_second_tap_on_submit_says_the_application_was_already_sent(
     await telegram.send_update(_document(telegram.user, "BQACAgAccounts", "regnskab.pdf", 80_000))
     await telegram.press("Videre til erklæringen")
     call, data = telegram.last_with_button("Ja, det erklærer jeg")
-    message_id = call.message_id or int(call.params.get("message_id", 0))
+    message_id = call.message_id or call.edited_message_id or 0
 
     first = await telegram.send_update(telegram.user.callback(data, message_id))
     second = await telegram.send_update(telegram.user.callback(data, message_id))
@@ -135,14 +138,16 @@ async def test_a_second_tap_on_submit_says_the_application_was_already_sent(
     assert not [c for c in second if c.method == "sendDocument"]  # nothing new was sent
     receipt = await telegram.press("Kvittering")
     [pdf] = [c for c in receipt if c.method == "sendDocument"]
-    assert pdf.params["document"]["filename"] == "SON-2027-0001.pdf"
+    assert pdf.document_name == "SON-2027-0001.pdf"
 
 
 async def test_an_edited_e_mail_answer_is_used_instead_of_the_typo(
-    telegram: TelegramDriver, services: Services, conversation: Conversation
+    telegram: TelegramDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await telegram.onboard()
     await telegram.press("§ 18")
     for _ in range(7):
@@ -172,10 +177,12 @@ async def test_an_edited_e_mail_answer_is_used_instead_of_the_typo(
 
 
 async def test_an_edit_of_an_older_message_is_answered_once_with_what_to_do(
-    telegram: TelegramDriver, services: Services, conversation: Conversation
+    telegram: TelegramDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await telegram.onboard()
     await telegram.press("§ 18")
     for _ in range(7):
@@ -206,10 +213,12 @@ async def test_a_live_location_update_stays_silent(
 
 
 async def test_an_amount_with_the_currency_first_is_read_and_echoed(
-    telegram: TelegramDriver, services: Services, conversation: Conversation
+    telegram: TelegramDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await telegram.onboard()
     await telegram.press("§ 18")
     for _ in range(7):

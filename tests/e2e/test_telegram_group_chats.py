@@ -11,8 +11,8 @@ from telegram import Update
 
 from bot.core.conversation import Conversation
 from bot.store.models import DialogueState, OutboxMessage, User
-from tests.conftest import TelegramDriver
-from tests.fakes.bot_api import BOT_USER, Call, TelegramUser
+from tests.fakes.bot_api import BOT_USER, Call
+from tests.fakes.telegram import TelegramDriver
 
 GROUP = -1001234567890  # Telegram's supergroup ids are negative, -100…
 
@@ -55,8 +55,8 @@ async def test_mydata_in_a_group_posts_no_personal_data_only_a_link_to_a_private
 async def test_a_group_gets_one_note_ever_then_silence(
     telegram: TelegramDriver, conversation: Conversation
 ) -> None:
-    first = TelegramUser(6001).in_group(GROUP)
-    second = TelegramUser(6002, language_code="en").in_group(GROUP)
+    first = telegram.api.user(6001).in_group(GROUP)
+    second = telegram.api.user(6002, language_code="en").in_group(GROUP)
 
     calls = await process(telegram, first.text("/volunteer@frivillig_test_bot"))
     (note,) = [c for c in calls if c.method == "sendMessage"]
@@ -76,8 +76,8 @@ async def test_members_who_never_onboarded_inherit_nothing_and_are_not_stored(
     telegram: TelegramDriver, conversation: Conversation
 ) -> None:
     """Before: the group's one dialogue state made a newcomer continue another member's place."""
-    chair = TelegramUser(6101).in_group(GROUP)
-    newcomer = TelegramUser(6102).in_group(GROUP)
+    chair = telegram.api.user(6101).in_group(GROUP)
+    newcomer = telegram.api.user(6102).in_group(GROUP)
     await process(telegram, chair.text("/start@frivillig_test_bot"))
     await process(telegram, chair.text("Dansk"))
     await process(telegram, newcomer.text("/apply@frivillig_test_bot"))
@@ -94,15 +94,15 @@ async def test_members_who_never_onboarded_inherit_nothing_and_are_not_stored(
 async def test_a_button_pressed_in_a_group_answers_only_the_presser(
     telegram: TelegramDriver,
 ) -> None:
-    member = TelegramUser(6201).in_group(GROUP)
+    member = telegram.api.user(6201).in_group(GROUP)
     calls = await process(telegram, member.callback("g:mydata:export", 99))
     assert [c.method for c in calls] == ["answerCallbackQuery"]
-    assert calls[0].params["show_alert"] in (True, "true")  # form-encoded by PTB
-    assert "privat chat" in calls[0].params["text"]
+    assert calls[0].alert
+    assert "privat chat" in calls[0].text
 
 
 async def test_adding_the_bot_to_a_group_is_harmless(telegram: TelegramDriver) -> None:
-    adder = TelegramUser(6301).in_group(GROUP, "group")
+    adder = telegram.api.user(6301).in_group(GROUP, "group")
     joined = adder.message(new_chat_members=[BOT_USER])
     membership = {
         "update_id": 30_001,

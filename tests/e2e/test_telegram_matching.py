@@ -11,9 +11,10 @@ from bot.matching.models import Interest, Opportunity
 from bot.store.database import Database, transaction
 from bot.store.models import StaffRole
 from nlu.client import Entity
-from tests.conftest import TelegramDriver, texts
 from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.clock import FakeClock
 from tests.fakes.nlu import FakeNlu
+from tests.fakes.telegram import TelegramDriver, texts
 from tests.unit.matching.conftest import NOW
 from tests.unit.matching.seeding import ensure_seeded
 from tests.unit.matching.test_import import BAD_TOWN, GOOD, HEADER
@@ -26,7 +27,8 @@ def database(database: Database) -> Database:
 
 @pytest.fixture
 def services(services: Services) -> Services:
-    services.clock = lambda: NOW
+    """The clock stopped at NOW, when the seed data is current (as in tests/unit/matching)."""
+    services.clock = FakeClock(NOW)
     return services
 
 
@@ -42,9 +44,7 @@ async def test_volunteer_by_buttons_and_interest_through_telegram(
     calls = await telegram.press("Hele Sønderborg")
     shown = texts(calls)
     assert "<b>1. " in shown and "Derfor passer det til dig" in shown
-    assert all(
-        c.params.get("parse_mode") == "HTML" for c in calls if c.method != "answerCallbackQuery"
-    )
+    assert all(c.parse_mode == "HTML" for c in calls if c.method != "answerCallbackQuery")
     calls = await telegram.press("Interesseret i nr. 1")
     assert calls[0].method == "answerCallbackQuery"
     assert "Tak!" in texts(calls)
@@ -107,7 +107,7 @@ async def test_staff_send_a_csv_and_get_the_import_report_through_telegram(
     assert "række 3: ukendt by »Sønderbrog« – mente du Sønderborg?" in shown
     assert "Import: 1 nye, 0 opdateret, 1 afvist." in shown
     assert "Frivilligopslag i Sønderborg Kommune" in shown  # the staff screen again
-    assert all(c.params.get("parse_mode") == "HTML" for c in calls if c.method == "sendMessage")
+    assert all(c.parse_mode == "HTML" for c in calls if c.method == "sendMessage")
     with services.db.unit_of_work() as uow:
         keys = set(uow.session.scalars(select(Opportunity.key)))
     assert "son-csv-1" in keys and "son-csv-2" not in keys

@@ -14,8 +14,9 @@ from bot.delivery.dispatcher import run_dispatcher
 from bot.meetings.seed import seed_meetings
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage, StaffRole
-from tests.conftest import TelegramDriver, texts
-from tests.fakes.bot_api import Call, FakeBotApi, TelegramUser
+from tests.fakes.bot_api import Call, FakeBotApi
+from tests.fakes.clock import FakeClock
+from tests.fakes.telegram import TelegramDriver, texts
 from tests.unit.meetings.conftest import NOW, make_staff, publish
 
 
@@ -38,8 +39,9 @@ async def test_an_invitation_sent_by_the_dispatcher_is_answered_in_telegram(
     telegram_app: Application,
     bot_api: FakeBotApi,
     conversation: Conversation,  # type: ignore[type-arg]
+    clock: FakeClock,
 ) -> None:
-    conversation.services.clock = lambda: NOW
+    clock.set(NOW)
     await telegram.onboard()
     with transaction(conversation.services.db) as session:
         session.add(StaffRole(telegram_id=7001, municipality_slug="sonderborg"))
@@ -52,7 +54,7 @@ async def test_an_invitation_sent_by_the_dispatcher_is_answered_in_telegram(
             rate=50,
             stop_event=stop,
             poll_interval=0.05,
-            clock=lambda: NOW,
+            clock=clock,
         )
     )
     for _ in range(100):
@@ -77,7 +79,7 @@ async def test_staff_start_the_meeting_wizard_in_telegram(
 ) -> None:
     with transaction(conversation.services.db) as session:
         session.add(StaffRole(telegram_id=7002, municipality_slug="sonderborg"))
-    staff = TelegramDriver(telegram_app, bot_api, TelegramUser(7002, language_code="da"))
+    staff = TelegramDriver(telegram_app, bot_api, bot_api.user(7002, language_code="da"))
     await staff.onboard()
     await staff.send("/staff")
     await staff.press("Møder og nyheder")
@@ -119,9 +121,9 @@ def documents(calls: list[Call]) -> list[Call]:
 
 
 async def test_pressing_jeg_kommer_twice_confirms_once_and_sends_one_calendar_file(
-    telegram: TelegramDriver, conversation: Conversation
+    telegram: TelegramDriver, conversation: Conversation, clock: FakeClock
 ) -> None:
-    conversation.services.clock = lambda: NOW
+    clock.set(NOW)
     await telegram.onboard()
     make_staff(conversation)
     meeting_id = publish(conversation, questions=False)
@@ -143,12 +145,13 @@ async def test_a_full_meeting_tells_the_person_their_place_on_the_waitlist(
     telegram_app: Application,  # type: ignore[type-arg]
     bot_api: FakeBotApi,
     conversation: Conversation,
+    clock: FakeClock,
 ) -> None:
-    conversation.services.clock = lambda: NOW
+    clock.set(NOW)
     make_staff(conversation)
     meeting_id = publish(conversation, capacity=1, questions=False)
     people = [
-        TelegramDriver(telegram_app, bot_api, TelegramUser(6100 + n, language_code="da"))
+        TelegramDriver(telegram_app, bot_api, bot_api.user(6100 + n, language_code="da"))
         for n in range(4)
     ]
     for person in people:
@@ -168,12 +171,13 @@ async def test_a_person_moved_up_from_the_waitlist_gets_the_calendar_file(
     telegram_app: Application,  # type: ignore[type-arg]
     bot_api: FakeBotApi,
     conversation: Conversation,
+    clock: FakeClock,
 ) -> None:
-    conversation.services.clock = lambda: NOW
+    clock.set(NOW)
     make_staff(conversation)
     meeting_id = publish(conversation, capacity=1, questions=False)
-    first = TelegramDriver(telegram_app, bot_api, TelegramUser(6201, language_code="da"))
-    waiting = TelegramDriver(telegram_app, bot_api, TelegramUser(6202, language_code="da"))
+    first = TelegramDriver(telegram_app, bot_api, bot_api.user(6201, language_code="da"))
+    waiting = TelegramDriver(telegram_app, bot_api, bot_api.user(6202, language_code="da"))
     await first.onboard()
     await waiting.onboard()
     await _dispatch(telegram_app, conversation)  # the invitations
@@ -188,7 +192,7 @@ async def test_a_person_moved_up_from_the_waitlist_gets_the_calendar_file(
     told = documents(bot_api.sent(waiting.user.user_id))
     assert len(told) == 1
     assert "Der er blevet plads" in told[0].text
-    assert told[0].params["document"]["filename"].endswith(".ics")
-    assert b"BEGIN:VEVENT" in told[0].params["document"]["content"]
+    assert (told[0].document_name or "").endswith(".ics")
+    assert b"BEGIN:VEVENT" in (told[0].document_content or b"")
     labels = [label for label, _ in told[0].buttons]
     assert "Kommer ikke" in labels

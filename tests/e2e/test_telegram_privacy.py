@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import TelegramDriver, texts
+from tests.fakes.telegram import TelegramDriver, texts
 
 
 async def test_mydata_arrives_as_a_summary_and_a_json_file(telegram: TelegramDriver) -> None:
@@ -13,9 +13,8 @@ async def test_mydata_arrives_as_a_summary_and_a_json_file(telegram: TelegramDri
     assert "Det har jeg gemt om dig" in texts(calls)
     documents = [c for c in calls if c.method == "sendDocument"]
     assert len(documents) == 1
-    document = documents[0].params["document"]
-    assert document["filename"].startswith("frivillig-mine-data-")
-    data = json.loads(document["content"])
+    assert (documents[0].document_name or "").startswith("frivillig-mine-data-")
+    data = json.loads(documents[0].document_content or b"")
     assert data["telegram_id"] == telegram.user.user_id
     assert data["sections"]["profile"]["municipality"] == "sonderborg"
     assert "Alt, hvad jeg har gemt om dig" in documents[0].text  # the caption

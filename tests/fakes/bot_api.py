@@ -13,6 +13,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,51 @@ class Call:
         """(label, callback_data) of every inline button, row by row."""
         return [(b["text"], b.get("callback_data", "")) for row in self.keyboard for b in row]
 
+    @property
+    def parse_mode(self) -> str | None:
+        """How Telegram was told to read the text ("HTML"), or None for plain text."""
+        value = self.params.get("parse_mode")
+        return str(value) if value is not None else None
+
+    @property
+    def edited_message_id(self) -> int | None:
+        """The message an `editMessageText` changes (None for any other call)."""
+        if self.method != "editMessageText" or self.params.get("message_id") is None:
+            return None
+        return int(self.params["message_id"])
+
+    @property
+    def alert(self) -> bool:
+        """Whether an `answerCallbackQuery` shows its text as an alert the user must close
+        (PTB sends the flag form-encoded, as "true")."""
+        return self.params.get("show_alert") in (True, "true")
+
+    @property
+    def document_name(self) -> str | None:
+        """The file name of a document uploaded with `sendDocument` (None if sent by file id)."""
+        document = self.params.get("document")
+        return str(document["filename"]) if isinstance(document, dict) else None
+
+    @property
+    def document_content(self) -> bytes | None:
+        """The bytes of a document uploaded with `sendDocument` (None if sent by file id)."""
+        document = self.params.get("document")
+        return bytes(document["content"]) if isinstance(document, dict) else None
+
+    @property
+    def document_file_id(self) -> str | None:
+        """The Telegram file id a `sendDocument` re-sends (None for an upload)."""
+        document = self.params.get("document")
+        return document if isinstance(document, str) else None
+
+    @property
+    def commands(self) -> list[dict[str, str]]:
+        """The commands a `setMyCommands` registers: {"command", "description"} each (PTB
+        sends them form-encoded as a JSON string)."""
+        value = self.params.get("commands") or []
+        commands: list[dict[str, str]] = json.loads(value) if isinstance(value, str) else value
+        return commands
+
 
 @dataclass
 class Failure:
@@ -85,6 +131,8 @@ class FakeBotApi:
         self.latency = latency
         self._message_ids = itertools.count(1000)
         self._update_ids = itertools.count(1)
+        #: numbers the updates and messages of the users made by `user()`
+        self._user_ids = itertools.count(1)
         self._failures: list[Failure] = []  # for the next calls, in order
         self._chat_failures: dict[int, list[Failure]] = defaultdict(list)
         self.blocked_chats: set[int] = set()
@@ -136,6 +184,13 @@ class FakeBotApi:
         path = f"documents/{file_id}/{name}"
         self.files[file_id] = (path, content, len(content) if file_size is None else file_size)
         return path
+
+    def user(self, user_id: int, **details: Any) -> TelegramUser:
+        """A person writing to the bot through this API (`details` as for `TelegramUser`). All
+        users of one API draw their update and message ids from one sequence, as Telegram
+        numbers a bot's updates: two users in one test never share an update id (the webhook
+        drops a repeated one) nor a message id in a group they share."""
+        return TelegramUser(user_id, ids=self._user_ids, **details)
 
     def push_update(self, update: dict[str, Any]) -> int:
         update = {"update_id": next(self._update_ids), **update}
@@ -279,9 +334,10 @@ class FakeBotApi:
 
 class TelegramUser:
     """A person writing to the bot, producing updates the way Telegram would: in their private
-    chat, or, with `group`, in a group chat (Telegram's group ids are negative)."""
+    chat, or, with `group`, in a group chat (Telegram's group ids are negative).
 
-    _ids = itertools.count(1)
+    Update and message ids come from `ids`: a sequence of this person's own unless given one
+    (`FakeBotApi.user` gives every user of one API the same, so they never collide)."""
 
     def __init__(
         self,
@@ -291,7 +347,9 @@ class TelegramUser:
         first_name: str = "Test",
         group: int | None = None,
         group_type: str = "supergroup",
+        ids: Iterator[int] | None = None,
     ):
+        self._ids = ids if ids is not None else itertools.count(1)
         self.user_id = user_id
         self.language_code = language_code
         self.first_name = first_name
@@ -299,13 +357,14 @@ class TelegramUser:
         self.group_type = group_type
 
     def in_group(self, group: int, group_type: str = "supergroup") -> TelegramUser:
-        """The same person writing in group chat `group`."""
+        """The same person writing in group chat `group` (their ids go on in one sequence)."""
         return TelegramUser(
             self.user_id,
             language_code=self.language_code,
             first_name=self.first_name,
             group=group,
             group_type=group_type,
+            ids=self._ids,
         )
 
     def _user(self) -> dict[str, Any]:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Settings
 
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    if hasattr(settings, "flood_max_events"):
-        settings.flood_max_events = 1_000_000
-    return settings
+@pytest.fixture(autouse=True)
+def _fuzz_without_flood_limit(no_flood_limit: None) -> None:
+    pass

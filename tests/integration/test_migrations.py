@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from bot.store import migrate
 from bot.store.database import make_engine
 from bot.store.schema import metadata
-from tests.conftest import TEST_DATABASE_URL
+from tests.fakes.databases import TEST_DATABASE_URL
 
 #: Tables and indexes a migration creates on one dialect only (SQLite full-text search tables and
 #: their shadow tables, PostgreSQL full-text indexes): not in the models, so not compared.

@@ -15,12 +15,13 @@ from apscheduler.schedulers.base import BaseScheduler
 from bot.core.services import Services
 from scheduler.jobs import register_jobs
 from scheduler.setup import build_scheduler
+from tests.fakes.clock import FakeClock
 
 
 @contextmanager
-def scheduler_at(services: Services, when: datetime) -> Iterator[BaseScheduler]:
+def scheduler_at(services: Services, clock: FakeClock, when: datetime) -> Iterator[BaseScheduler]:
     """A paused scheduler with every daily job registered, the clock (and time) at `when`."""
-    services.clock = lambda: when
+    clock.set(when)
     scheduler = build_scheduler(services)
     try:
         with time_machine.travel(when, tick=False):
@@ -41,9 +42,9 @@ def scheduler_at(services: Services, when: datetime) -> Iterator[BaseScheduler]:
     ],
 )
 async def test_grant_reminders_run_at_nine_local(
-    services: Services, zone: str, now: datetime, expected_utc: datetime
+    services: Services, zone: str, now: datetime, expected_utc: datetime, clock: FakeClock
 ) -> None:
-    with scheduler_at(services, now) as scheduler:
+    with scheduler_at(services, clock, now) as scheduler:
         job = scheduler.get_job(f"grants-reminders@{zone}")
         assert job is not None and job.kwargs == {"zone": zone}
         fires = job.trigger.get_next_fire_time(None, now)
@@ -54,10 +55,11 @@ async def test_grant_reminders_run_at_nine_local(
 
 async def test_every_daily_job_keeps_its_local_hour_across_the_dst_change(
     services: Services,
+    clock: FakeClock,
 ) -> None:
     """The day after the clocks go forward the jobs still run at the same wall-clock time."""
     before = datetime(2027, 3, 27, 0, 0, tzinfo=UTC)
-    with scheduler_at(services, before) as scheduler:
+    with scheduler_at(services, clock, before) as scheduler:
         for prefix, hour in (
             ("grants-reminders", 9),
             ("matching-alerts-digest", 18),

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.core.conversation import Conversation
 from bot.core.events import IncomingDocument
-from bot.core.flood import FloodLimit
 from bot.core.replies import Reply
-from bot.core.services import Services
 from tests.fakes.chat import ChatDriver
 
-#: Before Sønderborg's 2027 deadline (1 March 2027).
+#: Before Sønderborg's 2027 deadline (1 March 2027): grant tests set the `clock` fixture here.
 FEBRUARY = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
 VALID_CVR = "DK 12 34 56 74"
 STATUTES = IncomingDocument("tg-file-statutes", "vedtaegter.pdf", "application/pdf", 250_000)
 ACCOUNTS = IncomingDocument("tg-file-accounts", "regnskab.pdf", "application/pdf", 180_000)
-
-
-def freeze(services: Services, when: datetime = FEBRUARY) -> None:
-    services.clock = lambda: when
-
-
-def patient(conversation: Conversation) -> None:
-    """A form typed in a burst by a test is not a flood: lift the per-user limit."""
-    conversation.flood = FloodLimit(max_events=100_000, window_seconds=1)
 
 
 async def pass_eligibility(chat: ChatDriver) -> list[Reply]:

@@ -7,20 +7,22 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import build_conversation
-from bot.core.conversation import Conversation
 from bot.core.services import Services
 from bot.grants.models import GrantApplication
 from bot.store.database import transaction
 from tests.fakes.chat import ChatDriver, labels_of, text_of
-from tests.unit.grants.grant_chat import fill_until_budget, freeze, pass_eligibility, patient
+from tests.fakes.clock import FakeClock
+from tests.unit.grants.grant_chat import FEBRUARY, fill_until_budget, pass_eligibility
 
 
 @pytest.fixture
 async def chair(
-    onboarded_chat: ChatDriver, services: Services, conversation: Conversation
+    onboarded_chat: ChatDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> ChatDriver:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await onboarded_chat.press("§ 18")
     await pass_eligibility(onboarded_chat)
     await fill_until_budget(onboarded_chat)
@@ -49,7 +51,7 @@ async def test_budget_lines_with_currency_and_dash_endings_are_echoed(
 
 
 async def test_an_amount_read_two_ways_is_asked_about_and_survives_a_restart(
-    chair: ChatDriver, services: Services
+    chair: ChatDriver, services: Services, no_flood_limit: None
 ) -> None:
     await chair.send("Kaffe: 500 kr")
     await chair.press("Færdig med budgettet")
@@ -59,7 +61,6 @@ async def test_an_amount_read_two_ways_is_asked_about_and_survives_a_restart(
     assert "amount_applied" not in _answers(services)  # nothing guessed
     # The process dies; a new one starts on the same database and the press still counts.
     fresh = build_conversation(services)
-    patient(fresh)
     revived = ChatDriver(fresh, user_id=chair.user_id)
     replies = await revived.press_payload(chair.payload_for("1.250 kr."))
     assert "Noteret: 1.250 kr." in text_of(replies)

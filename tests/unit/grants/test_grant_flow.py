@@ -15,24 +15,26 @@ from bot.grants.models import GrantApplication, Status
 from bot.store.database import transaction
 from nlu.client import Entity
 from tests.fakes.chat import ChatDriver, labels_of, text_of
+from tests.fakes.clock import FakeClock
 from tests.fakes.nlu import FakeNlu
 from tests.unit.grants.grant_chat import (
     ACCOUNTS,
+    FEBRUARY,
     STATUTES,
     fill_rest,
     fill_until_budget,
-    freeze,
     pass_eligibility,
-    patient,
 )
 
 
 @pytest.fixture
 async def chair(
-    onboarded_chat: ChatDriver, services: Services, conversation: Conversation
+    onboarded_chat: ChatDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> ChatDriver:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     return onboarded_chat
 
 
@@ -146,7 +148,7 @@ async def test_dates_in_danish_forms_are_understood(chair: ChatDriver, services:
 
 
 async def test_back_skip_and_save_for_later_then_resume_days_later(
-    chair: ChatDriver, services: Services
+    chair: ChatDriver, services: Services, clock: FakeClock
 ) -> None:
     await chair.press("§ 18")
     await pass_eligibility(chair)
@@ -161,7 +163,7 @@ async def test_back_skip_and_save_for_later_then_resume_days_later(
     await chair.send("Mette Jensen")
     replies = await chair.press("Gem og fortsæt senere")
     assert "Dine svar er gemt" in text_of(replies)
-    freeze(services, datetime(2027, 2, 4, 9, tzinfo=UTC))
+    clock.set(datetime(2027, 2, 4, 9, tzinfo=UTC))
     replies = await chair.send("/apply")
     assert "Du har en kladde fra 1. februar" in text_of(replies)
     assert "spørgsmål 4 af 17" in text_of(replies)
@@ -232,12 +234,12 @@ async def test_a_forged_application_id_shows_nothing_of_another_association(
 
 
 async def test_a_passed_deadline_keeps_the_draft_and_says_what_comes_next(
-    chair: ChatDriver, services: Services
+    chair: ChatDriver, services: Services, clock: FakeClock
 ) -> None:
     await chair.press("§ 18")
     await pass_eligibility(chair)
     await chair.send("Sønderborg Besøgsvenner")
-    freeze(services, datetime(2027, 3, 5, 9, tzinfo=UTC))
+    clock.set(datetime(2027, 3, 5, 9, tzinfo=UTC))
     await chair.send("/apply")
     replies = await chair.press("Fortsæt, hvor jeg slap")
     text = text_of(replies)
@@ -248,10 +250,13 @@ async def test_a_passed_deadline_keeps_the_draft_and_says_what_comes_next(
 
 
 async def test_tonder_drafts_move_to_the_autumn_round(
-    onboarded_chat: ChatDriver, conversation: Conversation, services: Services
+    onboarded_chat: ChatDriver,
+    conversation: Conversation,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    patient(conversation)
-    freeze(services)
+    clock.set(FEBRUARY)
     chat = ChatDriver(conversation, user_id=818)
     await chat.onboard(municipality="Tønder")
     await chat.press("§ 18")
@@ -259,7 +264,7 @@ async def test_tonder_drafts_move_to_the_autumn_round(
         if "Ja" not in labels_of(chat.history[-1:]):
             break
         await chat.press("Ja")
-    freeze(services, datetime(2027, 3, 10, 9, tzinfo=UTC))
+    clock.set(datetime(2027, 3, 10, 9, tzinfo=UTC))
     await chat.send("/apply")
     replies = await chat.press("Fortsæt, hvor jeg slap")
     assert "1. september 2027" in text_of(replies)
@@ -309,7 +314,7 @@ async def test_the_amount_from_the_nlu_is_offered_at_the_amount_question(
 
 
 async def test_a_restart_mid_form_continues_exactly_where_it_was(
-    chair: ChatDriver, services: Services
+    chair: ChatDriver, services: Services, no_flood_limit: None
 ) -> None:
     await chair.press("§ 18")
     await pass_eligibility(chair)
@@ -317,7 +322,6 @@ async def test_a_restart_mid_form_continues_exactly_where_it_was(
     await chair.send("12345674")
     # The process dies; a new one starts on the same database.
     fresh = build_conversation(services)
-    patient(fresh)
     revived = ChatDriver(fresh, user_id=chair.user_id)
     replies = await revived.send("Mette Jensen")
     assert "Spørgsmål 4 af 17" in text_of(replies)

@@ -6,27 +6,28 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.core.conversation import Conversation
 from bot.core.services import Services
 from bot.grants.models import GrantApplication
 from bot.privacy.registry import sources
 from bot.store.database import transaction
 from bot.store.models import User
 from tests.fakes.chat import ChatDriver
+from tests.fakes.clock import FakeClock
 from tests.unit.grants.grant_chat import (
+    FEBRUARY,
     fill_rest,
     fill_until_budget,
-    freeze,
     pass_eligibility,
-    patient,
 )
 
 
 async def test_erasing_keeps_sent_applications_without_the_person(
-    onboarded_chat: ChatDriver, services: Services, conversation: Conversation
+    onboarded_chat: ChatDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     chat = onboarded_chat
     await chat.press("§ 18")
     await pass_eligibility(chat)

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from bot.core.conversation import Conversation
 from bot.core.services import Services
 from bot.delivery import outbox
 from bot.grants.models import GrantApplication, Status
@@ -17,7 +16,8 @@ from scheduler import runtime
 from scheduler.jobs.grants import JOB_ID, register_grant_jobs, send_grant_reminders
 from scheduler.setup import build_scheduler
 from tests.fakes.chat import ChatDriver, text_of
-from tests.unit.grants.grant_chat import freeze, pass_eligibility, patient
+from tests.fakes.clock import FakeClock
+from tests.unit.grants.grant_chat import FEBRUARY, pass_eligibility
 
 
 def _reminders(services: Services) -> list[OutboxMessage]:
@@ -31,38 +31,42 @@ def _reminders(services: Services) -> list[OutboxMessage]:
         )
 
 
-def _run_on(services: Services, when: datetime, zone: str = "Europe/Copenhagen") -> int:
-    freeze(services, when)
+def _run_on(
+    services: Services, clock: FakeClock, when: datetime, zone: str = "Europe/Copenhagen"
+) -> int:
+    clock.set(when)
     runtime.install(services)
     return send_grant_reminders(zone)
 
 
 async def test_drafts_are_reminded_7_and_1_days_before_the_deadline(
-    onboarded_chat: ChatDriver, services: Services, conversation: Conversation
+    onboarded_chat: ChatDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await onboarded_chat.press("§ 18")
     await pass_eligibility(onboarded_chat)
     await onboarded_chat.send("Sønderborg Besøgsvenner")
-    assert _run_on(services, datetime(2027, 2, 15, 7, tzinfo=UTC)) == 0  # 14 days left
+    assert _run_on(services, clock, datetime(2027, 2, 15, 7, tzinfo=UTC)) == 0  # 14 days left
     # The Nuuk job serves only Greenland's municipalities, never this Sønderborg draft.
-    assert _run_on(services, datetime(2027, 2, 22, 11, tzinfo=UTC), "America/Nuuk") == 0
-    assert _run_on(services, datetime(2027, 2, 22, 7, tzinfo=UTC)) == 1  # 7 days left
-    assert _run_on(services, datetime(2027, 2, 22, 7, 5, tzinfo=UTC)) == 0  # ran twice: once
-    assert _run_on(services, datetime(2027, 2, 28, 7, tzinfo=UTC)) == 1  # 1 day left
+    assert _run_on(services, clock, datetime(2027, 2, 22, 11, tzinfo=UTC), "America/Nuuk") == 0
+    assert _run_on(services, clock, datetime(2027, 2, 22, 7, tzinfo=UTC)) == 1  # 7 days left
+    assert _run_on(services, clock, datetime(2027, 2, 22, 7, 5, tzinfo=UTC)) == 0  # ran twice: once
+    assert _run_on(services, clock, datetime(2027, 2, 28, 7, tzinfo=UTC)) == 1  # 1 day left
     week, day = _reminders(services)
     assert week.chat_id == onboarded_chat.user_id
     assert "1. marts 2027" in week.text and "om en uge" in week.text
     assert "i morgen" in day.text
-    assert _run_on(services, datetime(2027, 3, 2, 7, tzinfo=UTC)) == 0  # past the deadline
+    assert _run_on(services, clock, datetime(2027, 3, 2, 7, tzinfo=UTC)) == 0  # past the deadline
     # The reminder's button brings the chair straight back to the draft.
     replies = await onboarded_chat.press_payload(day.buttons[0][0]["payload"])
     assert "Du har en kladde" in text_of(replies)
 
 
 async def test_approved_grants_are_reminded_of_the_report(
-    onboarded_chat: ChatDriver, services: Services
+    onboarded_chat: ChatDriver, services: Services, clock: FakeClock
 ) -> None:
     with transaction(services.db) as session:
         from bot.store.models import User
@@ -80,9 +84,9 @@ async def test_approved_grants_are_reminded_of_the_report(
             report_due=datetime(2028, 3, 1).date(),
         )
         session.add(app)
-    assert _run_on(services, datetime(2027, 12, 1, 7, tzinfo=UTC)) == 0
-    assert _run_on(services, datetime(2028, 2, 10, 7, tzinfo=UTC)) == 1
-    assert _run_on(services, datetime(2028, 2, 11, 7, tzinfo=UTC)) == 0
+    assert _run_on(services, clock, datetime(2027, 12, 1, 7, tzinfo=UTC)) == 0
+    assert _run_on(services, clock, datetime(2028, 2, 10, 7, tzinfo=UTC)) == 1
+    assert _run_on(services, clock, datetime(2028, 2, 11, 7, tzinfo=UTC)) == 0
     [reminder] = _reminders(services)
     assert "SON-2027-0007" in reminder.text and "1. marts 2028" in reminder.text
     replies = await onboarded_chat.press_payload(reminder.buttons[0][0]["payload"])
@@ -124,26 +128,30 @@ def _statuses(services: Services) -> list[str]:
 
 
 async def test_a_draft_with_eligibility_answers_only_gets_no_deadline_reminder(
-    onboarded_chat: ChatDriver, services: Services, conversation: Conversation
+    onboarded_chat: ChatDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await onboarded_chat.press("§ 18")
     await pass_eligibility(onboarded_chat)  # eligible, but not one answer to the form
-    assert _run_on(services, datetime(2027, 2, 22, 7, tzinfo=UTC)) == 0
+    assert _run_on(services, clock, datetime(2027, 2, 22, 7, tzinfo=UTC)) == 0
     assert _reminders(services) == []
 
 
 async def test_a_deadline_reminder_queued_before_the_draft_was_submitted_is_not_sent(
-    onboarded_chat: ChatDriver, services: Services, conversation: Conversation
+    onboarded_chat: ChatDriver,
+    services: Services,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> None:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await onboarded_chat.press("§ 18")
     await pass_eligibility(onboarded_chat)
     await onboarded_chat.send("Sønderborg Besøgsvenner")
     when = datetime(2027, 2, 22, 7, tzinfo=UTC)
-    assert _run_on(services, when) == 1
+    assert _run_on(services, clock, when) == 1
     with transaction(services.db) as session:  # sent in before the dispatcher got to it
         draft = session.scalars(select(GrantApplication)).one()
         draft.status = Status.SUBMITTED.value
@@ -152,7 +160,7 @@ async def test_a_deadline_reminder_queued_before_the_draft_was_submitted_is_not_
 
 
 async def test_a_report_reminder_queued_before_the_report_was_handed_in_is_not_sent(
-    onboarded_chat: ChatDriver, services: Services
+    onboarded_chat: ChatDriver, services: Services, clock: FakeClock
 ) -> None:
     with transaction(services.db) as session:
         user = session.scalars(select(User).where(User.telegram_id == onboarded_chat.user_id)).one()
@@ -164,7 +172,7 @@ async def test_a_report_reminder_queued_before_the_report_was_handed_in_is_not_s
             )
         )  # fmt: skip
     when = datetime(2027, 2, 15, 7, tzinfo=UTC)
-    assert _run_on(services, when) == 1
+    assert _run_on(services, clock, when) == 1
     with transaction(services.db) as session:
         session.scalars(select(GrantApplication)).one().status = Status.REPORTED.value
     assert _claim(services, when) == []
@@ -172,10 +180,9 @@ async def test_a_report_reminder_queued_before_the_report_was_handed_in_is_not_s
 
 
 async def test_a_greenland_deadline_reminder_says_it_is_greenland_time(
-    chat: ChatDriver, services: Services, conversation: Conversation
+    chat: ChatDriver, services: Services, clock: FakeClock, no_flood_limit: None
 ) -> None:
-    freeze(services, datetime(2027, 1, 10, 12, tzinfo=UTC))
-    patient(conversation)
+    clock.set(datetime(2027, 1, 10, 12, tzinfo=UTC))
     await chat.onboard(municipality="Sermersooq")
     replies = await chat.press("§ 18")
     assert "1. februar 2027 (grønlandsk tid)" in text_of(replies)  # the deadline as first shown
@@ -185,6 +192,6 @@ async def test_a_greenland_deadline_reminder_says_it_is_greenland_time(
         replies = await chat.press("Ja")
     await chat.send("Nuuk Besøgsvenner")
     # 25 January 2027, 09:00 in Nuuk (UTC-3): seven days before Sermersooq's 1 February deadline.
-    assert _run_on(services, datetime(2027, 1, 25, 12, tzinfo=UTC), "America/Nuuk") == 1
+    assert _run_on(services, clock, datetime(2027, 1, 25, 12, tzinfo=UTC), "America/Nuuk") == 1
     (week,) = _reminders(services)
     assert "1. februar 2027 (grønlandsk tid)" in week.text

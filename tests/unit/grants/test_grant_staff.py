@@ -19,12 +19,12 @@ from bot.staff.access import NotStaffError
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage, StaffRole
 from tests.fakes.chat import ChatDriver, labels_of, text_of
+from tests.fakes.clock import FakeClock
 from tests.unit.grants.grant_chat import (
+    FEBRUARY,
     fill_rest,
     fill_until_budget,
-    freeze,
     pass_eligibility,
-    patient,
 )
 
 STAFF_ID = 5000
@@ -41,10 +41,13 @@ async def _submitted(chat: ChatDriver) -> None:
 
 @pytest.fixture
 async def setup(
-    onboarded_chat: ChatDriver, services: Services, conversation: Conversation
+    onboarded_chat: ChatDriver,
+    services: Services,
+    conversation: Conversation,
+    clock: FakeClock,
+    no_flood_limit: None,
 ) -> tuple[ChatDriver, ChatDriver]:
-    freeze(services)
-    patient(conversation)
+    clock.set(FEBRUARY)
     await _submitted(onboarded_chat)
     with transaction(services.db) as session:
         session.add(StaffRole(telegram_id=STAFF_ID, municipality_slug="sonderborg"))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.services import Services
 from bot.store.database import Database
+from tests.fakes.clock import FakeClock
 from tests.unit.matching.seeding import ensure_seeded
 
 #: The seed data (created 2026, expiring 2027) is current at this moment.
@@ -31,6 +32,7 @@ def session(database: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def services(services: Services) -> Services:
-    """The shared services with the clock stopped at NOW (the seed data is current then)."""
-    services.clock = lambda: NOW
+    """The shared services with the clock stopped at NOW (the seed data is current then); the
+    `clock` fixture hands out this clock."""
+    services.clock = FakeClock(NOW)
     return services

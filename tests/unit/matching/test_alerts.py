@@ -16,6 +16,7 @@ from bot.store.models import OutboxMessage
 from scheduler import runtime
 from scheduler.jobs.matching_alerts import JOB_ID, register_matching_jobs, send_matching_alerts
 from tests.fakes.chat import ChatDriver, text_of
+from tests.fakes.clock import FakeClock
 from tests.unit.matching.conftest import NOW
 
 
@@ -78,10 +79,10 @@ def installed(services: Services) -> Services:
 
 
 async def test_one_digest_a_day_with_only_new_matches(
-    onboarded_chat: ChatDriver, installed: Services
+    onboarded_chat: ChatDriver, installed: Services, clock: FakeClock
 ) -> None:
     await _save_search(onboarded_chat)
-    installed.clock = lambda: NOW + timedelta(hours=5)
+    clock.set(NOW + timedelta(hours=5))
     assert send_matching_alerts("Europe/Copenhagen") == 0  # nothing new yet: no empty digest
     _add_opportunity(installed, "alert-new-1", "Kaffeven i Nordborg", created_days_after=0.1)
     _add_opportunity(installed, "alert-other", "Lektiecafé", created_days_after=0.1, area_mask=2)
@@ -93,7 +94,7 @@ async def test_one_digest_a_day_with_only_new_matches(
     assert "Nyt frivilligopslag til dig</b> (1 nyt)" in digest.text  # not "1 nye"
     payloads = [b["payload"] for row in digest.buttons for b in row]
     assert any(p.startswith("g:volunteer:unsub:") for p in payloads)
-    installed.clock = lambda: NOW + timedelta(days=1, hours=5)
+    clock.set(NOW + timedelta(days=1, hours=5))
     assert (
         send_matching_alerts("Europe/Copenhagen") == 0
     )  # the next day: nothing newer than the last digest
@@ -104,11 +105,11 @@ async def test_one_digest_a_day_with_only_new_matches(
 
 
 async def test_unsubscribe_from_the_digest_button(
-    onboarded_chat: ChatDriver, installed: Services, conversation: Conversation
+    onboarded_chat: ChatDriver, installed: Services, conversation: Conversation, clock: FakeClock
 ) -> None:
     await _save_search(onboarded_chat)
     _add_opportunity(installed, "alert-new-3", "Kaffeven i Nordborg", created_days_after=0.1)
-    installed.clock = lambda: NOW + timedelta(hours=5)
+    clock.set(NOW + timedelta(hours=5))
     send_matching_alerts("Europe/Copenhagen")
     [digest] = _digests(installed)
     unsub = next(b["payload"] for row in digest.buttons for b in row if "unsub" in b["payload"])
@@ -119,12 +120,14 @@ async def test_unsubscribe_from_the_digest_button(
     assert "Kaffeven i Nordborg" in text_of(replies)  # the digest's own buttons work
     with installed.db.unit_of_work() as uow:
         assert uow.session.scalars(select(SavedSearch.active)).all() == [False]
-    installed.clock = lambda: NOW + timedelta(days=1, hours=5)
+    clock.set(NOW + timedelta(days=1, hours=5))
     _add_opportunity(installed, "alert-new-4", "Endnu en", created_days_after=1.1)
     assert send_matching_alerts("Europe/Copenhagen") == 0
 
 
-async def test_no_digest_without_consent(onboarded_chat: ChatDriver, installed: Services) -> None:
+async def test_no_digest_without_consent(
+    onboarded_chat: ChatDriver, installed: Services, clock: FakeClock
+) -> None:
     await _save_search(onboarded_chat)
     with transaction(installed.db) as session:
         from bot.store.models import User
@@ -132,7 +135,7 @@ async def test_no_digest_without_consent(onboarded_chat: ChatDriver, installed: 
         user = session.scalars(select(User).where(User.telegram_id == onboarded_chat.user_id)).one()
         user.consent_notices = False
     _add_opportunity(installed, "alert-new-5", "Kaffeven", created_days_after=0.1)
-    installed.clock = lambda: NOW + timedelta(hours=5)
+    clock.set(NOW + timedelta(hours=5))
     assert send_matching_alerts("Europe/Copenhagen") == 0
 
 

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.core.conversation import Conversation
-from bot.core.flood import FloodLimit
 from bot.meetings import service
 from bot.meetings.models import Meeting
 from bot.store.base import utcnow
 from bot.store.database import transaction
 from bot.store.models import StaffRole, User
 from tests.fakes.chat import ChatDriver
+from tests.fakes.clock import FakeClock
 
 STAFF_ID = 7001
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=utcnow().tzinfo)
@@ -66,12 +66,10 @@ def publish(
 
 
 @pytest.fixture
-def frozen(conversation: Conversation) -> datetime:
-    """The conversation's clock stands still at NOW (10 January 2027, noon UTC)."""
-    conversation.services.clock = lambda: NOW
-    # A wizard typed by a test is faster than any person: lift the per-user flood limit.
-    conversation.flood = FloodLimit(10_000, 10.0)
-    return NOW
+def frozen(clock: FakeClock, no_flood_limit: None) -> datetime:
+    """The clock stands still at NOW (10 January 2027, noon UTC); no flood limit, as a wizard
+    typed by a test is faster than any person."""
+    return clock.set(NOW)
 
 
 @pytest.fixture

@@ -21,15 +21,16 @@ from bot.validation.errors import InvalidInput
 from scheduler.jobs import meetings as jobs
 from scheduler.setup import build_scheduler
 from tests.fakes.chat import ChatDriver
+from tests.fakes.clock import FakeClock
 from tests.unit.meetings.conftest import NOW, add_citizens, make_staff, publish
 
 CPH, NUUK = "Europe/Copenhagen", "America/Nuuk"
 
 
 @contextlib.contextmanager
-def scheduler_at(services: Services, when: datetime) -> Iterator[BaseScheduler]:
+def scheduler_at(services: Services, clock: FakeClock, when: datetime) -> Iterator[BaseScheduler]:
     """A paused scheduler with the meeting jobs registered, the clock (and time) at `when`."""
-    services.clock = lambda: when
+    clock.set(when)
     scheduler = build_scheduler(services)
     scheduler.start(paused=True)
     try:
@@ -84,7 +85,7 @@ def test_the_end_follows_the_start_and_the_deadline_precedes_it() -> None:
 
 
 async def test_reminders_are_scheduled_7_and_1_days_before_and_sent_to_the_right_people(
-    conversation: Conversation, frozen: datetime
+    conversation: Conversation, frozen: datetime, clock: FakeClock
 ) -> None:
     make_staff(conversation)
     add_citizens(conversation, range(9001, 9005))
@@ -99,14 +100,14 @@ async def test_reminders_are_scheduled_7_and_1_days_before_and_sent_to_the_right
             f"g:meetings:rsvp:{meeting_id}:{answer}"
         )
     services = conversation.services
-    with scheduler_at(services, NOW) as scheduler:
+    with scheduler_at(services, clock, NOW) as scheduler:
         assert jobs.sync_meeting_reminders() >= 2
         week = scheduler.get_job(f"meeting-{meeting_id}-reminder-7")
         day = scheduler.get_job(f"meeting-{meeting_id}-reminder-1")
         assert week.next_run_time == starts - timedelta(days=7)
         assert day.next_run_time == starts - timedelta(days=1)
         assert jobs.sync_meeting_reminders() == 0  # nothing moved, nothing replaced
-        services.clock = lambda: starts - timedelta(days=7)
+        clock.set(starts - timedelta(days=7))
         assert jobs.send_meeting_reminder(meeting_id, 7) > 0
         assert jobs.send_meeting_reminder(meeting_id, 7) > 0  # a second run queues nothing new
         with services.db.unit_of_work() as uow:
@@ -115,7 +116,7 @@ async def test_reminders_are_scheduled_7_and_1_days_before_and_sent_to_the_right
             ).all()
         # Coming (9001) and not answered (9004); not "no" (9002) or "maybe" (9003).
         assert sorted(reminded) == [9001, 9004]
-        services.clock = lambda: starts - timedelta(days=1)
+        clock.set(starts - timedelta(days=1))
         jobs.send_meeting_reminder(meeting_id, 1)
         with services.db.unit_of_work() as uow:
             reminded = uow.session.scalars(
@@ -125,14 +126,14 @@ async def test_reminders_are_scheduled_7_and_1_days_before_and_sent_to_the_right
 
 
 async def test_a_cancelled_meeting_loses_its_reminder_jobs(
-    conversation: Conversation, frozen: datetime
+    conversation: Conversation, frozen: datetime, clock: FakeClock
 ) -> None:
     from bot.meetings import service
     from tests.unit.meetings.conftest import STAFF_ID
 
     make_staff(conversation)
     meeting_id = publish(conversation, starts=NOW + timedelta(days=3))
-    with scheduler_at(conversation.services, NOW) as scheduler:
+    with scheduler_at(conversation.services, clock, NOW) as scheduler:
         jobs.sync_meeting_reminders()
         assert scheduler.get_job(f"meeting-{meeting_id}-reminder-7") is None  # already past
         assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is not None
@@ -143,7 +144,7 @@ async def test_a_cancelled_meeting_loses_its_reminder_jobs(
 
 
 async def test_a_reminder_due_before_the_next_sync_is_sent_late_not_lost(
-    conversation: Conversation, frozen: datetime
+    conversation: Conversation, frozen: datetime, clock: FakeClock
 ) -> None:
     """Created two minutes before its one-day moment; the sync runs five minutes later."""
     make_staff(conversation)
@@ -155,7 +156,7 @@ async def test_a_reminder_due_before_the_next_sync_is_sent_late_not_lost(
         meeting = session.get(Meeting, meeting_id)
         assert meeting is not None
         meeting.rsvp_deadline = starts - timedelta(hours=1)
-    with scheduler_at(services, NOW + timedelta(minutes=5)) as scheduler:
+    with scheduler_at(services, clock, NOW + timedelta(minutes=5)) as scheduler:
         jobs.sync_meeting_reminders()
         owed = scheduler.get_job(f"meeting-{meeting_id}-reminder-1")
         assert owed is not None and owed.next_run_time == starts - timedelta(days=1)
@@ -168,13 +169,13 @@ async def test_a_reminder_due_before_the_next_sync_is_sent_late_not_lost(
 
 
 async def test_a_reminder_is_not_sent_once_half_its_notice_has_gone(
-    conversation: Conversation, frozen: datetime
+    conversation: Conversation, frozen: datetime, clock: FakeClock
 ) -> None:
     """The scheduler was down for 13 hours over a one-day moment: too late to remind."""
     make_staff(conversation)
     add_citizens(conversation, range(9001, 9003))
     meeting_id = publish(conversation, starts=NOW + timedelta(days=1, minutes=2), questions=False)
-    with scheduler_at(conversation.services, NOW + timedelta(hours=13)) as scheduler:
+    with scheduler_at(conversation.services, clock, NOW + timedelta(hours=13)) as scheduler:
         jobs.sync_meeting_reminders()
         assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is None
 

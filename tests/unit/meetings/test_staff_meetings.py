@@ -59,9 +59,7 @@ async def fill_wizard(staff: ChatDriver) -> list[object]:
     replies = await staff.send("15/3-2027")
     assert "klokkeslættet" in text_of(replies)
     replies = await staff.send("15/3-2027 kl. 17")
-    assert "Mødet begynder mandag den 15. marts 2027 kl. 17.00" in text_of(
-        replies
-    ) or "15/3-2027 kl. 17.00" in text_of(replies)
+    assert "Mødet begynder 15/3-2027 kl. 17.00" in text_of(replies)
     replies = await staff.send("16")
     assert "ligge efter starttidspunktet" in text_of(replies)
     await staff.send("20")
@@ -272,9 +270,8 @@ async def test_a_changed_and_a_cancelled_meeting_reach_everyone_invited(
     await staff.press("Ændr mødet")
     await staff.press("Start")
     replies = await staff.send("10/2-2027 kl. 18")
-    assert "Ændret indtil nu: Start, Slut" in text_of(
-        replies
-    ) or "Ændret indtil nu: Slut, Start" in text_of(replies)
+    # The end moves with the start and is recorded first.
+    assert "Ændret indtil nu: Slut, Start" in text_of(replies)
     send_change = staff.payload_for("Send ændringen")
     replies = await staff.press_payload(send_change)
     assert "på vej til 3 inviterede" in text_of(replies)

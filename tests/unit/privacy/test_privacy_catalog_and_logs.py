@@ -11,9 +11,8 @@ from bot.config import PROJECT_ROOT
 from bot.i18n import catalog
 from bot.privacy import registry
 from bot.privacy.sources import register_all
-from tests.conftest import TelegramDriver
-from tests.fakes.bot_api import TelegramUser
 from tests.fakes.chat import ChatDriver
+from tests.fakes.telegram import TelegramDriver
 
 SOURCES = sorted((PROJECT_ROOT / "bot" / "privacy").glob("*.py"))
 
@@ -76,7 +75,7 @@ async def test_the_telegram_path_logs_no_names_or_text(
     telegram: TelegramDriver, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)  # the production level, every logger
-    telegram.user = TelegramUser(5151, first_name="Hemmeligsen")
+    telegram.user = telegram.api.user(5151, first_name="Hemmeligsen")
     await telegram.send("/start")
     await telegram.send(SECRET_TEXT)
     for record in caplog.records:

@@ -13,16 +13,9 @@ from scheduler import runtime
 from scheduler.jobs.retention import JOB_ID, register_retention_job, run_retention
 from scheduler.setup import build_scheduler
 from tests.fakes.chat import ChatDriver, text_of
+from tests.fakes.clock import FakeClock
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-class FrozenClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _telegram_ids(services: Services) -> set[int]:
@@ -31,20 +24,19 @@ def _telegram_ids(services: Services) -> set[int]:
 
 
 async def test_inactive_users_are_erased_and_active_ones_kept(
-    services: Services, conversation: Conversation
+    services: Services, conversation: Conversation, clock: FakeClock
 ) -> None:
-    clock = FrozenClock(START)
-    services.clock = clock
+    clock.set(START)
     assert services.settings.retention_days == 730
     quiet, active = ChatDriver(conversation, 1001), ChatDriver(conversation, 1002)
     await quiet.onboard()
-    clock.now = START + timedelta(days=400)
+    clock.set(START + timedelta(days=400))
     await active.onboard(municipality="Tønder")
 
     runtime.install(services)
-    clock.now = START + timedelta(days=729)
+    clock.set(START + timedelta(days=729))
     assert await run_retention("Europe/Copenhagen") == 0  # a day early: nobody goes
-    clock.now = START + timedelta(days=731)
+    clock.set(START + timedelta(days=731))
     assert await run_retention("Europe/Copenhagen") == 1
     assert _telegram_ids(services) == {1002}
     with services.db.unit_of_work() as uow:
@@ -55,13 +47,14 @@ async def test_inactive_users_are_erased_and_active_ones_kept(
     assert "velkommen" in text_of(replies).lower()
 
 
-async def test_the_period_is_a_setting(services: Services, conversation: Conversation) -> None:
-    clock = FrozenClock(START)
-    services.clock = clock
+async def test_the_period_is_a_setting(
+    services: Services, conversation: Conversation, clock: FakeClock
+) -> None:
+    clock.set(START)
     services.settings.retention_days = 30
     await ChatDriver(conversation, 1003).onboard()
     runtime.install(services)
-    clock.now = START + timedelta(days=31)
+    clock.set(START + timedelta(days=31))
     assert await run_retention("Europe/Copenhagen") == 1
     assert _telegram_ids(services) == set()
 

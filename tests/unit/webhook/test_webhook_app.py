@@ -46,7 +46,7 @@ def _processed(db: Database) -> int:
 async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_handled(
     client: httpx.AsyncClient, webhook: WebhookApp, bot_api: FakeBotApi, services: Services
 ) -> None:
-    update = TelegramUser(3131).text("/start")
+    update = bot_api.user(3131).text("/start")
     wrong = await client.post(
         "/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "forkert"}
     )
@@ -60,7 +60,7 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_handled(
 async def test_an_update_is_acknowledged_and_answered(
     client: httpx.AsyncClient, webhook: WebhookApp, bot_api: FakeBotApi
 ) -> None:
-    user = TelegramUser(3232)
+    user = bot_api.user(3232)
     response = await client.post("/telegram", json=user.text("/start"), headers=HEADERS)
     assert response.status_code == 200
     await webhook.drain()
@@ -70,7 +70,7 @@ async def test_an_update_is_acknowledged_and_answered(
 async def test_the_same_update_twice_is_handled_once(
     client: httpx.AsyncClient, webhook: WebhookApp, bot_api: FakeBotApi
 ) -> None:
-    update = TelegramUser(3333).text("/start")
+    update = bot_api.user(3333).text("/start")
     first = await client.post("/telegram", json=update, headers=HEADERS)
     second = await client.post("/telegram", json=update, headers=HEADERS)
     assert first.status_code == second.status_code == 200  # Telegram must stop re-sending
@@ -84,7 +84,7 @@ async def test_two_workers_on_one_database_handle_an_update_once(
     bot_api: FakeBotApi,
 ) -> None:
     workers = [WebhookApp(telegram_app, services, secret=SECRET) for _ in range(2)]
-    update = TelegramUser(3434).text("/start")
+    update = bot_api.user(3434).text("/start")
     for worker in workers:
         transport = httpx.ASGITransport(app=worker)
         async with httpx.AsyncClient(transport=transport, base_url="http://bot") as http:
@@ -212,7 +212,7 @@ async def test_many_chats_at_once_while_the_nlu_thinks(
             return await super().parse(text)
 
     services.nlu = SlowNlu()
-    users = [TelegramUser(3700 + n) for n in range(4)]
+    users = [bot_api.user(3700 + n) for n in range(4)]
     for user in users:
         for text in ("/start", "dansk", "Tønder", "ja"):
             await client.post("/telegram", json=user.text(text), headers=HEADERS)
