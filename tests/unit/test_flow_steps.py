@@ -85,6 +85,7 @@ SAVED_STEPS: dict[str, set[str]] = {
         "n:body",
         "n:audience",
         "n:preview",
+        "discard",
     },
     "staff": {"pick", "sections"},
     "privacy": {"choose", "confirm_delete"},

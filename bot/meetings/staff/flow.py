@@ -15,11 +15,12 @@ from typing import Any
 from bot.core.events import Event
 from bot.core.flows.base import Flow, Screen, ShowScreen
 from bot.core.turn import Turn
-from bot.meetings.staff import admin, notices, wizard
+from bot.meetings.staff import admin, discard, notices, wizard
 from bot.meetings.staff.common import may_work, refuse, show_home, slug
 from bot.meetings.staff.steps import (
     EDIT_STEPS,
     JOURNEY,
+    NOTICE_STEPS,
     TEXT_FIELDS,
     WIZARD_STEPS,
     StaffMeetingStep,
@@ -63,6 +64,11 @@ async def _on_home(turn: Turn, event: Event, value: str | None) -> None:
         show_home(turn)
 
 
+async def _on_discard(turn: Turn, event: Event, value: str | None) -> None:
+    if discard.on_event(turn, event, value):  # kept: back at the wizard step
+        (notices.show if turn.step in NOTICE_STEPS else wizard.show)(turn)
+
+
 class StaffMeetingsFlow(Flow):
     journey = JOURNEY
     Step = StaffMeetingStep
@@ -88,6 +94,7 @@ class StaffMeetingsFlow(Flow):
         for step in (StaffMeetingStep.NOTICE_TITLE, StaffMeetingStep.NOTICE_BODY):
             table[step] = Screen(_shown(notices.show), notices.on_event, text=True)
         table[StaffMeetingStep.NOTICE_PREVIEW] = Screen(_shown(notices.show), notices.on_event)
+        table[StaffMeetingStep.DISCARD] = Screen(_shown(discard.show), _on_discard, text=True)
         return table
 
     async def start(self, turn: Turn, **params: Any) -> None:
