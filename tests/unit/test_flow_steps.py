@@ -25,6 +25,7 @@ SAVED_STEPS: dict[str, set[str]] = {
     "volunteer": {"area", "time", "place", "results", "alert_consent"},
     "grants": {
         "resume",
+        "restart",
         "elig",
         "elig_failed",
         "closed",
