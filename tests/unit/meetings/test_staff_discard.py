@@ -108,3 +108,37 @@ async def test_discarding_a_notice_asks_first(
     assert "Kladden er kasseret." in text_of(replies)
     step, data = state_of(conversation)
     assert step == "home" and "notice" not in data
+
+
+async def test_typed_text_at_the_preview_keeps_the_meeting_draft(
+    staff: ChatDriver, conversation: Conversation
+) -> None:
+    from tests.unit.meetings.test_staff_meetings import fill_wizard
+
+    await fill_wizard(staff)
+    assert state_of(conversation)[0] == "m:preview"
+    replies = await staff.send("hmm, er det rigtigt?")
+    assert "vælger du med knapperne" in text_of(replies)
+    assert "Hvad vil du gerne?" not in text_of(replies)  # not thrown out to the menu
+    step, data = state_of(conversation)
+    draft = data["draft"]
+    assert step == "m:preview" and isinstance(draft, dict)
+    assert draft["title"] == "Dialogmøde om frivillighed 2027"
+    assert any("Send til" in label for label in labels_of(replies))
+
+
+async def test_typed_text_at_a_notice_button_step_keeps_the_notice(
+    staff: ChatDriver, conversation: Conversation
+) -> None:
+    await staff.send("/staff")
+    await staff.press("Møder og nyheder")
+    await staff.press("Send en nyhed")
+    await staff.press("Høring")
+    await staff.send("Ny frivillighedspolitik i høring")
+    await staff.send("Kom med jeres input.")
+    replies = await staff.send("alle borgere")  # the audience is a button
+    assert "vælger du med knapperne" in text_of(replies)
+    step, data = state_of(conversation)
+    notice = data["notice"]
+    assert step == "n:audience" and isinstance(notice, dict)
+    assert notice["body"] == "Kom med jeres input."
