@@ -1,4 +1,9 @@
-"""The terminal chat: the same conversation core in a terminal, buttons as numbered choices.
+"""The terminal chat: the same conversation core in a terminal, buttons as lettered choices.
+
+Buttons are shown as ``[a] …`` and pressed by typing the letter, never a number: a number is an
+answer (»Hvor mange frivillige er med?« – ``2``), and with numbered buttons a typed ``2`` used to
+press the second button instead (issue 12). Anything that is not exactly a shown letter is typed
+text and goes to the step as it is.
 
 Anyone can try the product without a Telegram token: `make run` opens this when no token is set.
 """
@@ -32,6 +37,18 @@ def html_to_terminal(text: str, *, colour: bool) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
+def choice_label(index: int) -> str:
+    """The letter that picks the `index`-th (0-based) button: a … z, then aa, ab … (never digits,
+    so a typed number always stays an answer)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    label = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, len(letters))
+        label = letters[rest] + label
+    return label
+
+
 class TerminalChat:
     def __init__(
         self,
@@ -50,10 +67,11 @@ class TerminalChat:
         self.out = out
         self.read_line = read_line or (lambda: input("› "))
         self.colour = out.isatty()
-        self._choices: list[str] = []
+        #: The last message's buttons: letter → payload.
+        self._choices: dict[str, str] = {}
 
     def render(self, replies: list[Reply]) -> None:
-        choices: list[str] = []
+        choices: dict[str, str] = {}
         for reply in replies:
             self.out.write("\n" + html_to_terminal(reply.text, colour=self.colour) + "\n")
             if reply.document is not None:
@@ -64,22 +82,24 @@ class TerminalChat:
             for buttons, payloads in zip(reply.buttons, reply.payloads, strict=True):
                 labels = []
                 for button, payload in zip(buttons, payloads, strict=True):
-                    choices.append(payload)
-                    labels.append(f"[{len(choices)}] {button.label}")
+                    letter = choice_label(len(choices))
+                    choices[letter] = payload
+                    labels.append(f"[{letter}] {button.label}")
                 self.out.write("   ".join(labels) + "\n")
         if choices:
             self._choices = choices
         self.out.flush()
 
     def event_for(self, line: str) -> Event:
-        """A number picks a button of the last message that had buttons; anything else is typed."""
-        stripped = line.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self._choices):
+        """A shown letter (``a``, ``b`` …, either case) presses that button of the last message
+        that had buttons; anything else, numbers included, is typed text."""
+        payload = self._choices.get(line.strip().lower())
+        if payload is not None:
             return Event(
                 EventKind.BUTTON,
                 self.user_id,
                 self.user_id,
-                payload=self._choices[int(stripped) - 1],
+                payload=payload,
                 language_code=self.language,
             )
         return Event.from_text(self.user_id, self.user_id, line, language_code=self.language)

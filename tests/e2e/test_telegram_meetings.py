@@ -196,3 +196,29 @@ async def test_a_person_moved_up_from_the_waitlist_gets_the_calendar_file(
     assert b"BEGIN:VEVENT" in (told[0].document_content or b"")
     labels = [label for label, _ in told[0].buttons]
     assert "Kommer ikke" in labels
+
+
+async def test_kasser_kladden_asks_first_in_telegram_and_a_double_tap_discards_once(
+    telegram_app: Application,
+    bot_api: FakeBotApi,
+    conversation: Conversation,  # type: ignore[type-arg]
+) -> None:
+    with transaction(conversation.services.db) as session:
+        session.add(StaffRole(telegram_id=7003, municipality_slug="sonderborg"))
+    staff = TelegramDriver(telegram_app, bot_api, TelegramUser(7003, language_code="da"))
+    await staff.onboard()
+    await staff.send("/staff")
+    await staff.press("Møder og nyheder")
+    await staff.press("Nyt dialogmøde")
+    await staff.send("Dialogmøde om frivillighed 2027")
+    calls = await staff.press("Kassér kladden")
+    assert "Er du sikker?" in texts(calls) and "kasseret" not in texts(calls)
+    calls = await staff.press("Nej, behold kladden")
+    assert "kladden er der stadig" in texts(calls) and "Hvornår" in texts(calls)
+    await staff.press("Kassér kladden")
+    calls = await staff.press("Ja, kassér kladden")
+    assert "Kladden er kasseret." in texts(calls)
+    calls = await staff.press("Ja, kassér kladden")  # the double tap on the same message
+    assert "Kladden er kasseret." not in texts(calls)
+    shown = texts(calls) + " ".join(str(c.params.get("text", "")) for c in calls)
+    assert "allerede kasseret" in shown

@@ -25,6 +25,7 @@ SAVED_STEPS: dict[str, set[str]] = {
     "volunteer": {"area", "time", "place", "results", "alert_consent"},
     "grants": {
         "resume",
+        "restart",
         "elig",
         "elig_failed",
         "closed",
@@ -85,6 +86,7 @@ SAVED_STEPS: dict[str, set[str]] = {
         "n:body",
         "n:audience",
         "n:preview",
+        "discard",
     },
     "staff": {"pick", "sections"},
     "privacy": {"choose", "confirm_delete"},

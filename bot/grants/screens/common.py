@@ -30,6 +30,8 @@ class GrantStep(StrEnum):
     """The steps of journey `grants`; the values are what `DialogueState.step` holds."""
 
     RESUME = "resume"
+    #: »Er du sikker?« before »Start forfra« empties the draft (issue 12).
+    RESTART = "restart"
     ELIGIBILITY = "elig"
     ELIGIBILITY_FAILED = "elig_failed"
     CLOSED = "closed"

@@ -6,6 +6,7 @@ nothing), and the module holding each screen:
 
 - RESUME              a draft exists: continue where you left / start over / my applications
                       (here)
+- RESTART             »Er du sikker?« before »Start forfra« empties the draft (here)
 - ELIGIBILITY         one yes/no question of the eligibility test (form_steps.py)
 - ELIGIBILITY_FAILED  a kind explanation and the municipality's contact, with a way back
                       (form_steps.py)
@@ -65,6 +66,12 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
             GrantStep.RESUME: draft(
                 self._show_resume,
                 lambda turn, scheme, app, event, value: self._on_resume(turn, scheme, app, value),
+            ),
+            # Typed text here is no yes (only the button is): it asks again, losing nothing.
+            GrantStep.RESTART: draft(
+                self._show_restart,
+                lambda turn, scheme, app, event, value: self._on_restart(turn, scheme, app, value),
+                text=True,
             ),
             GrantStep.ELIGIBILITY: draft(
                 self._next_eligibility, self._on_eligibility, text=True, editable=True
@@ -256,9 +263,7 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
     def _show_resume(self, turn: Turn, scheme: GrantScheme, draft: GrantApplication) -> None:
         service = grant_service(turn)
         walker = service.walker(draft.municipality_slug)
-        place = turn.services.directory.get(draft.municipality_slug)
-        zone = ZoneInfo(place.timezone if place else "Europe/Copenhagen")
-        started = draft.created_at.astimezone(zone).date()
+        started = draft.created_at.astimezone(self._zone_of(turn, draft)).date()
         where = self._resume_point(turn, draft)
         if where is not None and where in {s.key for s in progress_fields(walker, draft.answers)}:
             keys = [s.key for s in progress_fields(walker, draft.answers)]
@@ -290,11 +295,9 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
     async def _on_resume(
         self, turn: Turn, scheme: GrantScheme, draft: GrantApplication, value: str | None
     ) -> None:
-        service = grant_service(turn)
         if value == "restart":
-            service.reset_draft(draft, turn.services.clock())
-            turn.say("grants.restarted")
-            await self._begin(turn, scheme, draft.municipality_slug, self._keep_data(turn))
+            turn.goto(JOURNEY, GrantStep.RESTART)
+            self._show_restart(turn, scheme, draft)
             return
         if value != "continue":
             self._show_resume(turn, scheme, draft)
@@ -305,6 +308,40 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
             self._show_closed(turn, scheme, draft)
             return
         await self._continue(turn, scheme, draft)
+
+    def _show_restart(self, turn: Turn, scheme: GrantScheme, draft: GrantApplication) -> None:
+        """»Start forfra« empties every answer of the draft, so it asks first (issue 12)."""
+        zone = self._zone_of(turn, draft)
+        started = draft.created_at.astimezone(zone).date()
+        turn.reply(
+            turn.t("grants.restart.confirm", date=short_date(started, turn.lang)),
+            [
+                [turn.button("grants.button.restart_yes", "restart_yes")],
+                [turn.button("grants.button.keep_draft", "keep")],
+            ],
+        )
+
+    async def _on_restart(
+        self, turn: Turn, scheme: GrantScheme, draft: GrantApplication, value: str | None
+    ) -> None:
+        """»Ja, start forfra« empties the draft once (a repeated press is answered, not acted on);
+        »Nej, behold kladden« continues where the applicant left off; anything else asks again."""
+        if value == "restart_yes":
+            grant_service(turn).reset_draft(draft, turn.services.clock())
+            turn.say("grants.restarted")
+            turn.done("grants.already_restarted")
+            await self._begin(turn, scheme, draft.municipality_slug, self._keep_data(turn))
+            return
+        if value == "keep":
+            turn.say("grants.restart.kept")
+            turn.goto(JOURNEY, GrantStep.RESUME)
+            await self._on_resume(turn, scheme, draft, "continue")
+            return
+        self._show_restart(turn, scheme, draft)
+
+    def _zone_of(self, turn: Turn, draft: GrantApplication) -> ZoneInfo:
+        place = turn.services.directory.get(draft.municipality_slug)
+        return ZoneInfo(place.timezone if place else "Europe/Copenhagen")
 
     def _keep_data(self, turn: Turn) -> dict[str, Any]:
         data = turn.data

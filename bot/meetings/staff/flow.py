@@ -13,13 +13,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.core.events import Event
-from bot.core.flows.base import Flow, Screen, ShowScreen
+from bot.core.flows.base import Flow, HandleScreen, Screen, ShowScreen
 from bot.core.turn import Turn
-from bot.meetings.staff import admin, notices, wizard
+from bot.meetings.staff import admin, discard, notices, wizard
 from bot.meetings.staff.common import may_work, refuse, show_home, slug
 from bot.meetings.staff.steps import (
     EDIT_STEPS,
     JOURNEY,
+    NOTICE_STEPS,
     TEXT_FIELDS,
     WIZARD_STEPS,
     StaffMeetingStep,
@@ -63,6 +64,26 @@ async def _on_home(turn: Turn, event: Event, value: str | None) -> None:
         show_home(turn)
 
 
+async def _on_discard(turn: Turn, event: Event, value: str | None) -> None:
+    if discard.on_event(turn, event, value):  # kept: back at the wizard step
+        (notices.show if turn.step in NOTICE_STEPS else wizard.show)(turn)
+
+
+def _buttons_keep_the_draft(show: Callable[[Turn], None], handle: HandleScreen) -> Screen:
+    """A wizard step answered with buttons only (audience, preview …). Typed text there would go
+    to the language understanding, whose »not sure« opens the menu and loses the draft (issue
+    12); here it gets a pointer to the buttons and the same step again instead."""
+
+    async def on_event(turn: Turn, event: Event, value: str | None) -> None:
+        if value is None and event.text is not None:
+            turn.say("meetings.staff.use_buttons")
+            show(turn)
+            return
+        await handle(turn, event, value)
+
+    return Screen(_shown(show), on_event, text=True)
+
+
 class StaffMeetingsFlow(Flow):
     journey = JOURNEY
     Step = StaffMeetingStep
@@ -75,19 +96,25 @@ class StaffMeetingsFlow(Flow):
             StaffMeetingStep.MEETING: meeting,
             StaffMeetingStep.CANCEL: meeting,
             StaffMeetingStep.EDIT_PICK: meeting,
-            StaffMeetingStep.WIZARD_PREVIEW: Screen(_shown(wizard.show), wizard.on_event),
-            StaffMeetingStep.WIZARD_FIX: Screen(_shown(wizard.show), wizard.on_event),
+            StaffMeetingStep.WIZARD_PREVIEW: _buttons_keep_the_draft(wizard.show, wizard.on_event),
+            StaffMeetingStep.WIZARD_FIX: _buttons_keep_the_draft(wizard.show, wizard.on_event),
         }
         for field, step in WIZARD_STEPS.items():
-            typed = field in TEXT_FIELDS
-            table[step] = Screen(_shown(wizard.show), wizard.on_event, text=typed)
+            if field in TEXT_FIELDS:
+                table[step] = Screen(_shown(wizard.show), wizard.on_event, text=True)
+            else:
+                table[step] = _buttons_keep_the_draft(wizard.show, wizard.on_event)
         for step in EDIT_STEPS.values():
             table[step] = Screen(_shown(admin.show), admin.on_event, text=True)
-        for step in (StaffMeetingStep.NOTICE_KIND, StaffMeetingStep.NOTICE_AUDIENCE):
-            table[step] = Screen(_shown(notices.show), notices.on_event)
+        for step in (
+            StaffMeetingStep.NOTICE_KIND,
+            StaffMeetingStep.NOTICE_AUDIENCE,
+            StaffMeetingStep.NOTICE_PREVIEW,
+        ):
+            table[step] = _buttons_keep_the_draft(notices.show, notices.on_event)
         for step in (StaffMeetingStep.NOTICE_TITLE, StaffMeetingStep.NOTICE_BODY):
             table[step] = Screen(_shown(notices.show), notices.on_event, text=True)
-        table[StaffMeetingStep.NOTICE_PREVIEW] = Screen(_shown(notices.show), notices.on_event)
+        table[StaffMeetingStep.DISCARD] = Screen(_shown(discard.show), _on_discard, text=True)
         return table
 
     async def start(self, turn: Turn, **params: Any) -> None:

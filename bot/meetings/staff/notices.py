@@ -8,6 +8,7 @@ from bot.core.events import Event
 from bot.core.turn import Turn
 from bot.meetings import service
 from bot.meetings.audiences import AUDIENCES
+from bot.meetings.staff import discard
 from bot.meetings.staff.common import refuse, show_home, slug
 from bot.meetings.staff.steps import JOURNEY, NOTICE_STEPS, StaffMeetingStep
 from bot.staff.access import NotStaffError
@@ -75,8 +76,8 @@ async def on_event(turn: Turn, event: Event, value: str | None) -> None:
     text = (event.text or "").strip()
     following = NOTICE_STEPS[min(NOTICE_STEPS.index(step) + 1, len(NOTICE_STEPS) - 1)]
     if value == "discard":
-        turn.say("meetings.staff.discarded")
-        show_home(turn)
+        # Asks »Er du sikker?« first (issue 12); `discard` throws the draft away on »Ja«.
+        discard.ask(turn)
         return
     if (
         step is StaffMeetingStep.NOTICE_KIND

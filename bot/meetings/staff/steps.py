@@ -1,6 +1,7 @@
 """The steps of ``staff_meetings``. Three machines share the journey, told apart in saved states
-by a prefix: "m:" the meeting wizard, "e:" changing a meeting, "n:" a notice; "home", "meeting"
-and "cancel" have none. The values are what `DialogueState.step` holds, so they never change.
+by a prefix: "m:" the meeting wizard, "e:" changing a meeting, "n:" a notice; "home", "meeting",
+"cancel" and "discard" (the confirmation before either wizard's draft is thrown away) have
+none. The values are what `DialogueState.step` holds, so they never change.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class StaffMeetingStep(StrEnum):
     NOTICE_BODY = "n:body"
     NOTICE_AUDIENCE = "n:audience"
     NOTICE_PREVIEW = "n:preview"
+    #: »Er du sikker?« before a meeting or notice draft is discarded (issue 12).
+    DISCARD = "discard"
 
 
 #: The wizard step that asks for each field (`FIELDS`), chosen at run time: the first missing.

@@ -15,13 +15,12 @@ from bot.core.turn import Turn
 from bot.meetings import service
 from bot.meetings.audiences import AUDIENCES
 from bot.meetings.render import details, rsvp_buttons
-from bot.meetings.staff import admin
+from bot.meetings.staff import admin, discard
 from bot.meetings.staff.common import (
     iso,
     meeting_link,
     parse_iso,
     refuse,
-    show_home,
     slug,
     zone,
 )
@@ -160,8 +159,8 @@ async def on_event(turn: Turn, event: Event, value: str | None) -> None:
     step = StaffMeetingStep(turn.step)
     draft = _draft(turn)
     if value == "discard":
-        turn.say("meetings.staff.discarded")
-        show_home(turn)
+        # Asks »Er du sikker?« first (issue 12); `discard` throws the draft away on »Ja«.
+        discard.ask(turn)
         return
     if value == "preview_button":
         turn.say("meetings.staff.preview_only")

@@ -171,10 +171,32 @@ async def test_back_skip_and_save_for_later_then_resume_days_later(
     assert "Spørgsmål 4 af 17" in text_of(replies) and "Foreningens adresse" in text_of(replies)
     replies = await chair.send("/cancel")
     replies = await chair.send("/apply")
+    # »Start forfra« empties the draft, so it asks first (issue 12); »Nej« keeps every answer.
     replies = await chair.press("Start forfra")
+    assert "Er du sikker?" in text_of(replies) and "kladden fra 1. februar" in text_of(replies)
+    assert labels_of(replies) == ["Ja, start forfra", "Nej, behold kladden"]
+    [app] = _applications(services)
+    assert app.answers != {}
+    replies = await chair.send("ja")  # typed text is no yes: asked again, nothing lost
+    assert "Er du sikker?" in text_of(replies)
+    replies = await chair.press("Nej, behold kladden")
+    assert "kladden er der stadig" in text_of(replies)
+    assert "Spørgsmål 4 af 17" in text_of(replies) and "Foreningens adresse" in text_of(replies)
+    [app] = _applications(services)
+    assert app.answers != {}
+    replies = await chair.send("/cancel")
+    replies = await chair.send("/apply")
+    await chair.press("Start forfra")
+    confirm = chair.payload_for("Ja, start forfra")
+    replies = await chair.press_payload(confirm)
     assert "Deltager de frivillige" in text_of(replies)
     [app] = _applications(services)
     assert app.answers == {} and app.status == Status.DRAFT.value
+    await chair.press("Ja")  # answered again after starting over …
+    replies = await chair.press_payload(confirm)  # … then the old »Ja, start forfra« again
+    assert "allerede tømt" in text_of(replies)
+    [app] = _applications(services)
+    assert app.eligibility != {}  # the new answer is not emptied a second time
 
 
 async def test_a_no_gets_a_kind_explanation_and_a_contact_not_a_dead_end(chair: ChatDriver) -> None:

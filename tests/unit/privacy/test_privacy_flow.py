@@ -192,3 +192,15 @@ async def test_rows_of_features_without_a_source_are_exported_and_unlinked(
             select(Association).where(Association.key == "privacy-test")
         ).one()
         assert association.contact_telegram_id is None
+
+
+async def test_a_second_press_of_ja_slet_mine_data_erases_nothing_again(
+    onboarded_chat: ChatDriver,
+) -> None:
+    await onboarded_chat.send("/deletedata")
+    erase = onboarded_chat.payload_for("Ja, slet mine data")
+    replies = await onboarded_chat.press_payload(erase)
+    assert "Dine data er slettet" in text_of(replies)
+    replies = await onboarded_chat.press_payload(erase)  # the double tap
+    assert "Dine data er slettet" not in text_of(replies)
+    assert "tidligere besked" in text_of(replies)
