@@ -205,7 +205,7 @@ async def test_kasser_kladden_asks_first_in_telegram_and_a_double_tap_discards_o
 ) -> None:
     with transaction(conversation.services.db) as session:
         session.add(StaffRole(telegram_id=7003, municipality_slug="sonderborg"))
-    staff = TelegramDriver(telegram_app, bot_api, TelegramUser(7003, language_code="da"))
+    staff = TelegramDriver(telegram_app, bot_api, bot_api.user(7003, language_code="da"))
     await staff.onboard()
     await staff.send("/staff")
     await staff.press("Møder og nyheder")
