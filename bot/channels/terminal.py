@@ -157,6 +157,17 @@ class TerminalChat:
             )
         return Event.from_text(self.user_id, self.user_id, line, language_code=self.language)
 
+    async def handle_line(self, line: str) -> None:
+        """One typed line: handled by the conversation, its replies shown."""
+        try:
+            event = self.event_for(line)
+        except LocalFileError as error:
+            # Nothing reaches the conversation: the step waits for a file that can be read.
+            self.out.write("\n" + t(self.language, error.key, **error.params) + "\n")
+            self.out.flush()
+            return
+        self.render(await self.conversation.handle(event))
+
     async def run(self) -> None:
         self.out.write(t(self.language, "terminal.intro") + "\n")
         # Not /start (which goes to the menu): the chat continues at the question it was at.
@@ -173,11 +184,4 @@ class TerminalChat:
                 return
             if not line.strip():
                 continue
-            try:
-                event = self.event_for(line)
-            except LocalFileError as error:
-                # Nothing reaches the conversation: the step waits for a file that can be read.
-                self.out.write("\n" + t(self.language, error.key, **error.params) + "\n")
-                self.out.flush()
-                continue
-            self.render(await self.conversation.handle(event))
+            await self.handle_line(line)

@@ -76,9 +76,7 @@ async def test_the_port_reads_the_file_within_the_limit(tmp_path: Path) -> None:
         await files.download(str(tmp_path), max_bytes=100)
 
 
-def test_fil_and_file_attach_and_a_bad_path_is_answered_in_the_users_language(
-    conversation: Conversation, tmp_path: Path
-) -> None:
+def test_fil_and_file_attach_a_local_file(conversation: Conversation, tmp_path: Path) -> None:
     chat, _ = _chat(conversation, tmp_path)
     photo = tmp_path / "kvittering.png"
     photo.write_bytes(b"\x89PNG")

@@ -25,7 +25,7 @@ class Terminal:
 
     async def type(self, line: str) -> str:
         start = len(self.out.getvalue())
-        self.chat.render(await self.chat.conversation.handle(self.chat.event_for(line)))
+        await self.chat.handle_line(line)
         return self.out.getvalue()[start:]
 
     async def press(self, label: str) -> str:
