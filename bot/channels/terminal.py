@@ -18,13 +18,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from bot.channels.terminal_files import LocalFileError, local_document
 from bot.core.conversation import Conversation
 from bot.core.events import Event, EventKind
-from bot.core.replies import Reply
-from bot.i18n import t
+from bot.core.replies import Button, OutgoingDocument, Reply
+from bot.i18n import t, tn
 
 #: The terminal's made-up Telegram user: the same every run, so a conversation resumes.
 TERMINAL_USER_ID = 1_000_001
+
+#: `/fil PATH` and `/file PATH` attach a local file (Telegram's paperclip).
+_FILE_COMMANDS = ("fil", "file")
 
 _TAG = re.compile(r"</?(b|strong|i|em|u|code|pre|a)(\s[^>]*)?>")
 
@@ -66,6 +70,8 @@ class TerminalChat:
         self.downloads = downloads
         self.out = out
         self.read_line = read_line or (lambda: input("› "))
+        #: Whether the prompt is ours to show again after a message that arrived meanwhile.
+        self.prompts = read_line is None
         self.colour = out.isatty()
         #: The last message's buttons: letter → payload.
         self._choices: dict[str, str] = {}
@@ -75,10 +81,8 @@ class TerminalChat:
         for reply in replies:
             self.out.write("\n" + html_to_terminal(reply.text, colour=self.colour) + "\n")
             if reply.document is not None:
-                self.downloads.mkdir(parents=True, exist_ok=True)
-                path = self.downloads / Path(reply.document.file_name).name
-                path.write_bytes(reply.document.content)
-                self.out.write(f"📎 {path}\n")
+                path = self.save(reply.document)
+                self.out.write(t(self.language, "terminal.saved", path=str(path)) + "\n")
             for buttons, payloads in zip(reply.buttons, reply.payloads, strict=True):
                 labels = []
                 for button, payload in zip(buttons, payloads, strict=True):
@@ -90,10 +94,79 @@ class TerminalChat:
             self._choices = choices
         self.out.flush()
 
+    def save(self, document: OutgoingDocument) -> Path:
+        """Save a document the bot sent under `downloads`, never over an earlier one.
+
+        A second file of the same name gets " (2)", " (3)" … before its suffix. A document sent
+        again by file id (an applicant's attachment shown to staff) is copied from the local file
+        the terminal's file id names.
+        """
+        self.downloads.mkdir(parents=True, exist_ok=True)
+        name = Path(document.file_name).name or "fil"
+        content = document.content
+        if not content and document.file_id and Path(document.file_id).is_file():
+            content = Path(document.file_id).read_bytes()
+        stem, suffix = Path(name).stem, Path(name).suffix
+        path, number = self.downloads / name, 1
+        while True:
+            try:
+                # "x": create, never overwrite, even if another chat saves the same name now.
+                with path.open("xb") as handle:
+                    handle.write(content)
+                return path
+            except FileExistsError:
+                number += 1
+                path = self.downloads / f"{stem} ({number}){suffix}"
+
+    def show_delivered(
+        self,
+        text: str,
+        buttons: list[list[tuple[str, str]]],
+        *,
+        document: tuple[str, bytes] | None = None,
+    ) -> None:
+        """A message the outbox sent to this chat, shown as a reply (its buttons become the
+        lettered choices), then the prompt again, since the user may be in the middle of typing."""
+        self.render(
+            [
+                Reply(
+                    text,
+                    buttons=tuple(
+                        tuple(Button(label, payload) for label, payload in row) for row in buttons
+                    ),
+                    payloads=tuple(tuple(payload for _, payload in row) for row in buttons),
+                    document=OutgoingDocument(*document) if document is not None else None,
+                )
+            ]
+        )
+        self.prompt()
+
+    def show_telegram_only(self, count: int) -> None:
+        """Say how many recipients of a send-out wait for Telegram (their rows stay queued)."""
+        note = tn(self.language, "terminal.telegram_only", count, count=count)
+        self.out.write("\n" + note + "\n")
+        self.prompt()
+
+    def prompt(self) -> None:
+        if self.prompts:
+            self.out.write("› ")
+        self.out.flush()
+
     def event_for(self, line: str) -> Event:
         """A shown letter (``a``, ``b`` …, either case) presses that button of the last message
-        that had buttons; anything else, numbers included, is typed text."""
-        payload = self._choices.get(line.strip().lower())
+        that had buttons; `/fil PATH` attaches a local file; anything else, numbers included, is
+        typed text. Raises `LocalFileError` for a path that cannot be attached."""
+        stripped = line.strip()
+        head, _, rest = stripped.partition(" ")
+        if head.lower() in tuple(f"/{command}" for command in _FILE_COMMANDS):
+            return Event(
+                EventKind.DOCUMENT,
+                self.user_id,
+                self.user_id,
+                document=local_document(rest),
+                language_code=self.language,
+            )
+        payload = self._choices.get(stripped.lower())
         if payload is not None:
             return Event(
                 EventKind.BUTTON,
@@ -103,6 +176,17 @@ class TerminalChat:
                 language_code=self.language,
             )
         return Event.from_text(self.user_id, self.user_id, line, language_code=self.language)
+
+    async def handle_line(self, line: str) -> None:
+        """One typed line: handled by the conversation, its replies shown."""
+        try:
+            event = self.event_for(line)
+        except LocalFileError as error:
+            # Nothing reaches the conversation: the step waits for a file that can be read.
+            self.out.write("\n" + t(self.language, error.key, **error.params) + "\n")
+            self.out.flush()
+            return
+        self.render(await self.conversation.handle(event))
 
     async def run(self) -> None:
         self.out.write(t(self.language, "terminal.intro") + "\n")
@@ -120,4 +204,4 @@ class TerminalChat:
                 return
             if not line.strip():
                 continue
-            self.render(await self.conversation.handle(self.event_for(line)))
+            await self.handle_line(line)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -21,6 +22,10 @@ from bot.processes import nlu as nlu_process
 from bot.store import migrate
 from bot.store.database import Database, transaction
 from bot.store.models import StaffRole
+
+if TYPE_CHECKING:
+    from bot.channels.terminal import TerminalChat
+    from bot.core.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="chat with the bot in this terminal")
     chat.add_argument("--start-nlu", action="store_true", help="start the Rasa server too")
     chat.add_argument("--language", default="da", choices=["da", "en", "kl"])
+    chat.add_argument(
+        "--as",
+        dest="as_user",
+        type=_telegram_user_id,
+        default=None,
+        metavar="TELEGRAM_ID",
+        help="chat as this user (play citizen, chair and staff in turn on one database)",
+    )
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "downgrade"])
     db.add_argument("revision", nargs="?", default=None)
@@ -60,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("telegram_id", type=int)
     remove.add_argument("--municipality", required=True)
     return parser
+
+
+def _telegram_user_id(value: str) -> int:
+    """A Telegram user id: a positive whole number (negative ids are groups)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a Telegram user id: {value!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"not a Telegram user id: {value!r}")
+    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,21 +171,48 @@ def _scheduler(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.channels.terminal import TerminalChat
+    from bot.channels.terminal import TERMINAL_USER_ID, TerminalChat
+    from bot.channels.terminal_files import TerminalFiles
 
     rasa = _start_nlu(settings) if getattr(args, "start_nlu", False) else None
     try:
         services = build_services(settings)
         prepare_database(services.db, services.directory)
+        services.files = TerminalFiles()
         chat = TerminalChat(
             build_conversation(services),
+            user_id=getattr(args, "as_user", None) or TERMINAL_USER_ID,
             language=getattr(args, "language", "da"),
             downloads=PROJECT_ROOT / "var" / "downloads",
         )
-        asyncio.run(chat.run())
+        asyncio.run(_chat_with_delivery(services, chat))
     finally:
         nlu_process.stop(rasa)
     return 0
+
+
+async def _chat_with_delivery(services: Services, chat: TerminalChat) -> None:
+    """The terminal chat with what `_run` runs beside Telegram: the scheduler and the outbox
+    dispatcher (delivering into this chat), both stopped when the chat ends."""
+    from bot.channels.terminal_delivery import TelegramOnlyWatch, TerminalDispatcher
+    from scheduler.jobs import register_jobs
+    from scheduler.setup import build_scheduler
+
+    scheduler = build_scheduler(services)
+    register_jobs(scheduler)
+    scheduler.start()
+    stop = asyncio.Event()
+    dispatcher = TerminalDispatcher(
+        chat, services.db, rate=services.settings.broadcast_rate_per_second
+    )
+    watch = TelegramOnlyWatch(services.db, chat.user_id, chat.show_telegram_only)
+    background = [asyncio.create_task(dispatcher.run(stop)), asyncio.create_task(watch.run(stop))]
+    try:
+        await chat.run()
+    finally:
+        stop.set()
+        await asyncio.wait(background, timeout=10)
+        scheduler.shutdown(wait=False)
 
 
 def _db(settings: Settings, args: argparse.Namespace) -> int:
