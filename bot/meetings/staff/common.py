@@ -12,6 +12,7 @@ from bot.core.links import private_chat_link
 from bot.core.replies import Button
 from bot.core.turn import Turn
 from bot.meetings import service
+from bot.meetings.audiences import AUDIENCES
 from bot.meetings.staff.steps import JOURNEY, StaffMeetingStep
 from bot.staff.access import is_staff
 
@@ -77,4 +78,23 @@ def show_home(turn: Turn) -> None:
         ),
         rows,
         edit=True,
+    )
+
+
+def ask_to_send(turn: Turn, audience_key: str, count: int, rows: list[list[Button]]) -> None:
+    """The line under a preview: how many of `audience_key` will get it, with »Send til N« on
+    top of `rows` (the staff member's other choices) when there is anyone to send to."""
+    audience = AUDIENCES[audience_key]
+    if count:
+        rows = [[turn.button("meetings.staff.send", "send", count=count)], *rows]
+    turn.reply(
+        turn.tn(
+            "meetings.staff.preview",
+            count,
+            count=count,
+            audience=turn.t(audience.label_key, count=count),
+        )
+        if count
+        else turn.t("meetings.staff.preview_nobody", count=count),
+        rows,
     )

@@ -9,7 +9,7 @@ from bot.core.turn import Turn
 from bot.meetings import service
 from bot.meetings.audiences import AUDIENCES
 from bot.meetings.staff import discard
-from bot.meetings.staff.common import refuse, show_home, slug
+from bot.meetings.staff.common import ask_to_send, refuse, show_home, slug
 from bot.meetings.staff.steps import JOURNEY, NOTICE_STEPS, StaffMeetingStep
 from bot.staff.access import NotStaffError
 
@@ -52,21 +52,7 @@ def show(turn: Turn) -> None:
             service.notice_text(turn.lang, notice["kind"], notice["title"], notice["body"], name)
         )
         count = len(service.audience_recipients(turn.session, notice["audience"], slug(turn)))
-        rows = [cancel]
-        if count:
-            rows.insert(0, [turn.button("meetings.staff.send", "send", count=count)])
-        audience = AUDIENCES[notice["audience"]]
-        turn.reply(
-            turn.tn(
-                "meetings.staff.preview",
-                count,
-                count=count,
-                audience=turn.t(audience.label_key, count=count),
-            )
-            if count
-            else turn.t("meetings.staff.preview_nobody", count=count),
-            rows,
-        )
+        ask_to_send(turn, notice["audience"], count, [cancel])
 
 
 async def on_event(turn: Turn, event: Event, value: str | None) -> None:

@@ -17,6 +17,7 @@ from bot.meetings.audiences import AUDIENCES
 from bot.meetings.render import details, rsvp_buttons
 from bot.meetings.staff import admin, discard
 from bot.meetings.staff.common import (
+    ask_to_send,
     iso,
     meeting_link,
     parse_iso,
@@ -134,24 +135,11 @@ def _show_preview(turn: Turn, draft: dict[str, Any]) -> None:
     ]
     turn.reply(details(view, turn.lang), preview_rows)
     count = len(service.audience_recipients(turn.session, meeting.audience, meeting.municipality))
-    audience = AUDIENCES[meeting.audience]
     rows = [
         [turn.button("meetings.staff.fix_button", "fix")],
         [turn.button("meetings.staff.discard", "discard")],
     ]
-    if count:
-        rows.insert(0, [turn.button("meetings.staff.send", "send", count=count)])
-    turn.reply(
-        turn.tn(
-            "meetings.staff.preview",
-            count,
-            count=count,
-            audience=turn.t(audience.label_key, count=count),
-        )
-        if count
-        else turn.t("meetings.staff.preview_nobody", count=count),
-        rows,
-    )
+    ask_to_send(turn, meeting.audience, count, rows)
 
 
 async def on_event(turn: Turn, event: Event, value: str | None) -> None:
