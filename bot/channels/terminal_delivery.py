@@ -15,13 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from telegram import Bot, InlineKeyboardMarkup, InputFile
 
 from bot.delivery import outbox
-from bot.delivery.checks import still_applies
 from bot.delivery.dispatcher import Dispatcher
-from bot.delivery.outbox import Claimed
 from bot.store.database import Database, transaction
 from bot.store.models import OutboxMessage
 
@@ -99,51 +97,15 @@ class TerminalDispatcher(Dispatcher):
         if self._tasks:  # one chat: one message at a time, in order
             return 0
         with transaction(self.db) as session:
-            rows = claim_for_chat(session, self.chat_id, worker=self.worker, now=self.clock())
+            rows = outbox.claim(
+                session, worker=self.worker, limit=1, now=self.clock(), chat_id=self.chat_id
+            )
         for row in rows:
             self._inflight_chats.add(row.chat_id)
             task = asyncio.create_task(self._send(row))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return len(rows)
-
-
-def claim_for_chat(session: Any, chat_id: int, *, worker: str, now: Any) -> list[Claimed]:
-    """The next due row for `chat_id`, claimed (``sending``) as `outbox.claim` claims rows:
-    a row whose send-time check no longer applies is closed as ``skipped`` instead."""
-    for row in session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.chat_id == chat_id,
-            OutboxMessage.status == outbox.PENDING,
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .order_by(OutboxMessage.id)
-        .limit(10)
-    ):
-        if not still_applies(session, row.kind, row.chat_id, row.subject_id, now):
-            row.status = outbox.SKIPPED
-            row.last_error = "no longer applies"
-            continue
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row.id)
-            .values(status=outbox.SENDING, claimed_at=now, claimed_by=worker)
-            .execution_options(synchronize_session=False)
-        )
-        return [
-            Claimed(
-                row.id,
-                row.broadcast_id,
-                row.chat_id,
-                row.text,
-                list(row.buttons or []),
-                row.document_name,
-                row.document_body,
-                row.attempts,
-            )
-        ]
-    return []
 
 
 class TelegramOnlyWatch:

@@ -129,8 +129,10 @@ def claim(
     now: datetime,
     busy_chats: Iterable[int] = (),
     skip_locked: bool = False,
+    chat_id: int | None = None,
 ) -> list[Claimed]:
-    """Take up to `limit` due rows, at most one per chat and none for `busy_chats`.
+    """Take up to `limit` due rows, at most one per chat and none for `busy_chats` (only rows
+    for `chat_id` when given: the terminal chat delivers to its own user alone).
 
     On PostgreSQL the candidates are locked with ``FOR UPDATE SKIP LOCKED`` so several dispatchers
     share a broadcast without taking the same row; on SQLite the ``UPDATE … WHERE status =
@@ -147,6 +149,8 @@ def claim(
     )
     if busy:
         query = query.where(OutboxMessage.chat_id.not_in(busy))
+    if chat_id is not None:
+        query = query.where(OutboxMessage.chat_id == chat_id)
     if skip_locked:
         query = query.with_for_update(skip_locked=True)
     candidates = list(session.scalars(query))
