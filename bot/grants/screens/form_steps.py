@@ -297,20 +297,34 @@ class FormSteps(ABC):
         else:
             self._ask_field(turn, scheme, draft)
             return
-        if result.error is not None:
-            turn.reply(result.error.render(turn.lang))
-            self._ask_field(turn, scheme, draft)
+        if not self._usable(turn, scheme, draft, spec, result):
             return
-        if result.readings:
-            self._ask_reading(turn, spec, result.readings)
-            return
-        for warning in result.warnings:
-            turn.reply(warning.render(turn.lang))
         echo = None
         if spec.type is FieldType.AMOUNT and isinstance(result.value, int):
             # Right after the answer, so a misreading is caught now, not in the summary.
             echo = turn.t("grants.amount.noted", amount=format_kroner(result.value, turn.lang))
         self._store(turn, scheme, draft, spec, result.value, echo=echo)
+
+    def _usable(
+        self,
+        turn: Turn,
+        scheme: GrantScheme,
+        draft: GrantApplication,
+        spec: FieldSpec,
+        result: FieldResult,
+    ) -> bool:
+        """True when `result` can be stored (its warnings said); otherwise the refusal is said and
+        the field asked again, or the two readings are offered (»Mente du …?«)."""
+        if result.error is not None:
+            turn.reply(result.error.render(turn.lang))
+            self._ask_field(turn, scheme, draft)
+            return False
+        if result.readings:
+            self._ask_reading(turn, spec, result.readings)
+            return False
+        for warning in result.warnings:
+            turn.reply(warning.render(turn.lang))
+        return True
 
     def _ask_reading(self, turn: Turn, spec: FieldSpec, readings: tuple[JsonValue, ...]) -> None:
         """ "Mente du »1.250 kr.« eller »12,50 kr.«?" with a button per reading; the readings
@@ -452,15 +466,8 @@ class FormSteps(ABC):
         result: FieldResult,
     ) -> None:
         """Add the line of `result` (typed or picked), echo it with the running total."""
-        if result.error is not None:
-            turn.reply(result.error.render(turn.lang))
-            self._ask_field(turn, scheme, draft)
+        if not self._usable(turn, scheme, draft, spec, result):
             return
-        if result.readings:
-            self._ask_reading(turn, spec, result.readings)
-            return
-        for warning in result.warnings:
-            turn.reply(warning.render(turn.lang))
         added = result.value[-1] if isinstance(result.value, list) and result.value else None
         total = format_amount(fields.budget_total(result.value), turn.lang)
         echo = turn.t(
