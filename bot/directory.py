@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from bot.i18n import t
+
 
 @dataclass(frozen=True)
 class Town:
@@ -33,6 +35,22 @@ class Contact:
     hours: dict[str, str] = field(default_factory=dict)
 
 
+#: The legal and administrative words a municipality decides itself (`terms:` in
+#: `data/municipalities.yaml`), used as placeholders in the catalogs ("📝 {grant_menu}"): Danish
+#: municipalities say »§ 18-tilskud« (Serviceloven) and »NemKonto«, Kommuneqarfik Sermersooq names
+#: its own pool (issue 16 §2). Each has a Danish and an English text; without a municipality the
+#: catalog's ``term.<name>`` is used (neutral words).
+TERMS: tuple[str, ...] = (
+    "grant",
+    "grant_menu",
+    "grant_heading",
+    "pool",
+    "applications",
+    "applications_heading",
+    "payee",
+)
+
+
 @dataclass(frozen=True)
 class MunicipalityInfo:
     slug: str
@@ -42,6 +60,8 @@ class MunicipalityInfo:
     languages: tuple[str, ...]
     contacts: dict[str, Contact]
     towns: tuple[Town, ...]
+    #: term name (`TERMS`) → language → text.
+    terms: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def contact(self, kind: str = "volunteer") -> Contact | None:
         return self.contacts.get(kind) or self.contacts.get("volunteer")
@@ -60,6 +80,19 @@ class MunicipalityInfo:
             "phone": contact.phone,
             "hours": contact.hours.get(language) or contact.hours.get("da", ""),
         }
+
+
+def terms_for(municipality: MunicipalityInfo | None, language: str) -> dict[str, str]:
+    """The catalog placeholders of `TERMS` for a user of `municipality` reading `language`
+    (``{"grant": "§ 18-tilskud", …}``): the municipality's own words in that language, Danish when
+    it has none in that language, and the neutral catalog words (``term.<name>``) without a
+    municipality. Plain text; the caller escapes it for HTML.
+    """
+    found: dict[str, str] = {}
+    for name in TERMS:
+        texts = municipality.terms.get(name, {}) if municipality else {}
+        found[name] = texts.get(language) or texts.get("da") or t(language, f"term.{name}")
+    return found
 
 
 def fold(text: str) -> str:
@@ -149,6 +182,13 @@ def _municipality(item: dict[str, Any]) -> MunicipalityInfo:
         )
         for town in item.get("towns") or ()
     )
+    terms = {
+        str(name): {str(lang): str(text) for lang, text in texts.items()}
+        for name, texts in (item.get("terms") or {}).items()
+    }
+    missing = [name for name in TERMS if not {"da", "en"} <= set(terms.get(name, {}))]
+    if missing:
+        raise ValueError(f"municipality {slug}: terms without Danish and English text: {missing}")
     return MunicipalityInfo(
         slug=slug,
         name=str(item["name"]),
@@ -157,4 +197,5 @@ def _municipality(item: dict[str, Any]) -> MunicipalityInfo:
         languages=tuple(item.get("languages") or ("da",)),
         contacts=contacts,
         towns=towns,
+        terms=terms,
     )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.orm import Session
 
 from bot.core.replies import Button, ButtonScope, OutgoingDocument, Reply
+from bot.directory import terms_for
 from bot.i18n import t, tn
 from bot.store.models import DialogueState, OutboxMessage, User
 
@@ -76,12 +77,20 @@ class Turn:
     def lang(self) -> str:
         return self.user.language or "da"
 
+    @property
+    def terms(self) -> dict[str, str]:
+        """The user's municipality's words for the grant, its pool and payment, in the user's
+        language (`bot.directory.terms_for`): every catalog text of this turn may use them as
+        placeholders (``{grant}``, ``{pool}`` …), and a flow's own `params` win over them."""
+        municipality = self.services.directory.get(self.user.municipality_slug)
+        return terms_for(municipality, self.lang)
+
     def t(self, key: str, /, **params: object) -> str:
-        return t(self.lang, key, **params)
+        return t(self.lang, key, **{**self.terms, **params})
 
     def tn(self, key: str, n: int, /, **params: object) -> str:
         """The plural form of `key` for the count `n` in the user's language (`bot.i18n.tn`)."""
-        return tn(self.lang, key, n, **params)
+        return tn(self.lang, key, n, **{**self.terms, **params})
 
     # --- where the chat is ----------------------------------------------------------------------
     @property

@@ -11,6 +11,7 @@ from bot.core.events import Event, EventKind
 from bot.core.flows.base import Flow, Screen
 from bot.core.replies import Button
 from bot.core.turn import Turn
+from bot.directory import terms_for
 from bot.i18n import LANGUAGES, t
 from bot.validation.text import yes_or_no
 
@@ -139,7 +140,8 @@ def _language_from(answer: str) -> str | None:
 def _ask_language(turn: Turn) -> None:
     # The user has not chosen yet: greet in the language Telegram suggests, with all choices.
     hint = turn.user.language or turn.data.get("language_hint") or "da"
-    turn.reply(t(hint, "onboarding.welcome"), navigation.language_buttons(turn))
+    terms = terms_for(turn.services.directory.get(turn.user.municipality_slug), hint)
+    turn.reply(t(hint, "onboarding.welcome", **terms), navigation.language_buttons(turn))
 
 
 def _ask_municipality(turn: Turn, *, edit: bool = False) -> None:
