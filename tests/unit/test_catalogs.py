@@ -213,3 +213,16 @@ def test_the_voice_checks_catch_what_issue_16_found() -> None:
     assert FOREIGN_QUOTES.search("fx „Leje af bus: 4.500 kr“")
     assert UNQUOTED_BUTTON.search("Tryk Færdig, når budgettet er komplet.")
     assert NAMED_BUTTON.findall("tryk på »Færdig med budgettet«") == ["Færdig med budgettet"]
+
+
+#: Legal and administrative words a catalog must not write itself: they differ between Denmark
+#: and Greenland and come from the municipality's `terms:` (STYLE.md, issue 16 §2).
+MUNICIPAL_WORDS = re.compile(r"§ ?18|Serviceloven|NemKonto|dagpenge|kontanthjælp|America/Nuuk")
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_law_and_systems_come_from_the_municipality(language: str) -> None:
+    literal = {k: v for k, v in _strings(language).items() if MUNICIPAL_WORDS.search(v)}
+    assert not literal, f"use {{grant}}, {{pool}}, {{payee}} … (municipalities.yaml): {literal}"
+    assert MUNICIPAL_WORDS.search("📝 Søg § 18-tilskud")
+    assert MUNICIPAL_WORDS.search("som udbetales til foreningens NemKonto")

@@ -198,4 +198,3 @@ async def test_a_greenland_deadline_reminder_says_it_is_greenland_time(
     # Sermersooq's own pool, not Serviceloven's: the scheduler passes the municipality's words.
     assert "Ansøgningsfristen for puljen til frivilligt socialt arbejde er" in week.text
     assert "§ 18" not in week.text
-
