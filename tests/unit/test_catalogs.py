@@ -226,3 +226,14 @@ def test_law_and_systems_come_from_the_municipality(language: str) -> None:
     assert not literal, f"use {{grant}}, {{pool}}, {{payee}} … (municipalities.yaml): {literal}"
     assert MUNICIPAL_WORDS.search("📝 Søg § 18-tilskud")
     assert MUNICIPAL_WORDS.search("som udbetales til foreningens NemKonto")
+
+
+#: What the bot calls itself: »kommunens assistent for frivilligt socialt arbejde« (STYLE.md),
+#: never »botten«, »frivillig-assistenten« or »assistent til …« (issue 16 §1).
+OTHER_BOT_NAMES = re.compile(r"\bbotten\b|frivillig-assistent|\bassistent til\b", re.IGNORECASE)
+
+
+def test_the_bot_has_one_name() -> None:
+    named = {k: v for k, v in _strings("da").items() if OTHER_BOT_NAMES.search(v)}
+    assert not named, f"say »kommunens assistent«: {named}"
+    assert OTHER_BOT_NAMES.search("når botten kører med et token")
