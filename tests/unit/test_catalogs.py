@@ -237,3 +237,15 @@ def test_the_bot_has_one_name() -> None:
     named = {k: v for k, v in _strings("da").items() if OTHER_BOT_NAMES.search(v)}
     assert not named, f"say »kommunens assistent«: {named}"
     assert OTHER_BOT_NAMES.search("når botten kører med et token")
+
+
+#: A count or amount of four digits or more without its thousands separator (»3000 tegn«); years
+#: and dates in examples (»15/3-2027«, »2027-06-30«) are not counts.
+UNSEPARATED = re.compile(r"(?<![\d/.\-])\d{4,}(?= (?:tegn|kr|modtager|deltager|frivillig|plads))")
+
+
+def test_counts_and_amounts_have_thousands_separators() -> None:
+    found = {k: v for k, v in _strings("da").items() if UNSEPARATED.search(v)}
+    assert not found, f"write »3.000 tegn«, »4.500 kr.«: {found}"
+    assert UNSEPARATED.search("mellem 20 og 3000 tegn")
+    assert not UNSEPARATED.search("fx 15/3-2027 kl. 17 eller 2027-06-30")
