@@ -136,8 +136,9 @@ MUNICIPALITY_ACTS = ("grants.receipt.", "grants.eligibility.", "grants.notify.",
 THEY = re.compile(r"\b[Dd]e\b(?! \{)")
 #: A button named in a sentence: »Label« after "tryk (på)", "trykker (på)", "under" or "med".
 NAMED_BUTTON = re.compile(r"(?:\b[Tt]ryk(?:ker)?(?: på)?|\bunder|\bmed) »([^«{]+)«")
-#: A button named without quotes ("tryk Færdig"): a capitalised word right after "tryk".
-UNQUOTED_BUTTON = re.compile(r"\b[Tt]ryk(?:ker)?(?: på)? (?!»)([A-ZÆØÅ]\w*)")
+#: A button named without quotes ("tryk Færdig", "under Mine ansøgninger"): a capitalised word
+#: right after "tryk" or "under".
+UNQUOTED_BUTTON = re.compile(r"\b(?:[Uu]nder|[Tt]ryk(?:ker)?(?: på)?) (?!»)([A-ZÆØÅ]\w*)")
 
 
 def _strings(language: str) -> dict[str, str]:
@@ -212,6 +213,7 @@ def test_the_voice_checks_catch_what_issue_16_found() -> None:
     assert THEY.search("Får de brug for flere oplysninger")
     assert FOREIGN_QUOTES.search("fx „Leje af bus: 4.500 kr“")
     assert UNQUOTED_BUTTON.search("Tryk Færdig, når budgettet er komplet.")
+    assert UNQUOTED_BUTTON.search("Se den under Mine ansøgninger.")
     assert NAMED_BUTTON.findall("tryk på »Færdig med budgettet«") == ["Færdig med budgettet"]
 
 
