@@ -196,3 +196,28 @@ async def test_a_sonderborg_user_still_reads_paragraph_18_and_cvr(
     calls = await telegram.press("Gem og fortsæt senere")
     assert "tryk på »📝 Søg § 18-tilskud« i menuen" in texts(calls)
     assert not RAW_PLACEHOLDER.search(everything_seen(bot_api, telegram.user.user_id))
+
+
+async def test_in_english_too_sermersooq_has_its_own_grant(
+    telegram_app: Application,  # type: ignore[type-arg]
+    bot_api: FakeBotApi,
+    clock: FakeClock,
+    no_flood_limit: None,
+) -> None:
+    clock.set(NOW)
+    driver = TelegramDriver(telegram_app, bot_api, bot_api.user(6262, language_code="en"))
+    await driver.onboard("Sermersooq", language="English")
+    calls = await driver.send("/menu")
+    assert "📝 Apply for a grant" in [label for c in calls for label, _ in c.buttons]
+    calls = await driver.press("Help")
+    assert "📝 <b>Grants</b> – apply" in texts(calls)
+    await driver.send("/menu")
+    await driver.press("Apply for a grant")
+    for _ in range(6):
+        calls = await driver.press("Yes")
+    assert "CVR number" in texts(calls)
+    calls = await driver.press("Save and continue later")
+    assert "tap “📝 Apply for a grant” in the menu" in texts(calls)
+    calls = await driver.send("/deletedata")
+    assert "If you have applied for grants for voluntary social work" in texts(calls)
+    assert_greenlandic(everything_seen(bot_api, driver.user.user_id))
