@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,7 @@ class Directory:
 
     def __init__(self, municipalities: list[MunicipalityInfo]) -> None:
         self.municipalities = {m.slug: m for m in municipalities}
+        self._terms: dict[tuple[str | None, str], dict[str, str]] = {}
         self._places: dict[str, tuple[str, str]] = {}
         for municipality in municipalities:
             for town in municipality.towns:
@@ -135,6 +137,15 @@ class Directory:
 
     def get(self, slug: str | None) -> MunicipalityInfo | None:
         return self.municipalities.get(slug) if slug else None
+
+    def terms(self, slug: str | None, language: str) -> Mapping[str, str]:
+        """`terms_for` the municipality `slug` (None: none chosen yet) in `language`, worked out
+        once per pair: every catalog text a turn shows asks for them."""
+        key = (slug if slug in self.municipalities else None, language)
+        found = self._terms.get(key)
+        if found is None:
+            found = self._terms[key] = terms_for(self.get(key[0]), language)
+        return found  # shared: a Mapping, so callers copy rather than change it
 
     def town(self, name: str) -> Town | None:
         place = self.resolve_place(name)

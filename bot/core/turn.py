@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from bot.core.replies import Button, ButtonScope, OutgoingDocument, Reply
-from bot.directory import terms_for
 from bot.i18n import t, tn
 from bot.store.models import DialogueState, OutboxMessage, User
 
@@ -78,12 +77,11 @@ class Turn:
         return self.user.language or "da"
 
     @property
-    def terms(self) -> dict[str, str]:
+    def terms(self) -> Mapping[str, str]:
         """The user's municipality's words for the grant, its pool and payment, in the user's
         language (`bot.directory.terms_for`): every catalog text of this turn may use them as
         placeholders (``{grant}``, ``{pool}`` …), and a flow's own `params` win over them."""
-        municipality = self.services.directory.get(self.user.municipality_slug)
-        return terms_for(municipality, self.lang)
+        return self.services.directory.terms(self.user.municipality_slug, self.lang)
 
     def t(self, key: str, /, **params: object) -> str:
         return t(self.lang, key, **{**self.terms, **params})
