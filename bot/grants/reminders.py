@@ -152,8 +152,8 @@ def queue_grant_reminders(
     return queued
 
 
-def _terms(directory: Directory | None, slug: str, lang: str) -> dict[str, str]:
-    return terms_for(directory.get(slug) if directory else None, lang)
+def _terms(directory: Directory | None, slug: str, lang: str) -> Mapping[str, str]:
+    return directory.terms(slug, lang) if directory else terms_for(None, lang)
 
 
 def _in(municipalities: Collection[str] | None) -> list[ColumnElement[bool]]:

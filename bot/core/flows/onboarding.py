@@ -11,7 +11,6 @@ from bot.core.events import Event, EventKind
 from bot.core.flows.base import Flow, Screen
 from bot.core.replies import Button
 from bot.core.turn import Turn
-from bot.directory import terms_for
 from bot.i18n import LANGUAGES, t
 from bot.validation.text import yes_or_no
 
@@ -140,7 +139,7 @@ def _language_from(answer: str) -> str | None:
 def _ask_language(turn: Turn) -> None:
     # The user has not chosen yet: greet in the language Telegram suggests, with all choices.
     hint = turn.user.language or turn.data.get("language_hint") or "da"
-    terms = terms_for(turn.services.directory.get(turn.user.municipality_slug), hint)
+    terms = turn.services.directory.terms(turn.user.municipality_slug, hint)
     turn.reply(t(hint, "onboarding.welcome", **terms), navigation.language_buttons(turn))
 
 

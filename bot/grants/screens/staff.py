@@ -19,7 +19,6 @@ from bot.core.events import Event, EventKind
 from bot.core.flows.base import Flow, Screen, ShowScreen
 from bot.core.replies import Button, OutgoingDocument
 from bot.core.turn import Turn
-from bot.directory import terms_for
 from bot.grants import documents
 from bot.grants.fields import format_amount
 from bot.grants.models import REVIEWABLE, GrantApplication, Status
@@ -415,7 +414,7 @@ def notify_applicant(turn: Turn, app: GrantApplication) -> None:
             reference=reference,
             amount=format_amount(app.amount_granted or 0, lang),
             report_due=long_date(app.report_due, lang) if app.report_due else "",
-            **terms_for(turn.services.directory.get(app.municipality_slug), lang),
+            **turn.services.directory.terms(app.municipality_slug, lang),
         )
     elif app.status == Status.REJECTED.value:
         text = t(
