@@ -42,6 +42,27 @@ class MunicipalityInfo:
     languages: tuple[str, ...]
     contacts: dict[str, Contact]
     towns: tuple[Town, ...]
+    #: The municipality's volunteer award ("frivillighedspris"), its name per language; None
+    #: where the municipality's policy has none (`award:` in `data/municipalities.yaml`).
+    award: dict[str, str] | None = None
+    #: Whether staff send consultations ("høring") to associations and citizens in chat
+    #: (`consultations: true`; Sermersooq's policy: larger initiatives go to consultation early).
+    consultations: bool = False
+
+    def offers(self, feature: str) -> bool:
+        """Whether this municipality's policy has `feature` ("award", "consultations"); any
+        other feature is offered everywhere."""
+        if feature == "award":
+            return self.award is not None
+        if feature == "consultations":
+            return self.consultations
+        return True
+
+    def award_name(self, language: str) -> str | None:
+        """The award's name in `language` (Danish otherwise), or None without an award."""
+        if self.award is None:
+            return None
+        return self.award.get(language) or self.award.get("da") or next(iter(self.award.values()))
 
     def contact(self, kind: str = "volunteer") -> Contact | None:
         return self.contacts.get(kind) or self.contacts.get("volunteer")
@@ -157,4 +178,6 @@ def _municipality(item: dict[str, Any]) -> MunicipalityInfo:
         languages=tuple(item.get("languages") or ("da",)),
         contacts=contacts,
         towns=towns,
+        award={str(k): str(v) for k, v in item["award"].items()} if item.get("award") else None,
+        consultations=bool(item.get("consultations", False)),
     )
