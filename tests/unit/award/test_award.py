@@ -237,3 +237,18 @@ async def test_nominations_are_exported_erased_and_forgotten_after_a_year(
         assert service.forget_old_nominations(session, DEADLINE + timedelta(days=364)) == 0
         assert service.forget_old_nominations(session, DEADLINE + timedelta(days=366)) == 1
         assert session.scalars(select(Broadcast)).first() is None
+
+
+async def test_the_daily_job_queues_the_reminders_of_its_zone(
+    conversation: Conversation, frozen: datetime, clock: FakeClock
+) -> None:
+    from scheduler import runtime
+    from scheduler.jobs.civic import send_civic_reminders
+
+    open_round(conversation)
+    await solrod_citizen(conversation, 4308)
+    runtime.install(conversation.services)
+    clock.set(DEADLINE - timedelta(days=5))
+    assert send_civic_reminders("America/Nuuk") == 0  # Solrød is not on Nuuk's clock
+    assert send_civic_reminders("Europe/Copenhagen") == 1  # the one Solrød citizen
+    assert send_civic_reminders("Europe/Copenhagen") == 0  # once per round
