@@ -181,6 +181,16 @@ def toggle_shortlist(session: Session, staff_id: int, nomination_id: int) -> Awa
     return row
 
 
+def delete_nomination(session: Session, staff_id: int, nomination_id: int) -> str:
+    """Delete a nomination (a nominee who asks to be forgotten, a nomination sent by mistake);
+    returns the nominee's name for the confirmation."""
+    row = staff_nomination(session, staff_id, nomination_id)
+    name = row.nominee_name
+    session.delete(row)
+    session.flush()
+    return name
+
+
 def export_rows(
     session: Session, staff_id: int, round_id: int, language: str
 ) -> list[dict[str, object]]:

@@ -40,6 +40,8 @@ class StaffAwardStep(StrEnum):
     NOMINATION = "nomination"
     ANNOUNCE_TEXT = "announce_text"
     ANNOUNCE_PREVIEW = "announce_preview"
+    #: »Er du sikker?« before a nomination is deleted.
+    DELETE = "delete"
 
 
 def _e(value: object) -> str:
@@ -63,6 +65,7 @@ class StaffAwardFlow(Flow):
                 self._show_announce_text, self._on_announce_text, text=True
             ),
             StaffAwardStep.ANNOUNCE_PREVIEW: Screen(self._show_preview, self._on_preview),
+            StaffAwardStep.DELETE: Screen(self._show_delete, self._on_delete),
         }
 
     async def start(self, turn: Turn, **params: Any) -> None:
@@ -293,6 +296,7 @@ class StaffAwardFlow(Flow):
         award_round = service.staff_round(turn.session, turn.user.telegram_id, row.round_id)
         if award_round.status != "announced":
             rows.append([turn.button("award.staff.button.winner", "winner")])
+        rows.append([turn.button("award.staff.button.delete", "delete")])
         rows.append([turn.button("award.staff.button.back_to_list", "list")])
         turn.reply(text, rows, edit=True)
 
@@ -309,11 +313,44 @@ class StaffAwardFlow(Flow):
             elif value == "winner":
                 self._nomination(turn)
                 turn.goto(JOURNEY, StaffAwardStep.ANNOUNCE_TEXT)
+            elif value == "delete":
+                turn.goto(JOURNEY, StaffAwardStep.DELETE)
             elif value == "list":
                 turn.goto(JOURNEY, StaffAwardStep.LIST)
         except NotStaffError:
             await self._refuse(turn)
             return
+        await self.show(turn)
+
+    async def _show_delete(self, turn: Turn) -> None:
+        try:
+            row = self._nomination(turn)
+        except NotStaffError:
+            await self._refuse(turn)
+            return
+        turn.say(
+            "award.staff.ask_delete",
+            buttons=[
+                [turn.button("award.staff.button.delete_yes", "yes")],
+                [turn.button("award.staff.button.delete_no", "no")],
+            ],
+            nominee=row.nominee_name,
+        )
+
+    async def _on_delete(self, turn: Turn, event: Event, value: str | None) -> None:
+        if value == "yes":
+            try:
+                name = service.delete_nomination(
+                    turn.session, turn.user.telegram_id, int(turn.data.get("nomination") or 0)
+                )
+            except NotStaffError:
+                await self._refuse(turn)
+                return
+            turn.say("award.staff.deleted", nominee=name)
+            turn.done("award.staff.already_deleted")
+            turn.goto(JOURNEY, StaffAwardStep.LIST)
+        elif value == "no":
+            turn.goto(JOURNEY, StaffAwardStep.NOMINATION)
         await self.show(turn)
 
     # --- the announcement -----------------------------------------------------------------------

@@ -99,6 +99,7 @@ SAVED_STEPS: dict[str, set[str]] = {
         "nomination",
         "announce_text",
         "announce_preview",
+        "delete",
     },
     "consultations": {"list", "detail", "answer"},
     "staff_consultations": {

@@ -252,3 +252,29 @@ async def test_the_daily_job_queues_the_reminders_of_its_zone(
     assert send_civic_reminders("America/Nuuk") == 0  # Solrød is not on Nuuk's clock
     assert send_civic_reminders("Europe/Copenhagen") == 1  # the one Solrød citizen
     assert send_civic_reminders("Europe/Copenhagen") == 0  # once per round
+
+
+async def test_staff_delete_a_nomination_after_asking_first(
+    conversation: Conversation, frozen: datetime
+) -> None:
+    open_round(conversation)
+    citizen = await solrod_citizen(conversation, 4309)
+    await nominate(citizen)
+    await citizen.press("Send indstillingen")
+    staff = await solrod_citizen(conversation, STAFF)
+    await staff.send("/staff")
+    await staff.press("Frivillighedsprisen")
+    await staff.press("Se indstillingerne")
+    await staff.press("Karen Jensen")
+    replies = await staff.press("Slet indstillingen")
+    assert "Er du sikker?" in text_of(replies)
+    await staff.press("Nej, behold den")
+    with conversation.services.db.unit_of_work() as uow:
+        assert uow.session.scalars(select(AwardNomination)).first() is not None
+    await staff.press("Slet indstillingen")
+    first = await staff.press("Ja, slet indstillingen")
+    again = await staff.press("Ja, slet indstillingen")
+    assert "Indstillingen af Karen Jensen er slettet" in text_of(first)
+    assert "allerede slettet" in text_of(again)
+    with conversation.services.db.unit_of_work() as uow:
+        assert uow.session.scalars(select(AwardNomination)).first() is None
