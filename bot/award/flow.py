@@ -19,6 +19,7 @@ from bot.core.flows.base import Flow, Screen
 from bot.core.turn import Turn
 from bot.validation.contact import format_phone, parse_email, parse_phone
 from bot.validation.errors import InvalidInput
+from bot.validation.text import yes_or_no
 
 JOURNEY = "award"
 NOMINEE_MAX = 200
@@ -96,9 +97,7 @@ class AwardFlow(Flow):
             AwardStep.NOMINEE: Screen(self._show_question, self._on_answer, text=True),
             AwardStep.REASON: Screen(self._show_question, self._on_answer, text=True),
             AwardStep.NAME: Screen(self._show_question, self._on_answer, text=True),
-            AwardStep.CONTACT: Screen(
-                self._show_question, self._on_answer, text=True, editable=True
-            ),
+            AwardStep.CONTACT: Screen(self._show_question, self._on_answer, text=True),
             AwardStep.CONSENT: Screen(self._show_question, self._on_answer, text=True),
             AwardStep.SUMMARY: Screen(self._show_summary, self._on_summary, text=True),
             AwardStep.FIX: Screen(self._show_fix, self._on_fix),
@@ -202,7 +201,9 @@ class AwardFlow(Flow):
             kind = (value or "").removeprefix("kind:")
             return kind if kind in service.NOMINEE_KINDS else None
         if step is AwardStep.CONSENT:
-            return {"yes": True, "no": False}.get(value or "")
+            if value is None:
+                return yes_or_no(text)  # »ja« typed is a yes
+            return {"yes": True, "no": False}.get(value)
         if event.kind is not EventKind.TEXT:
             raise InvalidInput("award.error.type_it")
         if step is AwardStep.NOMINEE:

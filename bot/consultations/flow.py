@@ -153,8 +153,19 @@ class ConsultationsFlow(Flow):
             if consultation.deadline <= turn.services.clock():
                 turn.say("consultations.closed")
             else:
+                # Changing starts from the answer given: replace the text, the file, or both.
+                given = service.answer_of(turn.session, consultation.id, turn.user)
+                draft = {
+                    key: value
+                    for key, value in (
+                        ("text", given.text if given else None),
+                        ("file_id", given.file_id if given else None),
+                        ("file_name", given.file_name if given else None),
+                    )
+                    if value
+                }
                 turn.goto(
-                    JOURNEY, ConsultationStep.ANSWER, {"consultation": consultation.id, "a": {}}
+                    JOURNEY, ConsultationStep.ANSWER, {"consultation": consultation.id, "a": draft}
                 )
         elif value == "list":
             turn.goto(JOURNEY, ConsultationStep.LIST, {})
@@ -186,6 +197,8 @@ class ConsultationsFlow(Flow):
             )
         else:
             text = turn.t("consultations.ask_answer", limit=service.ANSWER_MAX)
+        if draft.get("file_id"):
+            rows.append([turn.button("consultations.button.remove_file", "nofile")])
         rows.append([turn.button("consultations.button.cancel", "cancel")])
         turn.reply(text, rows)
 
@@ -200,7 +213,10 @@ class ConsultationsFlow(Flow):
         if value == "send":
             await self._send(turn, consultation_id, draft)
             return
-        if event.kind is EventKind.DOCUMENT and event.document is not None:
+        if value == "nofile":
+            draft.pop("file_id", None)
+            draft.pop("file_name", None)
+        elif event.kind is EventKind.DOCUMENT and event.document is not None:
             if event.document.size is not None and event.document.size > FILE_MAX_BYTES:
                 turn.say("consultations.error.file_size")
             else:

@@ -84,8 +84,9 @@ class StaffConsultationsFlow(Flow):
             StaffConsultationStep.DOCUMENT: Screen(
                 self._show_wizard, self._on_wizard, text=True, document=True
             ),
-            StaffConsultationStep.AUDIENCE: Screen(self._show_wizard, self._on_wizard),
-            StaffConsultationStep.PREVIEW: Screen(self._show_wizard, self._on_wizard),
+            # Typed text at a button step shows the step again and keeps the draft.
+            StaffConsultationStep.AUDIENCE: Screen(self._show_wizard, self._on_wizard, text=True),
+            StaffConsultationStep.PREVIEW: Screen(self._show_wizard, self._on_wizard, text=True),
             StaffConsultationStep.VIEW: Screen(self._show_view, self._on_view),
         }
 
@@ -202,6 +203,13 @@ class StaffConsultationsFlow(Flow):
         if value == "discard":
             turn.say("consultations.staff.discarded")
             turn.goto(JOURNEY, StaffConsultationStep.HOME, {"municipality": self._slug(turn)})
+            await self.show(turn)
+            return
+        if value is None and step in (
+            StaffConsultationStep.AUDIENCE,
+            StaffConsultationStep.PREVIEW,
+        ):
+            turn.say("consultations.staff.use_buttons")
             await self.show(turn)
             return
         if step is StaffConsultationStep.PREVIEW:

@@ -82,7 +82,7 @@ async def test_a_solrod_citizen_nominates_someone_and_gets_a_receipt(
     replies = await chat.send("ikke en mail")
     assert "hverken en e-mail eller et telefonnummer" in text_of(replies)
     await chat.send("22 33 44 55")
-    replies = await chat.press("Ja")
+    replies = await chat.send("ja")  # typed, as well as pressed
     summary = text_of(replies)
     assert "Karen Jensen (👤 En person)" in summary and "+45 22 33 44 55" in summary
     await chat.press("Ret et svar")

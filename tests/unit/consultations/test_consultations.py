@@ -70,6 +70,8 @@ async def send_consultation(conversation: Conversation) -> tuple[ChatDriver, int
     assert "Send materialet som en fil" in text_of(replies)
     await staff.send_document(PROPOSAL)
     await staff.send("1/3-2027")
+    replies = await staff.send("til foreningerne")  # typed at a button step: the draft stays
+    assert "Kladden er gemt" in text_of(replies)
     replies = await staff.press("Foreningernes formænd")
     assert any(r.document and r.document.file_id == "BQACAgProposal" for r in replies)
     assert "sendes til 2 modtagere" in text_of(replies)
@@ -109,8 +111,10 @@ async def test_a_chair_answers_with_text_and_a_file_and_may_change_it_until_the_
     assert "Kommunen har modtaget dit svar" in text_of(replies)
     assert "hoeringssvar.pdf" in text_of(replies)
 
-    await chair.press("Ret dit svar")
+    replies = await chair.press("Ret dit svar")
+    assert "hoeringssvar.pdf" in text_of(replies)  # changing starts from the answer given
     await chair.send("Nyt svar: vi støtter strategien.")
+    await chair.press("Fjern filen")
     replies = await chair.press("Send svaret")
     assert "er rettet" in text_of(replies)
     with conversation.services.db.unit_of_work() as uow:
