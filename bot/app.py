@@ -6,7 +6,13 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.award.flow import AwardFlow
+from bot.award.privacy import register_award_privacy
+from bot.award.staff import StaffAwardFlow
 from bot.config import PROJECT_ROOT, Settings
+from bot.consultations.flow import ConsultationsFlow
+from bot.consultations.privacy import register_consultation_privacy
+from bot.consultations.staff import StaffConsultationsFlow
 from bot.core.conversation import Conversation
 from bot.core.flows.base import Flow
 from bot.core.flows.menu import MenuFlow, SettingsFlow
@@ -49,6 +55,10 @@ def build_flows() -> Mapping[str, Flow]:
         StaffGrantsFlow(),
         MeetingsFlow(),
         StaffMeetingsFlow(),
+        AwardFlow(),
+        StaffAwardFlow(),
+        ConsultationsFlow(),
+        StaffConsultationsFlow(),
     ]
     return {flow.journey: flow for flow in flows}
 
@@ -96,6 +106,8 @@ def build_services(
         nlu if nlu is not None else (build_nlu(settings, directory) if with_nlu else None)
     )
     register_grant_privacy(services.grants)
+    register_award_privacy()
+    register_consultation_privacy()
     return services
 
 

@@ -63,6 +63,27 @@ class MunicipalityInfo:
     towns: tuple[Town, ...]
     #: term name (`TERMS`) → language → text.
     terms: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The municipality's volunteer award ("frivillighedspris"), its name per language; None
+    #: where the municipality's policy has none (`award:` in `data/municipalities.yaml`).
+    award: dict[str, str] | None = None
+    #: Whether staff send consultations ("høring") to associations and citizens in chat
+    #: (`consultations: true`; Sermersooq's policy: larger initiatives go to consultation early).
+    consultations: bool = False
+
+    def offers(self, feature: str) -> bool:
+        """Whether this municipality's policy has `feature` ("award", "consultations"); any
+        other feature is offered everywhere."""
+        if feature == "award":
+            return self.award is not None
+        if feature == "consultations":
+            return self.consultations
+        return True
+
+    def award_name(self, language: str) -> str | None:
+        """The award's name in `language` (Danish otherwise), or None without an award."""
+        if self.award is None:
+            return None
+        return self.award.get(language) or self.award.get("da") or next(iter(self.award.values()))
 
     def contact(self, kind: str = "volunteer") -> Contact | None:
         return self.contacts.get(kind) or self.contacts.get("volunteer")
@@ -209,4 +230,6 @@ def _municipality(item: dict[str, Any]) -> MunicipalityInfo:
         contacts=contacts,
         towns=towns,
         terms=terms,
+        award={str(k): str(v) for k, v in item["award"].items()} if item.get("award") else None,
+        consultations=bool(item.get("consultations", False)),
     )

@@ -43,6 +43,8 @@ COMMANDS = (
     "volunteer",
     "apply",
     "meetings",
+    "award",
+    "consultations",
     "language",
     "cancel",
     "mydata",

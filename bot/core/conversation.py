@@ -56,6 +56,8 @@ COMMAND_JOURNEYS: Mapping[str, tuple[str, dict[str, str]]] = {
     "apply": ("grants", {}),
     "meetings": ("meetings", {}),
     "staff": ("staff", {}),
+    "award": ("award", {}),
+    "consultations": ("consultations", {}),
     "mydata": ("privacy", {"action": "export"}),
     "deletedata": ("privacy", {"action": "delete"}),
 }

@@ -90,6 +90,28 @@ SAVED_STEPS: dict[str, set[str]] = {
     },
     "staff": {"pick", "sections"},
     "privacy": {"choose", "confirm_delete"},
+    "award": {"intro", "kind", "nominee", "reason", "name", "contact", "consent", "summary", "fix"},
+    "staff_award": {
+        "home",
+        "new_title",
+        "new_deadline",
+        "list",
+        "nomination",
+        "announce_text",
+        "announce_preview",
+        "delete",
+    },
+    "consultations": {"list", "detail", "answer"},
+    "staff_consultations": {
+        "home",
+        "title",
+        "summary",
+        "document",
+        "deadline",
+        "audience",
+        "preview",
+        "view",
+    },
 }
 
 
