@@ -303,8 +303,14 @@ def my_answers(session: Session, user: User, meeting_ids: list[int]) -> dict[int
     return {r.meeting_id: r for r in rows}
 
 
+#: Audiences whose events are listed only to those invited: a coordination meeting with the
+#: companies is not on every citizen's list (the link still opens it, as an invitation).
+INVITED_ONLY = ("companies",)
+
+
 def upcoming_for(session: Session, user: User, now: datetime) -> list[Meeting]:
-    """Meetings the user can answer: their municipality's, plus those they were invited to."""
+    """Events the user can answer: their municipality's that are open to them (every audience
+    but `INVITED_ONLY`), plus those they were invited to, soonest first."""
     invited = select(Invitation.meeting_id).where(Invitation.user_id == user.id)
     return list(
         session.scalars(
@@ -312,7 +318,11 @@ def upcoming_for(session: Session, user: User, now: datetime) -> list[Meeting]:
             .where(
                 Meeting.status == "active",
                 Meeting.ends_at > now,
-                (Meeting.municipality_slug == user.municipality_slug) | Meeting.id.in_(invited),
+                (
+                    (Meeting.municipality_slug == user.municipality_slug)
+                    & Meeting.audience.not_in(INVITED_ONLY)
+                )
+                | Meeting.id.in_(invited),
             )
             .order_by(Meeting.starts_at)
             .limit(10)
