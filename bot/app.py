@@ -6,6 +6,8 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.companies.flow import CompanyFlow
+from bot.companies.staff import StaffCompaniesFlow
 from bot.config import PROJECT_ROOT, Settings
 from bot.core.conversation import Conversation
 from bot.core.flows.base import Flow
@@ -49,6 +51,8 @@ def build_flows() -> Mapping[str, Flow]:
         StaffGrantsFlow(),
         MeetingsFlow(),
         StaffMeetingsFlow(),
+        CompanyFlow(),
+        StaffCompaniesFlow(),
     ]
     return {flow.journey: flow for flow in flows}
 

@@ -43,6 +43,7 @@ COMMANDS = (
     "volunteer",
     "apply",
     "meetings",
+    "company",
     "language",
     "cancel",
     "mydata",

@@ -19,6 +19,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("staff_meetings", "staff.section.meetings"),
     ("staff_opportunities", "staff.section.opportunities"),
     ("staff_grants", "staff.section.grants"),
+    ("staff_companies", "staff.section.companies"),
 )
 
 

@@ -61,6 +61,7 @@ SAVED_STEPS: dict[str, set[str]] = {
         "home",
         "meeting",
         "cancel",
+        "m:kind",
         "m:title",
         "m:starts_at",
         "m:ends_at",
@@ -89,6 +90,19 @@ SAVED_STEPS: dict[str, set[str]] = {
         "discard",
     },
     "staff": {"pick", "sections"},
+    "companies": {
+        "home",
+        "name",
+        "register_number",
+        "contact_name",
+        "contact",
+        "offers",
+        "share",
+        "preview",
+        "fix",
+        "withdraw",
+    },
+    "staff_companies": {"list", "company", "refer"},
     "privacy": {"choose", "confirm_delete"},
 }
 
