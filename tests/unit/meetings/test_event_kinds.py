@@ -135,3 +135,17 @@ async def test_a_coordination_meeting_with_companies_is_not_on_every_citizens_li
     text = text_of(await citizen.send("/meetings"))
     assert "Frivillighedsmesse" in text
     assert "CSR-koordinering" not in text
+
+
+async def test_a_citizen_cannot_answer_a_companies_meeting_by_a_forged_payload(
+    conversation: Conversation, frozen: datetime, citizen: ChatDriver
+) -> None:
+    make_staff(conversation)
+    meeting_id = publish_event(
+        conversation, kind="koordinering", audience="companies", title="CSR-koordinering"
+    )
+    replies = await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
+    assert "kan jeg ikke finde" in text_of(replies)
+    # The shared link is an invitation, as for every meeting: then it opens.
+    replies = await citizen.send(f"/start meetings-{meeting_id}")
+    assert "CSR-koordinering" in text_of(replies)
