@@ -4,15 +4,18 @@ events meant for them in /meetings — as a person, not for an association."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.core.conversation import Conversation
+from bot.meetings import service
 from bot.meetings.models import Meeting
+from bot.meetings.reminders import reminder_plan
+from bot.store.database import transaction
 from bot.store.models import OutboxMessage
 from tests.fakes.chat import ChatDriver, labels_of, text_of
-from tests.unit.meetings.conftest import STAFF_ID, make_staff
+from tests.unit.meetings.conftest import NOW, STAFF_ID, make_staff
 from tests.unit.meetings.events import make_volunteer, publish_event
 
 
@@ -149,3 +152,23 @@ async def test_a_citizen_cannot_answer_a_companies_meeting_by_a_forged_payload(
     # The shared link is an invitation, as for every meeting: then it opens.
     replies = await citizen.send(f"/start meetings-{meeting_id}")
     assert "CSR-koordinering" in text_of(replies)
+
+
+async def test_a_course_is_reminded_like_every_meeting(
+    conversation: Conversation, frozen: datetime, citizen: ChatDriver
+) -> None:
+    make_staff(conversation)
+    course = publish_event(conversation, kind="kursus", audience="volunteers", title="Førstehjælp")
+    await citizen.press_payload(f"g:meetings:rsvp:{course}:y")
+    with transaction(conversation.services.db) as session:
+        planned = {p.meeting_id for p in reminder_plan(session, NOW + timedelta(days=23))}
+        assert course in planned
+        broadcast = service.queue_reminder(session, course, 7, NOW + timedelta(days=23))
+        assert broadcast is not None and broadcast.total == 1
+        [text] = session.scalars(
+            select(OutboxMessage.text).where(
+                OutboxMessage.kind == service.REMINDER_KIND,
+                OutboxMessage.chat_id == citizen.user_id,
+            )
+        ).all()
+    assert "Påmindelse: Førstehjælp" in text
