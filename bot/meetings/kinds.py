@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import has
+
 
 @dataclass(frozen=True)
 class EventKind:
@@ -52,3 +54,11 @@ def heading_key(key: str | None) -> str:
     if kind.key == DIALOGUE:
         return "meetings.invitation.heading"
     return f"meetings.kind.{kind.key}.heading"
+
+
+def worded(key: str, kind: str | None) -> str:
+    """`key`, or its ``<key>.event`` variant for every kind but a dialogue meeting when the
+    catalogs have one (»arrangementet« where a dialogue meeting says »mødet«)."""
+    if kind_of(kind).key != DIALOGUE and has("da", f"{key}.event"):
+        return f"{key}.event"
+    return key

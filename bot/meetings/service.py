@@ -24,7 +24,7 @@ from bot.delivery.models import Broadcast
 from bot.delivery.outbox import Message, create_broadcast
 from bot.i18n import t
 from bot.meetings.audiences import AUDIENCES, Recipient
-from bot.meetings.kinds import DIALOGUE
+from bot.meetings.kinds import DIALOGUE, worded
 from bot.meetings.models import Invitation, Meeting, Rsvp
 from bot.meetings.reminders import reminder_key
 from bot.meetings.render import MeetingView, details, rsvp_buttons
@@ -244,7 +244,7 @@ def change_meeting(
         title=meeting.title,
         messages=_messages(
             invited(session, meeting),
-            lambda lang: details(view, lang, heading="meetings.change.heading"),
+            lambda lang: details(view, lang, heading=worded("meetings.change.heading", view.kind)),
             lambda lang: rsvp_buttons(meeting.id, lang),
         ),
         municipality_slug=meeting.municipality_slug,
@@ -264,7 +264,7 @@ def cancel_meeting(session: Session, staff_id: int, meeting_id: int, now: dateti
     def render(language: str) -> str:
         return t(
             language,
-            "meetings.cancel.text",
+            worded("meetings.cancel.text", view.kind),
             title=html.escape(view.title, quote=False),
             when=format_local(
                 view.starts_at, view.timezone, language, t(language, "meetings.format.start")

@@ -14,7 +14,7 @@ from bot.core.replies import Button
 from bot.core.turn import Turn
 from bot.meetings import service
 from bot.meetings.audiences import AUDIENCES
-from bot.meetings.kinds import DIALOGUE, KINDS, kind_of
+from bot.meetings.kinds import DIALOGUE, KINDS, kind_of, worded
 from bot.meetings.render import details, rsvp_buttons
 from bot.meetings.staff import admin, discard
 from bot.meetings.staff.common import (
@@ -149,7 +149,7 @@ def show(turn: Turn) -> None:
     rows.append([turn.button("meetings.staff.discard", "discard")])
     municipality = service.municipality_of(turn.session, slug(turn))
     params.setdefault("zone", zone_name(municipality.timezone, turn.lang))
-    turn.reply(turn.t(question, **params), rows)
+    turn.reply(turn.t(worded(question, kind.key), **params), rows)
 
 
 def _to_draft(turn: Turn, draft: dict[str, Any]) -> service.Draft:

@@ -34,7 +34,8 @@ async def test_staff_make_a_course_for_volunteers_kind_first(
     assert kinds <= set(labels_of(replies))
     replies = await staff.press("Kursus for frivillige")
     assert "Hvad hedder arrangementet (Kursus for frivillige)" in text_of(replies)
-    await staff.send("Førstehjælp for frivillige")
+    replies = await staff.send("Førstehjælp for frivillige")
+    assert "Hvornår begynder arrangementet?" in text_of(replies)
     await staff.send("15/3-2027 kl. 17")
     await staff.send("20")
     await staff.send("Frivillighuset")
@@ -172,3 +173,17 @@ async def test_a_course_is_reminded_like_every_meeting(
             )
         ).all()
     assert "Påmindelse: Førstehjælp" in text
+
+
+async def test_a_cancelled_course_is_called_an_event_not_a_meeting(
+    conversation: Conversation, frozen: datetime, citizen: ChatDriver
+) -> None:
+    make_staff(conversation)
+    course = publish_event(conversation, kind="kursus", audience="volunteers", title="Førstehjælp")
+    await citizen.press_payload(f"g:meetings:rsvp:{course}:y")
+    with transaction(conversation.services.db) as session:
+        service.cancel_meeting(session, STAFF_ID, course, NOW)
+        texts = session.scalars(
+            select(OutboxMessage.text).where(OutboxMessage.chat_id == citizen.user_id)
+        ).all()
+    assert any("Arrangementet" in text and "er desværre aflyst" in text for text in texts)
