@@ -9,6 +9,9 @@ from pathlib import Path
 from bot.award.flow import AwardFlow
 from bot.award.privacy import register_award_privacy
 from bot.award.staff import StaffAwardFlow
+
+from bot.companies.flow import CompanyFlow
+from bot.companies.staff import StaffCompaniesFlow
 from bot.config import PROJECT_ROOT, Settings
 from bot.consultations.flow import ConsultationsFlow
 from bot.consultations.privacy import register_consultation_privacy
@@ -59,6 +62,9 @@ def build_flows() -> Mapping[str, Flow]:
         StaffAwardFlow(),
         ConsultationsFlow(),
         StaffConsultationsFlow(),
+
+        CompanyFlow(),
+        StaffCompaniesFlow(),
     ]
     return {flow.journey: flow for flow in flows}
 

@@ -45,6 +45,8 @@ COMMANDS = (
     "meetings",
     "award",
     "consultations",
+
+    "company",
     "language",
     "cancel",
     "mydata",

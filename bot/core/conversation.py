@@ -55,6 +55,7 @@ COMMAND_JOURNEYS: Mapping[str, tuple[str, dict[str, str]]] = {
     "volunteer": ("volunteer", {}),
     "apply": ("grants", {}),
     "meetings": ("meetings", {}),
+    "company": ("companies", {}),
     "staff": ("staff", {}),
     "award": ("award", {}),
     "consultations": ("consultations", {}),

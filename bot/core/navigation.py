@@ -11,6 +11,7 @@ MENU_JOURNEYS: tuple[tuple[str, str], ...] = (
     ("volunteer", "menu.volunteer"),
     ("grants", "menu.grants"),
     ("meetings", "menu.meetings"),
+    ("companies", "menu.companies"),
 )
 
 #: Journeys on the main menu only where the user's municipality offers them (its data in

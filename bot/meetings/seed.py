@@ -85,6 +85,7 @@ def seed_meetings(session: Session, directory: Directory) -> int:
             Meeting(
                 municipality_slug=seed.municipality,
                 draft_key=seed.key,
+                kind="stormode" if "stormode" in seed.key else "dialogmode",
                 title=seed.title,
                 starts_at=starts,
                 ends_at=local_to_utc(seed.day, seed.end, zone),
