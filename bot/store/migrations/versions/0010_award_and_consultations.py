@@ -1,7 +1,7 @@
 """award and consultations: award rounds and nominations; consultations, recipients, answers
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-11-29 19:40:01.321514
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import bot.store.base
 
 revision: str = "0010"
-down_revision: str | None = "0007"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
