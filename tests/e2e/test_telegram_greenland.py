@@ -119,7 +119,7 @@ async def test_a_sermersooq_user_is_never_shown_danish_law(
 
     # The dialogue meeting: its programme names Sermersooq's own pool.
     await telegram.send("/menu")
-    await telegram.press("Dialogmøder og nyheder")
+    await telegram.press("Arrangementer og møder")
     calls = await telegram.press("Dialogmøde")
     assert "frivilligpolitikken og puljen til frivilligt socialt arbejde" in texts(calls)
 
