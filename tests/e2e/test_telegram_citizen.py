@@ -262,3 +262,35 @@ async def test_a_change_button_before_the_last_question_keeps_the_question_to_co
     await telegram.press("Børn")
     calls = await telegram.press("Ligegyldigt")  # the time question still comes
     assert "Jeg søger efter: Børn, Nordborg." in texts(calls)
+
+
+async def test_kalaallisut_says_at_the_choice_that_most_is_in_danish_and_falls_back_per_string(
+    telegram: TelegramDriver,
+) -> None:
+    await telegram.send("/start")
+    calls = await telegram.press("Kalaallisut")
+    shown = texts(calls)
+    # At the choice, in Kalaallisut and in Danish.
+    assert "Ikiortip amerlanersaa suli qallunaatuinnaavoq" in shown
+    assert "Det meste af assistenten er på dansk indtil videre" in shown
+    assert "Kommuni sorlermi najugaqarpit" in shown  # onboarding itself is in Kalaallisut
+    await telegram.press("Sønderborg")
+    calls = await telegram.press("Aap, qujanaq")
+    assert "Qanoq ikiorsinnaavakkit?" in texts(calls)
+    assert {"🌐 Oqaatsit", "🤝 Kajumissutsiminik suliassarsiorit"} <= set(labels(calls))
+    calls = await telegram.send("/help")
+    assert "Ikiorsinnaaffikka" in texts(calls) and "/staff – kommunimi sulisunut" in texts(calls)
+    # What is not translated yet is Danish, string by string, never a raw key.
+    calls = await telegram.press("Kajumissutsiminik suliassarsiorit")
+    assert "Hvem vil du gerne hjælpe?" in texts(calls)
+    assert "matching." not in texts(calls)
+
+
+async def test_switching_to_kalaallisut_later_says_it_too(telegram: TelegramDriver) -> None:
+    await telegram.onboard()
+    await telegram.send("/language")
+    calls = await telegram.press("Kalaallisut")
+    assert "Maanna Kalaallisut atorpara." in texts(calls)
+    assert "Det meste af assistenten er på dansk indtil videre" in texts(calls)
+    calls = await telegram.press("English")
+    assert "Det meste af assistenten" not in texts(calls)
