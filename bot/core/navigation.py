@@ -18,6 +18,14 @@ def menu_buttons(turn: Turn) -> list[list[Button]]:
     rows: list[list[Button]] = [
         [turn.global_button(label, f"go:{journey}")] for journey, label in MENU_JOURNEYS
     ]
+    if turn.navigator.has_journey("volunteer"):
+        # The citizen's own things: interests said and søgeagenter (saved searches) kept.
+        rows.append(
+            [
+                turn.global_button("menu.my_interests", "volunteer:mine"),
+                turn.global_button("menu.my_alerts", "volunteer:alerts"),
+            ]
+        )
     rows.append(
         [
             turn.global_button("menu.settings", "go:settings"),

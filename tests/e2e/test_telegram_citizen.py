@@ -126,6 +126,8 @@ async def test_my_search_alerts_list_pause_resume_and_delete_with_the_nlu_down(
     await telegram.onboard()
     calls = await telegram.send("/volunteer")
     assert "🔔 Mine søgeagenter" in labels(calls)  # reachable from the journey's first screen
+    calls = await telegram.send("/menu")
+    assert "🔔 Mine søgeagenter" in labels(calls)  # and from the main menu
     calls = await telegram.press("Mine søgeagenter")
     assert "Du har ingen søgeagenter endnu" in texts(calls)
     await _elderly_weekend_in_sonderborg(telegram, bot_api)
