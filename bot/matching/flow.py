@@ -30,7 +30,7 @@ from bot.core.flows.base import Flow, Screen
 from bot.core.replies import Button
 from bot.core.turn import Turn, escape
 from bot.directory import Town, fold
-from bot.i18n import t
+from bot.i18n import has, t
 from bot.matching import alerts, interests, render
 from bot.matching.filters import from_filters, to_filters
 from bot.matching.scoring import Query, haversine_km
@@ -287,10 +287,13 @@ class VolunteerFlow(Flow):
         if page.page != requested:
             note = note or turn.t("matching.results.changed")
         notes = [note] if note else []
-        if turn.lang != "da" and not turn.data.get("danish_noted"):
-            # Said once per search (a new search says it again: by then it may be forgotten).
+        # A language the fixed parts are translated into (English; not Kalaallisut, whose users
+        # were told at the choice that most is Danish) hears that descriptions are Danish: once
+        # per search, since a new search may come weeks later.
+        tell = turn.lang != "da" and has(turn.lang, "matching.results.danish_texts")
+        if tell and not turn.data.get("danish_noted"):
             notes.append(turn.t("matching.results.danish_texts"))
-        turn.remember(page=page.page, danish_noted=turn.lang != "da", shown=True)
+        turn.remember(page=page.page, danish_noted=tell, shown=True)
         header = turn.tn(
             "matching.results.header_many" if page.more else "matching.results.header",
             page.total,
