@@ -582,4 +582,5 @@ class Conversation:
             return
         turn.user.language = code
         turn.reply(t(code, "language.changed", language=t(code, f"language.name.{code}")))
+        navigation.say_if_partly_translated(turn, code)
         await self.show_current(turn)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.replies import Button
 from bot.core.turn import Turn
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, t
 
 #: Journeys on the main menu, in order, with their catalog label keys.
 MENU_JOURNEYS: tuple[tuple[str, str], ...] = (
@@ -33,6 +33,14 @@ def menu_buttons(turn: Turn) -> list[list[Button]]:
             for journey, label, feature in MUNICIPAL_JOURNEYS
             if municipality.offers(feature) and turn.navigator.has_journey(journey)
         )
+    if turn.navigator.has_journey("volunteer"):
+        # The citizen's own things: interests said and søgeagenter (saved searches) kept.
+        rows.append(
+            [
+                turn.global_button("menu.my_interests", "volunteer:mine"),
+                turn.global_button("menu.my_alerts", "volunteer:alerts"),
+            ]
+        )
     rows.append(
         [
             turn.global_button("menu.settings", "go:settings"),
@@ -57,6 +65,17 @@ def show_help(turn: Turn) -> None:
 
 def language_buttons(turn: Turn) -> list[list[Button]]:
     return [[turn.global_button(f"language.name.{code}", f"lang:{code}") for code in LANGUAGES]]
+
+
+#: Languages in which most of the bot still falls back to Danish: said when one is chosen.
+PARTLY_TRANSLATED: frozenset[str] = frozenset({"kl"})
+
+
+def say_if_partly_translated(turn: Turn, code: str) -> None:
+    """At the choice of a language most of the bot is not yet in (Kalaallisut: only the start,
+    the menu and /help), say so, in that language and in Danish (catalog `language.kl_note`)."""
+    if code in PARTLY_TRANSLATED:
+        turn.reply(t(code, f"language.{code}_note"))
 
 
 def show_language_picker(turn: Turn) -> None:

@@ -41,13 +41,19 @@ def digest_applies(search: SavedSearch | None, user: User | None) -> bool:
 def save_search(
     session: Session, user: User, query: Query, now: datetime
 ) -> tuple[SavedSearch, bool]:
-    """Save `query` for alerts; the same search twice is one saved search (True when new)."""
+    """Save `query` for alerts; the same search twice is one saved search (True when new).
+
+    Saving a search the user has paused resumes it (and counts as new: they get messages again).
+    """
     filters = to_filters(query)
     for existing in session.scalars(
-        select(SavedSearch).where(SavedSearch.user_id == user.id, SavedSearch.active)
+        select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.id)
     ):
         if existing.filters == filters:
-            return existing, False
+            if existing.active:
+                return existing, False
+            existing.active = True
+            return existing, True
     search = SavedSearch(user_id=user.id, filters=filters, created_at=now, active=True)
     session.add(search)
     session.flush()
@@ -64,6 +70,50 @@ def unsubscribe(session: Session, user: User, search_id: int) -> bool:
     if search is None:
         return False
     search.active = False
+    return True
+
+
+#: At most this many saved searches are listed under »Mine søgeagenter« (newest first).
+LIST_LIMIT = 10
+
+
+def my_searches(session: Session, user: User) -> list[SavedSearch]:
+    """The user's saved searches, active and paused, newest first (at most LIST_LIMIT)."""
+    return list(
+        session.scalars(
+            select(SavedSearch)
+            .where(SavedSearch.user_id == user.id)
+            .order_by(SavedSearch.created_at.desc(), SavedSearch.id.desc())
+            .limit(LIST_LIMIT)
+        )
+    )
+
+
+def own_search(session: Session, user: User, search_id: int) -> SavedSearch | None:
+    """The user's own saved search `search_id`, or None (anyone else's id is simply not found)."""
+    return session.scalars(
+        select(SavedSearch).where(SavedSearch.id == search_id, SavedSearch.user_id == user.id)
+    ).one_or_none()
+
+
+def set_active(session: Session, user: User, search_id: int, active: bool) -> SavedSearch | None:
+    """Pause (`active=False`) or resume one of the user's saved searches; None if not theirs.
+
+    A paused search gets no digest (`digest_applies`); on resume the next digest has what was
+    created since the last one it got (at most DIGEST_SIZE shown), so nothing new is missed."""
+    search = own_search(session, user, search_id)
+    if search is not None:
+        search.active = active
+    return search
+
+
+def delete_search(session: Session, user: User, search_id: int) -> bool:
+    """Delete one of the user's saved searches for good; False if it is not theirs or gone."""
+    search = own_search(session, user, search_id)
+    if search is None:
+        return False
+    session.delete(search)
+    session.flush()
     return True
 
 
@@ -156,7 +206,11 @@ def queue_digests(
                 {
                     "label": t(language, "matching.button.unsubscribe"),
                     "payload": f"g:volunteer:unsub:{search.id}",
-                }
+                },
+                {
+                    "label": t(language, "matching.button.agents"),
+                    "payload": "g:volunteer:alerts",
+                },
             ],
         ]
         session.add(

@@ -1,9 +1,13 @@
 """The volunteer journey: area → time → place → results, or straight to results from a sentence.
 
-Steps (`VolunteerStep`): AREA, TIME, PLACE, RESULTS, ALERT_CONSENT. What the user already said (NLU
-entities, a town) is filled in and only the missing questions are asked. The search itself lives in
-the step data as JSON (`q`), so every page is computed fresh from the database: a closed or expired
-opportunity disappears from the next page, and a page that no longer exists shows the last one.
+Steps (`VolunteerStep`): AREA, TIME, PLACE, RESULTS, ALERT_CONSENT, and »Mine søgeagenter«
+(AGENTS, AGENT_DELETE: the saved searches, paused, resumed or deleted). What the user already said
+(NLU entities, a town) is filled in and only the missing questions are asked; what was understood
+is echoed above each later screen (»Jeg søger efter: Ældre, weekender, Sønderborg«) with one
+button per part, which asks that part's question again and keeps the others. The search itself
+lives in the step data as JSON (`q`), so every page is computed fresh from the database: a closed
+or expired opportunity disappears from the next page, and a page that no longer exists shows the
+last one.
 
 Buttons on results: "interested" and "more" are GLOBAL (`volunteer:interest:<id>`), so they work
 from any message, including the daily digest; the service checks the id against what this citizen
@@ -26,7 +30,7 @@ from bot.core.flows.base import Flow, Screen
 from bot.core.replies import Button
 from bot.core.turn import Turn, escape
 from bot.directory import Town, fold
-from bot.i18n import t
+from bot.i18n import has, t
 from bot.matching import alerts, interests, render
 from bot.matching.filters import from_filters, to_filters
 from bot.matching.scoring import Query, haversine_km
@@ -46,6 +50,8 @@ class VolunteerStep(StrEnum):
     PLACE = "place"
     RESULTS = "results"
     ALERT_CONSENT = "alert_consent"
+    AGENTS = "agents"
+    AGENT_DELETE = "agent_delete"
 
 
 #: The questions before the results, in order; the step data's `todo` lists those still to ask.
@@ -56,6 +62,12 @@ TIME_CHOICES: dict[str, tuple[str, ...]] = {
     "weekday_evening": ("weekday", "evening"),
     "weekend": ("weekend",),
     "one_off": ("one_off",),
+}
+#: The parts of a search the echo names, each with the question that changes it.
+EDIT_STEPS: dict[str, VolunteerStep] = {
+    "what": VolunteerStep.AREA,
+    "when": VolunteerStep.TIME,
+    "where": VolunteerStep.PLACE,
 }
 #: A shared location farther than this from every town we know is not used to pick a municipality.
 NEAREST_TOWN_KM = 50.0
@@ -83,6 +95,8 @@ class VolunteerFlow(Flow):
             VolunteerStep.PLACE: Screen(self._show_place, self._on_place, text=True, location=True),
             VolunteerStep.RESULTS: Screen(self._show_results, self._on_results),
             VolunteerStep.ALERT_CONSENT: Screen(self._show_alert_consent, self._on_alert_consent),
+            VolunteerStep.AGENTS: Screen(self._show_agents, self._on_agents),
+            VolunteerStep.AGENT_DELETE: Screen(self._show_agent_delete, self._on_agent_delete),
         }
 
     # --- entering -------------------------------------------------------------------------------
@@ -120,22 +134,50 @@ class VolunteerFlow(Flow):
         data["q"] = to_filters(query)
         data["todo"] = todo
         data["scopes"] = sorted({home, query.municipality})
+        # Something was understood from a sentence: echo it on every screen, each part a button.
+        data["echo"] = len(todo) < len(QUESTION_STEPS)
         turn.goto(JOURNEY, todo[0] if todo else VolunteerStep.RESULTS, data)
-        if len(todo) < len(QUESTION_STEPS):
-            understood = self._understood(turn, query)
-            if understood:
-                turn.say("matching.understood", filters=understood)
         await self.show(turn)
 
-    def _understood(self, turn: Turn, query: Query) -> str:
-        parts = [render.labels(turn, "matching.area.", query.areas)] if query.areas else []
-        if query.activities:
-            parts.append(render.labels(turn, "matching.activity.", query.activities))
-        if query.availability:
-            parts.append(render.labels(turn, "matching.availability.", query.availability))
-        if query.town:
-            parts.append(query.town)
-        return ", ".join(p for p in parts if p)
+    def _echo(
+        self, turn: Turn, query: Query, asking: VolunteerStep | None = None
+    ) -> tuple[str | None, list[Button]]:
+        """»Jeg søger efter: …« and one button per understood part (not the one being asked),
+        when the search began from a sentence; (None, []) otherwise."""
+        if not turn.data.get("echo"):
+            return None, []
+        parts = render.understood_parts(turn, query)
+        if not parts:
+            return None, []
+        text = turn.t("matching.understood", filters=", ".join(text for _, text in parts))
+        buttons = [
+            turn.button("matching.button.change", f"edit:{part}", part=text[:1].upper() + text[1:])
+            for part, text in parts
+            if EDIT_STEPS[part] is not asking
+        ]
+        return text, buttons
+
+    def _with_echo(
+        self,
+        turn: Turn,
+        text: str,
+        rows: list[list[Button]],
+        asking: VolunteerStep | None = None,
+    ) -> tuple[str, list[list[Button]]]:
+        echo, buttons = self._echo(turn, self._query(turn), asking)
+        if echo is None:
+            return text, rows
+        return echo + "\n\n" + text, [*rows, *_rows(buttons, 3)]
+
+    def _edit(self, turn: Turn, part: str) -> bool:
+        """Ask one part of the search again (keeping the others); False for an unknown part."""
+        step = EDIT_STEPS.get(part)
+        if step is None:
+            return False
+        saved = [VolunteerStep(s) for s in turn.data.get("todo") or [] if s in QUESTION_STEPS]
+        turn.remember(todo=[step, *(s for s in saved if s is not step)], unknown_place=None)
+        turn.goto(JOURNEY, step)
+        return True
 
     # --- where we are ---------------------------------------------------------------------------
     def _query(self, turn: Turn) -> Query:
@@ -168,14 +210,21 @@ class VolunteerFlow(Flow):
         buttons = [turn.button(f"matching.area.{a}", f"a:{a}") for a in AREAS]
         rows = _rows(buttons, 2)
         rows.append([turn.button("matching.any", "any")])
-        rows.append([turn.global_button("matching.button.mine", "volunteer:mine")])
-        turn.reply(turn.t("matching.ask.area"), rows, edit=True)
+        rows.append(
+            [
+                turn.global_button("matching.button.mine", "volunteer:mine"),
+                turn.global_button("matching.button.agents", "volunteer:alerts"),
+            ]
+        )
+        text, rows = self._with_echo(turn, turn.t("matching.ask.area"), rows, VolunteerStep.AREA)
+        turn.reply(text, rows, edit=True)
 
     async def _show_time(self, turn: Turn) -> None:
         buttons = [turn.button(f"matching.time.{key}", f"t:{key}") for key in TIME_CHOICES]
         rows = _rows(buttons, 2)
         rows.append([turn.button("matching.any", "any")])
-        turn.reply(turn.t("matching.ask.time"), rows, edit=True)
+        text, rows = self._with_echo(turn, turn.t("matching.ask.time"), rows, VolunteerStep.TIME)
+        turn.reply(text, rows, edit=True)
 
     async def _show_alert_consent(self, turn: Turn) -> None:
         rows = [
@@ -224,6 +273,7 @@ class VolunteerFlow(Flow):
             ]
         )
         rows.extend(_rows(towns, 3))
+        text, rows = self._with_echo(turn, text, rows, VolunteerStep.PLACE)
         turn.reply(text, rows, edit=True)
 
     async def _show_results(self, turn: Turn, note: str | None = None) -> None:
@@ -236,7 +286,14 @@ class VolunteerFlow(Flow):
             return
         if page.page != requested:
             note = note or turn.t("matching.results.changed")
-        turn.remember(page=page.page)
+        notes = [note] if note else []
+        # A language the fixed parts are translated into (English; not Kalaallisut, whose users
+        # were told at the choice that most is Danish) hears that descriptions are Danish: once
+        # per search, since a new search may come weeks later.
+        tell = turn.lang != "da" and has(turn.lang, "matching.results.danish_texts")
+        if tell and not turn.data.get("danish_noted"):
+            notes.append(turn.t("matching.results.danish_texts"))
+        turn.remember(page=page.page, danish_noted=tell, shown=True)
         header = turn.tn(
             "matching.results.header_many" if page.more else "matching.results.header",
             page.total,
@@ -246,10 +303,19 @@ class VolunteerFlow(Flow):
             pages=page.pages,
         )
         first = page.page * 5 + 1
-        blocks = [
-            render.hit(turn, first + i, h.opportunity, h.scored) for i, h in enumerate(page.hits)
-        ]
-        text = "\n\n".join([*([note] if note else []), header, *blocks])
+        blocks = []
+        for i, h in enumerate(page.hits):
+            if h.scored.related_only and (i == 0 or not page.hits[i - 1].scored.related_only):
+                # Close to what was asked, not what was asked: under a heading of their own.
+                blocks.append(
+                    turn.t(
+                        "matching.results.related_separator",
+                        areas=render.labels(turn, "matching.area.", query.areas).lower(),
+                    )
+                )
+            blocks.append(render.hit(turn, first + i, h.opportunity, h.scored, query))
+        echo, edits = self._echo(turn, query)
+        text = "\n\n".join([*notes, *([echo] if echo else []), header, *blocks])
         rows: list[list[Button]] = []
         for i, h in enumerate(page.hits):
             number = first + i
@@ -273,13 +339,19 @@ class VolunteerFlow(Flow):
         if page.page < page.pages - 1:
             nav.append(turn.button("matching.button.next", "next"))
         rows.append(nav)
+        rows.extend(_rows(edits, 3))
         rows.append(
             [
                 turn.button("matching.button.alert", "alert"),
                 turn.button("matching.button.new_search", "new"),
             ]
         )
-        rows.append([turn.global_button("menu.back_to_menu", "menu")])
+        rows.append(
+            [
+                turn.global_button("matching.button.agents", "volunteer:alerts"),
+                turn.global_button("menu.back_to_menu", "menu"),
+            ]
+        )
         turn.reply(text, rows, edit=True)
 
     def _where(self, turn: Turn, query: Query) -> str:
@@ -303,16 +375,24 @@ class VolunteerFlow(Flow):
         rows.append([turn.button("matching.button.alert", "alert")])
         rows.append([turn.global_button("menu.back_to_menu", "menu")])
         key = "matching.results.none_relax" if options else "matching.results.none"
-        turn.reply(turn.t(key), rows, edit=True)
+        text, rows = self._with_echo(turn, turn.t(key), rows)
+        turn.reply(text, rows, edit=True)
 
     # --- answers --------------------------------------------------------------------------------
     async def _on_area(self, turn: Turn, event: Event, value: str | None) -> None:
-        query = self._query(turn)
+        if value and value.startswith("edit:") and self._edit(turn, value[5:]):
+            await self.show(turn)
+            return
+        # The answer replaces everything "what" (areas, activities, words): when the question is
+        # asked again to change it, the old answer goes.
+        query = replace(self._query(turn), areas=(), activities=(), keywords=None)
         if value and value.startswith("a:") and value[2:] in AREAS:
             self._save(turn, replace(query, areas=(value[2:],)))
         elif event.kind is EventKind.TEXT and event.text:
             self._save(turn, self._typed_what(turn, query, event.text))
-        elif value != "any":
+        elif value == "any":
+            self._save(turn, query)
+        else:
             await self.show(turn)
             return
         self._advance(turn, VolunteerStep.AREA)
@@ -320,15 +400,23 @@ class VolunteerFlow(Flow):
 
     async def _on_time(self, turn: Turn, event: Event, value: str | None) -> None:
         query = self._query(turn)
+        if value and value.startswith("edit:") and self._edit(turn, value[5:]):
+            await self.show(turn)
+            return
         if value and value.startswith("t:") and value[2:] in TIME_CHOICES:
             self._save(turn, replace(query, availability=TIME_CHOICES[value[2:]]))
-        elif value != "any":
+        elif value == "any":
+            self._save(turn, replace(query, availability=()))
+        else:
             await self.show(turn)
             return
         self._advance(turn, VolunteerStep.TIME)
         await self.show(turn)
 
     async def _on_place(self, turn: Turn, event: Event, value: str | None) -> None:
+        if value and value.startswith("edit:") and self._edit(turn, value[5:]):
+            await self.show(turn)
+            return
         if not self._answer_place(turn, event, value, self._query(turn)):
             await self.show(turn)
             return
@@ -422,6 +510,8 @@ class VolunteerFlow(Flow):
         elif value == "new":
             await self.start(turn)
             return
+        elif value and value.startswith("edit:") and self._edit(turn, value[5:]):
+            pass
         elif value == "alert":
             if turn.user.consent_notices:
                 self._save_alert(turn, query)
@@ -432,13 +522,21 @@ class VolunteerFlow(Flow):
         await self.show(turn)
 
     def _save_alert(self, turn: Turn, query: Query) -> None:
+        """Save the search as a søgeagent and say so, with the way to the list and back."""
         _search, created = alerts.save_search(turn.session, turn.user, query, turn.services.clock())
-        turn.say("matching.alert.saved" if created else "matching.alert.already")
+        rows = [[turn.global_button("matching.button.agents", "volunteer:alerts")]]
+        if turn.step == VolunteerStep.RESULTS:
+            rows.append([turn.button("matching.button.back_to_results", "back")])
+        turn.say("matching.alert.saved" if created else "matching.alert.already", buttons=rows)
 
     # --- global buttons -------------------------------------------------------------------------
     async def on_global(self, turn: Turn, action: str, args: list[str]) -> bool:
         if action == "mine":
             self._show_mine(turn)
+            return True
+        if action == "alerts":
+            turn.goto(JOURNEY, VolunteerStep.AGENTS)
+            await self.show(turn)
             return True
         if not args or not args[0].isdigit():
             return False
@@ -455,7 +553,10 @@ class VolunteerFlow(Flow):
                 turn.say("matching.interest.withdrawn", title=withdrawn.opportunity.title)
         elif action == "unsub":
             if alerts.unsubscribe(turn.session, turn.user, ident):
-                turn.say("matching.alert.unsubscribed")
+                turn.say(
+                    "matching.alert.unsubscribed",
+                    buttons=[[turn.global_button("matching.button.agents", "volunteer:alerts")]],
+                )
             else:
                 turn.say("matching.alert.unsubscribe_not_found")
         else:
@@ -480,6 +581,10 @@ class VolunteerFlow(Flow):
                 )
             ]
         ]
+        if turn.journey == JOURNEY and turn.step == VolunteerStep.RESULTS:
+            # A step button: it shows the page the chat is on, in the same order; once the chat
+            # has moved on it is stale, and the core shows where the chat is instead.
+            rows.append([turn.button("matching.button.back_to_results", "back")])
         turn.reply(render.details(turn, opportunity), rows)
 
     def _interest(self, turn: Turn, opportunity_id: int) -> None:
@@ -569,3 +674,118 @@ class VolunteerFlow(Flow):
             )
         rows.append([turn.global_button("menu.back_to_menu", "menu")])
         turn.reply(turn.t("matching.mine.header") + "\n\n" + "\n\n".join(lines), rows)
+
+    # --- Mine søgeagenter -----------------------------------------------------------------------
+    async def _show_agents(self, turn: Turn, note: str | None = None) -> None:
+        """The saved searches, each in words, with pause/resume and delete; all buttons, so the
+        list works without the NLU."""
+        searches = alerts.my_searches(turn.session, turn.user)
+        home = turn.user.municipality_slug or ""
+        rows: list[list[Button]] = []
+        if not searches:
+            text = turn.t("matching.agents.none")
+            rows.append([turn.button("matching.button.new_search", "new")])
+        else:
+            lines = []
+            for number, saved in enumerate(searches, start=1):
+                query = from_filters(saved.filters, home)
+                lines.append(
+                    turn.t(
+                        "matching.agents.line",
+                        number=number,
+                        search=escape(self._describe(turn, query)),
+                        state=turn.t(
+                            "matching.agents.active" if saved.active else "matching.agents.paused"
+                        ),
+                    )
+                )
+                toggle = (
+                    turn.button("matching.button.pause_number", f"pause:{saved.id}", number=number)
+                    if saved.active
+                    else turn.button(
+                        "matching.button.resume_number", f"resume:{saved.id}", number=number
+                    )
+                )
+                rows.append(
+                    [
+                        toggle,
+                        turn.button(
+                            "matching.button.delete_number", f"del:{saved.id}", number=number
+                        ),
+                    ]
+                )
+            parts = [turn.t("matching.agents.header"), "\n".join(lines)]
+            if not turn.user.consent_notices:
+                parts.append(turn.t("matching.agents.no_consent"))
+            text = "\n\n".join(parts)
+            rows.append([turn.button("matching.button.new_search", "new")])
+        if turn.data.get("shown"):
+            rows.append([turn.button("matching.button.back_to_results", "results")])
+        rows.append([turn.global_button("menu.back_to_menu", "menu")])
+        turn.reply("\n\n".join([*([note] if note else []), text]), rows, edit=True)
+
+    def _describe(self, turn: Turn, query: Query) -> str:
+        """A saved search in words: »Ældre, weekender, Sønderborg«."""
+        parts = [text for _, text in render.understood_parts(turn, query)]
+        if not query.town and not query.near_me:
+            municipality = turn.services.directory.get(query.municipality)
+            parts.append(municipality.name if municipality else query.municipality)
+        return ", ".join(parts)
+
+    async def _on_agents(self, turn: Turn, event: Event, value: str | None) -> None:
+        action, _, ident = (value or "").partition(":")
+        if value == "new":
+            await self.start(turn)
+            return
+        if value == "results":
+            turn.goto(JOURNEY, VolunteerStep.RESULTS)
+            await self.show(turn)
+            return
+        if action in ("pause", "resume") and ident.isdigit():
+            changed = alerts.set_active(turn.session, turn.user, int(ident), action == "resume")
+            note = None
+            if changed is None:
+                note = turn.t("matching.agents.not_found")
+            await self._show_agents(turn, note)
+            return
+        if action == "del" and ident.isdigit():
+            if alerts.own_search(turn.session, turn.user, int(ident)) is None:
+                await self._show_agents(turn, turn.t("matching.agents.not_found"))
+                return
+            turn.remember(delete_id=int(ident))
+            turn.goto(JOURNEY, VolunteerStep.AGENT_DELETE)
+        await self.show(turn)
+
+    async def _show_agent_delete(self, turn: Turn) -> None:
+        ident = turn.data.get("delete_id")
+        saved = (
+            alerts.own_search(turn.session, turn.user, ident) if isinstance(ident, int) else None
+        )
+        if saved is None:
+            turn.goto(JOURNEY, VolunteerStep.AGENTS)
+            await self._show_agents(turn, turn.t("matching.agents.not_found"))
+            return
+        query = from_filters(saved.filters, turn.user.municipality_slug or "")
+        rows = [
+            [turn.button("matching.button.delete_yes", "yes")],
+            [turn.button("matching.button.delete_no", "no")],
+        ]
+        text = turn.t("matching.agents.confirm_delete", search=escape(self._describe(turn, query)))
+        turn.reply(text, rows, edit=True)
+
+    async def _on_agent_delete(self, turn: Turn, event: Event, value: str | None) -> None:
+        ident = turn.data.get("delete_id")
+        if value not in ("yes", "no"):
+            await self.show(turn)
+            return
+        note = turn.t("matching.agents.kept")
+        if value == "yes" and isinstance(ident, int):
+            deleted = alerts.delete_search(turn.session, turn.user, ident)
+            note = turn.t("matching.agents.deleted" if deleted else "matching.agents.not_found")
+            # A second press of »Ja, slet den« on this message says it is done, deletes nothing.
+            turn.done(
+                "matching.agents.deleted", button=("matching.button.agents", "volunteer:alerts")
+            )
+        turn.remember(delete_id=None)
+        turn.goto(JOURNEY, VolunteerStep.AGENTS)
+        await self._show_agents(turn, note)

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from babel.dates import format_date
 
 from bot.core.turn import Turn, escape
+from bot.directory import fold
 from bot.matching.models import Opportunity
-from bot.matching.scoring import Reason, Scored
+from bot.matching.scoring import Query, Reason, Scored
 from bot.matching.vocabulary import ACTIVITIES, AREAS, AVAILABILITY, unmask
 
 SUMMARY_CHARS = 160
@@ -22,6 +23,25 @@ def locale(turn: Turn) -> str:
 
 def labels(turn: Turn, prefix: str, values: Iterable[str]) -> str:
     return ", ".join(turn.t(f"{prefix}{value}") for value in values)
+
+
+def understood_parts(turn: Turn, query: Query) -> list[tuple[str, str]]:
+    """The parts of a search in words, each with its name (what, when, where), for the echo
+    »Jeg søger efter: Ældre, weekender, Sønderborg« and the saved-search list. Parts not set
+    (any) are left out."""
+    what = [labels(turn, "matching.area.", query.areas)] if query.areas else []
+    if query.activities:
+        what.append(labels(turn, "matching.activity.", query.activities))
+    if query.keywords:
+        what.append(f"»{query.keywords}«")
+    parts = [("what", ", ".join(what))] if what else []
+    if query.availability:
+        parts.append(("when", labels(turn, "matching.availability.", query.availability)))
+    if query.town:
+        parts.append(("where", query.town))
+    elif query.near_me:
+        parts.append(("where", turn.t("matching.results.near_you")))
+    return parts
 
 
 def when(turn: Turn, opportunity: Opportunity) -> str:
@@ -50,8 +70,23 @@ def requirements(turn: Turn, opportunity: Opportunity) -> str:
     return "; ".join(parts) if parts else turn.t("matching.render.no_requirements")
 
 
-def place(turn: Turn, opportunity: Opportunity, distance_km: float | None) -> str:
-    if distance_km is None:
+def same_town(query: Query | None, opportunity: Opportunity) -> bool:
+    """True when the search is around a town (not the user's own location) and the opportunity
+    is in that very town: its distance is then the town's own (`0,0 km`), so we name the town."""
+    return (
+        query is not None
+        and not query.near_me
+        and query.town is not None
+        and fold(query.town) == fold(opportunity.town)
+    )
+
+
+def place(
+    turn: Turn, opportunity: Opportunity, distance_km: float | None, query: Query | None = None
+) -> str:
+    """Where an opportunity is: its town, with the distance (km) from the searched place unless
+    it is in the searched town itself."""
+    if distance_km is None or same_town(query, opportunity):
         return escape(opportunity.town)
     return turn.t(
         "matching.render.town_distance", town=escape(opportunity.town), km=_km(distance_km)
@@ -59,11 +94,20 @@ def place(turn: Turn, opportunity: Opportunity, distance_km: float | None) -> st
 
 
 def _km(value: float) -> str:
-    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".replace(".", ",")
+    # Never "0,0 km": a place that close is shown as 0,1 km.
+    return f"{value:.0f}" if value >= 10 else f"{max(value, 0.1):.1f}".replace(".", ",")
 
 
-def reason(turn: Turn, item: Reason) -> str:
+def reason(turn: Turn, item: Reason, opportunity: Opportunity | None = None) -> str:
+    """One "why" reason in the user's language; a distance to the searched town from an
+    opportunity in that town reads »i Sønderborg«, not »0,0 km fra Sønderborg«."""
     params = dict(item.params)
+    if (
+        item.key == "matching.why.near_town"
+        and opportunity is not None
+        and fold(str(params.get("town", ""))) == fold(opportunity.town)
+    ):
+        return turn.t("matching.why.in_town", town=escape(opportunity.town))
     if "areas" in params:
         # Mid-sentence in "why this fits you", so not capitalised like the buttons.
         params["areas"] = labels(turn, "matching.area.", _strings(params["areas"])).lower()
@@ -88,23 +132,33 @@ def summary(text: str) -> str:
     return flat if len(flat) <= SUMMARY_CHARS else flat[: SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def hit(turn: Turn, number: int, opportunity: Opportunity, scored: Scored | None) -> str:
-    """One result: title, association, place, when, what you do, requirements, why it fits."""
+def hit(
+    turn: Turn,
+    number: int,
+    opportunity: Opportunity,
+    scored: Scored | None,
+    query: Query | None = None,
+) -> str:
+    """One result: title, association, place, when, what you do, requirements, why it fits.
+
+    A result that only matches an area related to the asked one says so (»Beslægtet med det, du
+    søgte«) instead of »Derfor passer det til dig«."""
     distance = scored.distance_km if scored else None
     lines = [
         f"<b>{number}. {escape(opportunity.title)}</b>",
         turn.t(
             "matching.render.where",
             association=escape(opportunity.association.name),
-            place=place(turn, opportunity, distance),
+            place=place(turn, opportunity, distance, query),
         ),
         turn.t("matching.render.when", when=when(turn, opportunity)),
         turn.t("matching.render.what", what=escape(summary(opportunity.description))),
         turn.t("matching.render.requirements", requirements=requirements(turn, opportunity)),
     ]
     if scored and scored.reasons:
-        why = " · ".join(reason(turn, r) for r in scored.reasons[:WHY_REASONS])
-        lines.append(turn.t("matching.render.why", why=why))
+        why = " · ".join(reason(turn, r, opportunity) for r in scored.reasons[:WHY_REASONS])
+        key = "matching.render.why_related" if scored.related_only else "matching.render.why"
+        lines.append(turn.t(key, why=why))
     return "\n".join(lines)
 
 

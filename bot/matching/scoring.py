@@ -11,9 +11,12 @@ Points (higher is better; the maximum is about 110):
 | spots left                             | 2–5 (unknown: 2; none left: −15)        |
 | freshness                              | 10 when new, 0 after `FRESH_DAYS`       |
 
-Ties go to the nearer, then the newer, then the lower id, so a page never reshuffles between two
-identical queries. Reasons are returned as catalog keys: the flow turns the first few into the
-"why this fits you" line.
+Results that match an asked-for area come first; those that only match a related area
+(`related_only`) come after all of them, whatever their points, so the results page can put them
+under their own heading (»Tæt på det, du søgte«) instead of presenting them as a fit. Within each
+group: points, then ties go to the nearer, then the newer, then the lower id, so a page never
+reshuffles between two identical queries. Reasons are returned as catalog keys: the flow turns
+the first few into the "why this fits you" line.
 """
 
 from __future__ import annotations
@@ -109,6 +112,8 @@ class Scored:
     points: float
     distance_km: float | None
     reasons: tuple[Reason, ...]
+    #: The search asked for areas and this one has none of them, only a related one.
+    related_only: bool = False
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -204,25 +209,41 @@ def explain(
     return tuple(reasons)
 
 
+def _related_only(candidate: Candidate, masks: _Masks) -> bool:
+    return bool(masks.area) and not candidate.area_mask & masks.area
+
+
 def score(candidate: Candidate, query: Query, now: datetime) -> Scored:
     """The points of one candidate, with the reasons."""
-    points, distance = _points(candidate, query, _Masks.of(query), now)
-    return Scored(candidate, points, distance, explain(candidate, query, distance, now))
+    masks = _Masks.of(query)
+    points, distance = _points(candidate, query, masks, now)
+    return Scored(
+        candidate,
+        points,
+        distance,
+        explain(candidate, query, distance, now),
+        _related_only(candidate, masks),
+    )
 
 
 def rank(candidates: Iterable[Candidate], query: Query, now: datetime) -> list[Scored]:
     """Candidates best first; those farther than MAX_DISTANCE_KM from the origin are left out.
 
+    Every candidate with an asked-for area comes before every one with only a related area
+    (`Scored.related_only`), so "close to what you searched for" never outranks a real match.
     Reasons are left empty here (working them out for every candidate would cost more than the
     ranking): `explain` them for the results actually shown."""
     masks = _Masks.of(query)
-    scored = [Scored(c, *_points(c, query, masks, now), ()) for c in candidates]
+    scored = [
+        Scored(c, *_points(c, query, masks, now), (), _related_only(c, masks)) for c in candidates
+    ]
     if query.has_origin:
         scored = [
             s for s in scored if s.distance_km is not None and s.distance_km <= MAX_DISTANCE_KM
         ]
     scored.sort(
         key=lambda s: (
+            s.related_only,
             -s.points,
             s.distance_km if s.distance_km is not None else 0.0,
             -s.candidate.created_at.timestamp(),

@@ -147,6 +147,14 @@ def sql_points(query: Query) -> ColumnElement[float]:
     return total
 
 
+def _exact_first(query: Query) -> list[ColumnElement[Any]]:
+    """With areas asked for, exact-area matches before related-only ones (as `rank` orders
+    them), so the candidate limit never drops a real match for a related one."""
+    if not query.areas:
+        return []
+    return [case((Opportunity.area_mask.op("&")(query.area_mask) != 0, 0), else_=1)]
+
+
 def candidates(
     session: Session, query: Query, now: datetime, created_after: datetime | None = None
 ) -> list[Candidate]:
@@ -167,7 +175,8 @@ def candidates(
             Opportunity.created_at,
         )
         .where(*where)
-        .order_by(sql_points(query).desc(), Opportunity.created_at.desc(), Opportunity.id)
+        .order_by(*_exact_first(query), sql_points(query).desc(), Opportunity.created_at.desc())
+        .order_by(Opportunity.id)
         .limit(CANDIDATE_LIMIT)
     )
     return [Candidate(*row) for row in session.execute(statement)]

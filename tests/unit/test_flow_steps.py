@@ -22,7 +22,7 @@ SAVED_STEPS: dict[str, set[str]] = {
     "onboarding": {"language", "municipality", "consent"},
     "menu": {"main"},
     "settings": {"main", "municipality"},
-    "volunteer": {"area", "time", "place", "results", "alert_consent"},
+    "volunteer": {"area", "time", "place", "results", "alert_consent", "agents", "agent_delete"},
     "grants": {
         "resume",
         "restart",

@@ -68,8 +68,12 @@ async def test_unknown_municipality_is_refused_and_asked_again(chat: ChatDriver)
 async def test_kalaallisut_falls_back_to_danish_where_we_have_no_text(chat: ChatDriver) -> None:
     await chat.send("/start")
     replies = await chat.press("Kalaallisut")
-    assert "Hvilken kommune" in text_of(replies)  # Danish fallback, never a raw key
-    assert "onboarding." not in text_of(replies)
+    assert "Kommuni sorlermi najugaqarpit" in text_of(replies)  # onboarding is translated
+    await chat.press("Sønderborg")
+    await chat.press("Aap, qujanaq")
+    replies = await chat.send("/volunteer")
+    assert "Hvem vil du gerne hjælpe?" in text_of(replies)  # Danish fallback, never a raw key
+    assert "matching." not in text_of(replies)
 
 
 async def test_second_start_mid_onboarding_shows_the_current_step(chat: ChatDriver) -> None:

@@ -122,6 +122,7 @@ class OnboardingFlow(Flow):
 async def choose_language(turn: Turn, code: str) -> None:
     """The language step's answer (a button, a typed word, or the /language picker)."""
     turn.user.language = code
+    navigation.say_if_partly_translated(turn, code)
     if turn.user.onboarded:
         await navigation.show_menu(turn)
         return

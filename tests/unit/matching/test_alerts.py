@@ -7,12 +7,15 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.core.conversation import Conversation
 from bot.core.services import Services
+from bot.matching import alerts
 from bot.matching.models import Association, Opportunity, SavedSearch
+from bot.matching.scoring import Query
 from bot.store.database import transaction
-from bot.store.models import OutboxMessage
+from bot.store.models import OutboxMessage, User
 from scheduler import runtime
 from scheduler.jobs.matching_alerts import JOB_ID, register_matching_jobs, send_matching_alerts
 from tests.fakes.chat import ChatDriver, text_of
@@ -130,8 +133,6 @@ async def test_no_digest_without_consent(
 ) -> None:
     await _save_search(onboarded_chat)
     with transaction(installed.db) as session:
-        from bot.store.models import User
-
         user = session.scalars(select(User).where(User.telegram_id == onboarded_chat.user_id)).one()
         user.consent_notices = False
     _add_opportunity(installed, "alert-new-5", "Kaffeven", created_days_after=0.1)
@@ -152,3 +153,46 @@ async def test_the_job_is_registered_once_per_zone_and_durably(installed: Servic
         scheduler.shutdown(wait=False)
     assert set(jobs) == {f"{JOB_ID}@Europe/Copenhagen", f"{JOB_ID}@America/Nuuk"}
     assert all(job.func is send_matching_alerts for job in jobs.values())
+
+
+async def test_a_paused_search_gets_no_digest_until_it_is_resumed(
+    onboarded_chat: ChatDriver, installed: Services, clock: FakeClock
+) -> None:
+    await _save_search(onboarded_chat)
+    replies = await onboarded_chat.press("Mine søgeagenter")
+    assert "1. Ældre, Nordborg – aktiv" in text_of(replies)
+    await onboarded_chat.press("Sæt nr. 1 på pause")
+    _add_opportunity(installed, "alert-paused", "Kaffeven i Nordborg", created_days_after=0.1)
+    clock.set(NOW + timedelta(hours=5))
+    assert send_matching_alerts("Europe/Copenhagen") == 0
+    replies = await onboarded_chat.press("Genoptag nr. 1")
+    assert "1. Ældre, Nordborg – aktiv" in text_of(replies)
+    assert send_matching_alerts("Europe/Copenhagen") == 1
+    # What came in during the pause is in the first digest after it, with the way to the list.
+    [digest] = _digests(installed)
+    assert "Kaffeven i Nordborg" in digest.text
+    payloads = [b["payload"] for row in digest.buttons for b in row]
+    assert "g:volunteer:alerts" in payloads
+
+
+def test_saved_searches_are_only_their_owners_and_saving_a_paused_one_resumes_it(
+    session: Session,
+) -> None:
+    owner = User(telegram_id=9001, language="da", municipality_slug="sonderborg")
+    other = User(telegram_id=9002, language="da", municipality_slug="sonderborg")
+    session.add_all([owner, other])
+    session.flush()
+    query = Query("sonderborg", areas=("elderly",))
+    saved, created = alerts.save_search(session, owner, query, NOW)
+    assert created
+    assert alerts.set_active(session, other, saved.id, False) is None  # not theirs
+    assert alerts.delete_search(session, other, saved.id) is False
+    assert saved.active
+    assert alerts.set_active(session, owner, saved.id, False) is saved and not saved.active
+    again, created = alerts.save_search(session, owner, query, NOW)
+    assert again is saved and created and saved.active  # resumed, not a twin
+    assert [s.id for s in alerts.my_searches(session, owner)] == [saved.id]
+    assert alerts.my_searches(session, other) == []
+    assert alerts.delete_search(session, owner, saved.id) is True
+    assert alerts.my_searches(session, owner) == []
+    assert alerts.delete_search(session, owner, saved.id) is False

@@ -124,3 +124,39 @@ def test_reasons_say_why_it_fits() -> None:
     assert keys[:3] == ["matching.why.related", "matching.why.when", "matching.why.near_town"]
     assert "matching.why.new" in keys
     assert scored.distance_km is not None and scored.distance_km < 0.1
+
+
+def test_a_related_area_never_outranks_a_real_match_however_many_points_it_has() -> None:
+    # ældre · weekend · Sønderborg: a fresh, near, weekend opportunity about health (related to
+    # the elderly) has more points than an old, far, weekday one for the elderly — and still
+    # comes after it, marked as related only.
+    query = Query(
+        "sonderborg",
+        areas=("elderly",),
+        availability=("weekend",),
+        latitude=SONDERBORG[0],
+        longitude=SONDERBORG[1],
+    )
+    related = candidate(1, ["health"], ["weekend", "daytime"], at=SONDERBORG, age_days=1)
+    exact = candidate(2, ["elderly"], ["weekday"], at=GRASTEN, spots=None, age_days=300)
+    assert score(related, query, NOW).points > score(exact, query, NOW).points
+    ranked = rank([related, exact], query, NOW)
+    assert [s.candidate.id for s in ranked] == [2, 1]
+    assert [s.related_only for s in ranked] == [False, True]
+    assert score(related, query, NOW).related_only is True
+
+
+def test_every_exact_match_comes_before_every_related_one() -> None:
+    query = Query("sonderborg", areas=("children",))
+    pool = [
+        candidate(i, ["children"] if i % 3 == 0 else ["youth"], age_days=i) for i in range(1, 13)
+    ]
+    ranked = rank(pool, query, NOW)
+    flags = [s.related_only for s in ranked]
+    assert flags == sorted(flags)  # False (exact) first, then True (related only)
+    assert flags.count(False) == 4
+
+
+def test_without_areas_nothing_is_related_only() -> None:
+    query = Query("sonderborg", availability=("weekend",))
+    assert not any(s.related_only for s in rank([candidate(1, ["health"])], query, NOW))
