@@ -117,6 +117,13 @@ async def test_a_sermersooq_user_is_never_shown_danish_law(
     calls = await telegram.press("Indstillinger")
     assert "Kommuneqarfik Sermersooq" in texts(calls)
 
+    # The rest of Sermersooq's menu: companies (CSR) and consultations (it has no award).
+    assert not [label for label in menu if "frivillighedsprisen" in label]
+    for label in ("For virksomheder", "Høringer"):
+        await telegram.send("/menu")
+        calls = await telegram.press(label)
+        assert texts(calls), label
+
     # The dialogue meeting: its programme names Sermersooq's own pool.
     await telegram.send("/menu")
     await telegram.press("Arrangementer og møder")
