@@ -9,7 +9,6 @@ from pathlib import Path
 from bot.award.flow import AwardFlow
 from bot.award.privacy import register_award_privacy
 from bot.award.staff import StaffAwardFlow
-
 from bot.companies.flow import CompanyFlow
 from bot.companies.staff import StaffCompaniesFlow
 from bot.config import PROJECT_ROOT, Settings
@@ -62,7 +61,6 @@ def build_flows() -> Mapping[str, Flow]:
         StaffAwardFlow(),
         ConsultationsFlow(),
         StaffConsultationsFlow(),
-
         CompanyFlow(),
         StaffCompaniesFlow(),
     ]

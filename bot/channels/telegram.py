@@ -45,7 +45,6 @@ COMMANDS = (
     "meetings",
     "award",
     "consultations",
-
     "company",
     "language",
     "cancel",

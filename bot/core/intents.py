@@ -35,7 +35,6 @@ INTENT_JOURNEYS: Mapping[str, tuple[str, Mapping[str, Any]]] = {
     "meeting_signup": ("meetings", {"action": "signup"}),
     "award_nomination": ("award", {}),
     "consultation_answer": ("consultations", {}),
-
     "company_register": ("companies", {}),
 }
 

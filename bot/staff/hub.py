@@ -22,7 +22,6 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("staff_grants", "staff.section.grants"),
     ("staff_award", "staff.section.award"),
     ("staff_consultations", "staff.section.consultations"),
-
     ("staff_companies", "staff.section.companies"),
 )
 #: Sections offered only where the municipality's policy has the feature (its data).
