@@ -278,3 +278,14 @@ async def test_staff_delete_a_nomination_after_asking_first(
     assert "allerede slettet" in text_of(again)
     with conversation.services.db.unit_of_work() as uow:
         assert uow.session.scalars(select(AwardNomination)).first() is None
+
+
+async def test_mydata_names_the_award_section_in_the_users_language(
+    conversation: Conversation, frozen: datetime
+) -> None:
+    open_round(conversation)
+    chat = await solrod_citizen(conversation, 4310)
+    await nominate(chat)
+    await chat.press("Send indstillingen")
+    replies = await chat.send("/mydata")
+    assert "Dine indstillinger til frivillighedsprisen" in text_of(replies)
