@@ -73,6 +73,7 @@ async def test_commands_are_registered_per_language(
         "volunteer",
         "apply",
         "meetings",
+        "company",
         "language",
         "cancel",
         "mydata",
