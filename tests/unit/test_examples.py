@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from bot.award.flow import read_contact
+from bot.companies.service import parse_contact, parse_register_number
 from bot.config import PROJECT_ROOT
 from bot.grants.fields import parse_answer, parse_budget_line
 from bot.grants.schemes import load_schemes
@@ -46,10 +47,11 @@ def _clock_time(text: str) -> object:
 #: Key fragment → the validator of the step whose prompt or error carries the key (first match).
 VALIDATORS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("time_impossible", _clock_time),
+    ("companies.ask.register_number", parse_register_number),
+    ("companies.error.contact", parse_contact),
     ("contact", read_contact),
     ("deadline", parse_date),
     ("cvr", parse_cvr),
-    ("register_number", parse_cvr),
     ("email", parse_email),
     ("phone", parse_phone),
     ("date_range", parse_date_range),
