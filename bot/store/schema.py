@@ -6,6 +6,7 @@ A feature with tables adds one import line here.
 from __future__ import annotations
 
 from bot.delivery import models as delivery_models  # noqa: F401 - registers the tables
+from bot.files import models as files_models  # noqa: F401 - registers the tables
 from bot.grants import models as grants_models  # noqa: F401 - registers the tables
 from bot.matching import models as matching_models  # noqa: F401 - registers the tables
 from bot.meetings import models as meetings_models  # noqa: F401 - registers the tables

@@ -14,12 +14,14 @@ from bot.channels.terminal import TerminalChat
 from bot.channels.terminal_files import (
     LocalFileError,
     TerminalFiles,
+    keep_local,
     local_document,
 )
 from bot.core.conversation import Conversation
 from bot.core.events import EventKind
 from bot.core.replies import OutgoingDocument, Reply
 from bot.core.services import FileTooLargeError, FileUnavailableError
+from bot.files import store
 
 
 def _chat(conversation: Conversation, tmp_path: Path) -> tuple[TerminalChat, io.StringIO]:
@@ -124,3 +126,45 @@ def test_an_attachment_sent_again_by_file_id_is_copied_from_the_local_file(
     document = OutgoingDocument("budget.pdf", b"", file_id=str(original))
     chat.render([Reply("", document=document)])
     assert (tmp_path / "downloads" / "budget.pdf").read_bytes() == b"%PDF budget"
+
+
+async def test_fil_copies_the_file_so_it_outlives_the_local_one(
+    conversation: Conversation, tmp_path: Path
+) -> None:
+    """`/fil` keeps the bytes in the database: the event carries a stored file id, the port reads
+    it back (within the limit) and a document sent again by that id is saved from the copy."""
+    chat, _ = _chat(conversation, tmp_path)
+    statutes = tmp_path / "vedtægter.pdf"
+    statutes.write_bytes(b"%PDF statutes")
+    document = keep_local(conversation.services.db, local_document(str(statutes)), 4242)
+    statutes.unlink()
+
+    assert store.is_stored(document.file_id) and document.size == len(b"%PDF statutes")
+    assert document.file_name == "vedtægter.pdf" and document.mime_type == "application/pdf"
+    files = TerminalFiles(conversation.services.db)
+    assert await files.download(document.file_id, max_bytes=100) == b"%PDF statutes"
+    with pytest.raises(FileTooLargeError):
+        await files.download(document.file_id, max_bytes=5)
+    with pytest.raises(FileUnavailableError):
+        await files.download("stored:0000", max_bytes=100)
+    chat.render(
+        [Reply("", document=OutgoingDocument("vedtægter.pdf", b"", file_id=document.file_id))]
+    )
+    assert (tmp_path / "downloads" / "vedtægter.pdf").read_bytes() == b"%PDF statutes"
+
+
+def test_a_file_gone_or_grown_since_it_was_checked_is_refused(
+    conversation: Conversation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "regnskab.pdf"
+    data.write_bytes(b"%PDF")
+    checked = local_document(str(data))
+    data.write_bytes(b"%PDF" + b"x" * 20)
+    monkeypatch.setattr(terminal_files, "MAX_FILE_BYTES", 10)
+    with pytest.raises(LocalFileError) as refused:
+        keep_local(conversation.services.db, checked, 4242)
+    assert refused.value.key == "terminal.file_too_big"
+    data.unlink()
+    with pytest.raises(LocalFileError) as refused:
+        keep_local(conversation.services.db, checked, 4242)
+    assert refused.value.key == "terminal.file_unreadable"
