@@ -19,7 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.channels.terminal_files import LocalFileError, keep_local, local_document
+from bot.channels.terminal_files import (
+    LocalFileError,
+    install_completion,
+    keep_local,
+    local_document,
+)
 from bot.core.conversation import Conversation
 from bot.core.events import Event, EventKind
 from bot.core.replies import Button, OutgoingDocument, Reply
@@ -204,6 +209,8 @@ class TerminalChat:
         self.render(await self.conversation.handle(event))
 
     async def run(self) -> None:
+        if self.prompts and sys.stdin.isatty():
+            install_completion()  # Tab completes the path after /fil
         self.out.write(t(self.language, "terminal.intro") + "\n")
         # Not /start (which goes to the menu): the chat continues at the question it was at.
         opening = Event(EventKind.RESUME, self.user_id, self.user_id, language_code=self.language)

@@ -153,3 +153,49 @@ def read_local(file_id: str, max_bytes: int) -> bytes:
     if len(content) > max_bytes:
         raise FileTooLargeError(f"more than {max_bytes} bytes")
     return content
+
+
+def complete_line(line: str) -> list[str]:
+    """Tab completions of a whole typed `line`: after `/fil ` or `/file ` the path is completed
+    (what was typed is kept as typed, ``~`` too; a folder gets a trailing ``/`` so Tab goes on
+    into it; hidden files only when their dot is typed; spaces in names need no quoting). Any
+    other line completes to nothing."""
+    head, space, typed = line.partition(" ")
+    if head.lower() not in ("/fil", "/file") or not space:
+        return []
+    typed = typed.lstrip()
+    expanded = str(Path.home()) + typed[1:] if typed.startswith("~") else typed
+    folder, slash, prefix = expanded.rpartition("/")
+    base = Path(folder or "/") if slash else Path()
+    try:
+        entries = sorted(base.iterdir())
+    except OSError:
+        return []
+    kept = typed[: len(typed) - len(prefix)]
+    return [
+        f"{head} {kept}{entry.name}{'/' if entry.is_dir() else ''}"
+        for entry in entries
+        if entry.name.startswith(prefix) and (prefix.startswith(".") or entry.name[0] != ".")
+    ]
+
+
+def install_completion() -> bool:
+    """Tab completes `/fil` paths at the chat's prompt (GNU readline or macOS's libedit); False
+    when this Python has no readline (Windows), where Tab stays a plain key."""
+    try:
+        import readline  # only an interactive terminal needs it
+    except ImportError:
+        return False
+    # The whole line is one "word", so a path with spaces is completed as one.
+    readline.set_completer_delims("")
+
+    def completer(text: str, state: int) -> str | None:
+        options = complete_line(text)
+        return options[state] if state < len(options) else None
+
+    readline.set_completer(completer)
+    if "libedit" in (readline.__doc__ or ""):
+        readline.parse_and_bind("bind ^I rl_complete")
+    else:
+        readline.parse_and_bind("tab: complete")
+    return True

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 import yaml
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -81,6 +82,7 @@ def _run_planned_reminder(env: dict[str, str], meeting_id: int, starts_at: datet
         db.dispose()
 
 
+@pytest.mark.slow  # five chat processes start: a minute or two; `make test` runs it
 def test_a_newcomer_does_everything_in_the_terminal_chat(tmp_path: Path) -> None:
     today = datetime.now(COPENHAGEN).date()
     env = chat_environment(

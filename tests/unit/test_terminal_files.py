@@ -14,6 +14,7 @@ from bot.channels.terminal import TerminalChat
 from bot.channels.terminal_files import (
     LocalFileError,
     TerminalFiles,
+    complete_line,
     keep_local,
     local_document,
 )
@@ -168,3 +169,29 @@ def test_a_file_gone_or_grown_since_it_was_checked_is_refused(
     with pytest.raises(LocalFileError) as refused:
         keep_local(conversation.services.db, checked, 4242)
     assert refused.value.key == "terminal.file_unreadable"
+
+
+def test_tab_completes_the_path_after_fil(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "Dokumenter").mkdir()
+    (tmp_path / "Dokumenter" / "vedtægter 2026.pdf").write_bytes(b"%PDF")
+    (tmp_path / "Dokumenter" / "regnskab.pdf").write_bytes(b"%PDF")
+    (tmp_path / "Dokumenter" / ".skjult").write_bytes(b"")
+    (tmp_path / "Downloads").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    folder = tmp_path / "Dokumenter"
+
+    assert complete_line(f"/fil {tmp_path}/Do") == [
+        f"/fil {tmp_path}/Dokumenter/",
+        f"/fil {tmp_path}/Downloads/",
+    ]
+    assert complete_line("/file ~/Dok") == ["/file ~/Dokumenter/"]
+    assert complete_line(f"/fil {folder}/") == [
+        f"/fil {folder}/regnskab.pdf",
+        f"/fil {folder}/vedtægter 2026.pdf",
+    ]
+    assert complete_line(f"/fil {folder}/ved") == [f"/fil {folder}/vedtægter 2026.pdf"]
+    assert complete_line(f"/fil {folder}/.") == [f"/fil {folder}/.skjult"]
+    assert complete_line(f"/fil {tmp_path}/nothing/x") == []
+    assert complete_line("/filter ~/") == [] and complete_line("~/Do") == []
+    monkeypatch.chdir(folder)
+    assert complete_line("/fil reg") == ["/fil regnskab.pdf"]
