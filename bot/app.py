@@ -14,6 +14,7 @@ from bot.core.flows.onboarding import OnboardingFlow
 from bot.core.services import Services
 from bot.directory import Directory
 from bot.faq import Faq
+from bot.files.privacy import register_file_privacy
 from bot.grants.privacy import register_grant_privacy
 from bot.grants.schemes import load_schemes
 from bot.grants.screens.flow import GrantsFlow
@@ -96,6 +97,7 @@ def build_services(
         nlu if nlu is not None else (build_nlu(settings, directory) if with_nlu else None)
     )
     register_grant_privacy(services.grants)
+    register_file_privacy()
     return services
 
 
