@@ -87,8 +87,8 @@ class TerminalChat:
     def render(self, replies: list[Reply]) -> None:
         choices: dict[str, str] = {}
         for reply in replies:
-            # As Telegram shows it: a document's caption, or the text sent with it.
-            text = reply.text or (reply.document.caption if reply.document else None) or ""
+            # As Telegram shows it: a document's caption, or else the text sent with it.
+            text = (reply.document.caption if reply.document else None) or reply.text
             if text:
                 self.out.write("\n" + html_to_terminal(text, colour=self.colour) + "\n")
             if reply.document is not None:

@@ -15,6 +15,7 @@ from bot.channels.terminal_files import (
     LocalFileError,
     TerminalFiles,
     complete_line,
+    install_completion,
     keep_local,
     local_document,
 )
@@ -195,3 +196,13 @@ def test_tab_completes_the_path_after_fil(tmp_path: Path, monkeypatch: pytest.Mo
     assert complete_line("/filter ~/") == [] and complete_line("~/Do") == []
     monkeypatch.chdir(folder)
     assert complete_line("/fil reg") == ["/fil regnskab.pdf"]
+
+
+def test_tab_is_wired_to_the_completion(tmp_path: Path) -> None:
+    readline = pytest.importorskip("readline")
+    (tmp_path / "unik fil.txt").write_bytes(b"x")
+    assert install_completion()
+    completer = readline.get_completer()
+    assert completer is not None and readline.get_completer_delims() == ""
+    assert completer(f"/fil {tmp_path}/un", 0) == f"/fil {tmp_path}/unik fil.txt"
+    assert completer(f"/fil {tmp_path}/un", 1) is None
