@@ -10,6 +10,7 @@ scheduler would at that moment; the processes themselves run on the real clock.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from datetime import date, datetime, timedelta
@@ -105,11 +106,9 @@ def test_a_newcomer_does_everything_in_the_terminal_chat(tmp_path: Path) -> None
             citizen.press("Ældre", "Hvornår har du tid?")
             citizen.press("Hverdage i dagtimerne", "Hvor vil du gerne hjælpe?")
             found = citizen.press("Hele Sønderborg Kommune", "Derfor passer det til dig")
-            assert "1. Frivillig chauffør: indkøbstur fra Kværs" in found
+            [first] = re.findall(r"^1\. (.+)$", found, re.MULTILINE)
             interest = citizen.press("💚 Interesseret i nr. 1", "Næste skridt")
-            assert "Din interesse for »Frivillig chauffør: indkøbstur fra Kværs« er noteret" in (
-                interest
-            )
+            assert f"Din interesse for »{first}« er noteret" in interest
 
             # --- the chair: a § 18 application with two attachments and the receipt PDF ------
             citizen.send("/menu", "Søg § 18-tilskud")
