@@ -22,6 +22,7 @@ from bot.core.flows.onboarding import OnboardingFlow
 from bot.core.services import Services
 from bot.directory import Directory
 from bot.faq import Faq
+from bot.files.privacy import register_file_privacy
 from bot.grants.privacy import register_grant_privacy
 from bot.grants.schemes import load_schemes
 from bot.grants.screens.flow import GrantsFlow
@@ -112,6 +113,7 @@ def build_services(
     register_grant_privacy(services.grants)
     register_award_privacy()
     register_consultation_privacy()
+    register_file_privacy()
     return services
 
 

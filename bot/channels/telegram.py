@@ -29,8 +29,10 @@ from bot.channels.telegram_files import TelegramFiles
 from bot.config import Settings
 from bot.core.conversation import Conversation
 from bot.core.events import Event, EventKind, IncomingDocument
-from bot.core.replies import Button, Reply
+from bot.core.replies import Button, OutgoingDocument, Reply
+from bot.files import store
 from bot.i18n import normalise_language, t
+from bot.store.database import transaction
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +242,22 @@ class TelegramChannel:
             replies = await self.conversation.handle(event)
             await self.send(context, event, replies)
 
+    async def _telegram_file(self, document: OutgoingDocument) -> str | InputFile:
+        """What `send_document` gets: a Telegram file id as it is; a file kept in our database
+        (attached in the terminal chat, ``stored:…``) or a new document, as its bytes."""
+        if document.file_id and not store.is_stored(document.file_id):
+            return document.file_id
+        content = document.content
+        if document.file_id:
+            file_id = document.file_id
+
+            def load() -> bytes:
+                with transaction(self.conversation.services.db) as session:
+                    return store.content_of(session, file_id) or b""
+
+            content = await asyncio.to_thread(load)
+        return InputFile(content, filename=document.file_name)
+
     async def send(
         self, context: ContextTypes.DEFAULT_TYPE, event: Event, replies: Sequence[Reply]
     ) -> None:
@@ -250,8 +268,7 @@ class TelegramChannel:
                     document = reply.document
                     await bot.send_document(
                         event.chat_id,
-                        document.file_id
-                        or InputFile(document.content, filename=document.file_name),
+                        await self._telegram_file(document),
                         caption=document.caption or reply.text or None,
                         parse_mode=ParseMode.HTML,
                     )

@@ -11,6 +11,7 @@ Anyone can try the product without a Telegram token: `make run` opens this when 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import re
 import sys
@@ -18,11 +19,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from bot.channels.terminal_files import LocalFileError, local_document
+from bot.channels.terminal_files import (
+    LocalFileError,
+    install_completion,
+    keep_local,
+    local_document,
+)
 from bot.core.conversation import Conversation
 from bot.core.events import Event, EventKind
 from bot.core.replies import Button, OutgoingDocument, Reply
+from bot.files import store
 from bot.i18n import t, tn
+from bot.store.database import transaction
 
 #: The terminal's made-up Telegram user: the same every run, so a conversation resumes.
 TERMINAL_USER_ID = 1_000_001
@@ -79,7 +87,10 @@ class TerminalChat:
     def render(self, replies: list[Reply]) -> None:
         choices: dict[str, str] = {}
         for reply in replies:
-            self.out.write("\n" + html_to_terminal(reply.text, colour=self.colour) + "\n")
+            # As Telegram shows it: a document's caption, or else the text sent with it.
+            text = (reply.document.caption if reply.document else None) or reply.text
+            if text:
+                self.out.write("\n" + html_to_terminal(text, colour=self.colour) + "\n")
             if reply.document is not None:
                 path = self.save(reply.document)
                 self.out.write(t(self.language, "terminal.saved", path=str(path)) + "\n")
@@ -98,13 +109,16 @@ class TerminalChat:
         """Save a document the bot sent under `downloads`, never over an earlier one.
 
         A second file of the same name gets " (2)", " (3)" … before its suffix. A document sent
-        again by file id (an applicant's attachment shown to staff) is copied from the local file
-        the terminal's file id names.
+        again by file id (an applicant's attachment shown to staff) is copied from the stored
+        file (or, for an attachment from before files were stored, the local file) it names.
         """
         self.downloads.mkdir(parents=True, exist_ok=True)
         name = Path(document.file_name).name or "fil"
         content = document.content
-        if not content and document.file_id and Path(document.file_id).is_file():
+        if not content and store.is_stored(document.file_id):
+            with transaction(self.conversation.services.db) as session:
+                content = store.content_of(session, str(document.file_id)) or b""
+        elif not content and document.file_id and Path(document.file_id).is_file():
             content = Path(document.file_id).read_bytes()
         stem, suffix = Path(name).stem, Path(name).suffix
         path, number = self.downloads / name, 1
@@ -181,6 +195,12 @@ class TerminalChat:
         """One typed line: handled by the conversation, its replies shown."""
         try:
             event = self.event_for(line)
+            if event.document is not None:
+                # Copied now, so the application keeps it whatever happens to the local file.
+                document = await asyncio.to_thread(
+                    keep_local, self.conversation.services.db, event.document, self.user_id
+                )
+                event = dataclasses.replace(event, document=document)
         except LocalFileError as error:
             # Nothing reaches the conversation: the step waits for a file that can be read.
             self.out.write("\n" + t(self.language, error.key, **error.params) + "\n")
@@ -189,6 +209,8 @@ class TerminalChat:
         self.render(await self.conversation.handle(event))
 
     async def run(self) -> None:
+        if self.prompts and sys.stdin.isatty():
+            install_completion()  # Tab completes the path after /fil
         self.out.write(t(self.language, "terminal.intro") + "\n")
         # Not /start (which goes to the menu): the chat continues at the question it was at.
         opening = Event(EventKind.RESUME, self.user_id, self.user_id, language_code=self.language)

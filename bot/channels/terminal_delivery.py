@@ -2,8 +2,12 @@
 
 Rows for the terminal user's chat are sent into the terminal, as Telegram would show them.
 Rows for anyone else can only reach them through Telegram: they are never claimed here, so they
-stay ``pending`` (neither sent nor failed) until the bot runs with a token, and the chat says
-once per send-out how many recipients wait for that.
+stay ``pending`` (neither sent nor failed) until the bot runs with a token (or that user opens
+`frivillig chat --as ID`), and the chat says once per send-out how many recipients wait for that.
+
+A send-out's final tally belongs to the staff member who sent it. When it is finished in someone
+else's chat (the citizen's, whose row was the last), it is queued for the staff member like any
+other message, never shown to the citizen.
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from telegram import Bot, InlineKeyboardMarkup, InputFile
 
 from bot.delivery import outbox
-from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.dispatcher import Dispatcher, Progress
+from bot.store.base import utcnow
 from bot.store.database import Database, transaction
 from bot.store.models import OutboxMessage
+
+#: The dedupe key of a final tally queued for a staff member (one per broadcast).
+TALLY_KEY = "tally:{broadcast_id}"
 
 if TYPE_CHECKING:
     from bot.channels.terminal import TerminalChat
@@ -63,7 +71,8 @@ class TerminalBot:
     async def send_message(
         self, chat_id: int, text: str, reply_markup: Any = None, **_: Any
     ) -> _Sent:
-        self.chat.show_delivered(text, _buttons(reply_markup))
+        if chat_id == self.chat.user_id:  # anything else is never shown to this user
+            self.chat.show_delivered(text, _buttons(reply_markup))
         return self._next_id()
 
     async def send_document(
@@ -81,8 +90,9 @@ class TerminalBot:
         )
         return self._next_id()
 
-    async def edit_message_text(self, text: str, **_: Any) -> _Sent:
-        self.chat.show_delivered(text, [])
+    async def edit_message_text(self, text: str, chat_id: int | None = None, **_: Any) -> _Sent:
+        if chat_id == self.chat.user_id:
+            self.chat.show_delivered(text, [])
         return self._next_id()
 
 
@@ -107,13 +117,43 @@ class TerminalDispatcher(Dispatcher):
             task.add_done_callback(self._tasks.discard)
         return len(rows)
 
+    async def _tell_staff(
+        self, chat_id: int, message_id: int | None, action: str, p: Progress, language: str
+    ) -> int | None:
+        if chat_id == self.chat_id:
+            return await super()._tell_staff(chat_id, message_id, action, p, language)
+        if action == "tally":  # progress for someone else is a courtesy no one would see
+            queue_tally(self.db, chat_id, self.staff_text(action, p, language), p.broadcast_id)
+        return None
+
+
+def queue_tally(db: Database, chat_id: int, text: str, broadcast_id: int) -> None:
+    """Queue a send-out's final tally for the staff member `chat_id` (once per broadcast)."""
+    key = TALLY_KEY.format(broadcast_id=broadcast_id)
+    with transaction(db) as session:
+        if session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first():
+            return
+        now = utcnow()
+        session.add(
+            OutboxMessage(
+                chat_id=chat_id,
+                text=text,
+                buttons=[],
+                dedupe_key=key,
+                status=outbox.PENDING,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
 
 class TelegramOnlyWatch:
     """Counts the recipients of each new send-out who can only be reached through Telegram.
 
     A send-out is a broadcast (one count per broadcast) or, for single messages without one, the
     rows queued together between two looks. Rows queued before the chat started are not counted
-    again. `report(count)` is called once per send-out with a count above zero.
+    again, nor a staff member's queued tally (it is not a send-out). `report(count)` is called
+    once per send-out with a count above zero.
     """
 
     def __init__(self, db: Database, chat_id: int, report: Callable[[int], None]) -> None:
@@ -131,6 +171,10 @@ class TelegramOnlyWatch:
                     OutboxMessage.id > self.last_id,
                     OutboxMessage.chat_id != self.chat_id,
                     OutboxMessage.status == outbox.PENDING,
+                    or_(
+                        OutboxMessage.dedupe_key.is_(None),
+                        OutboxMessage.dedupe_key.not_like(TALLY_KEY.format(broadcast_id="%")),
+                    ),
                 )
             ).all()
         counts: dict[int | None, int] = {}

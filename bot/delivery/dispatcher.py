@@ -380,25 +380,7 @@ class Dispatcher:
     async def _tell_staff(
         self, chat_id: int, message_id: int | None, action: str, p: Progress, language: str
     ) -> int | None:
-        if action == "tally":
-            text = tn(
-                language,
-                "delivery.tally",
-                p.total,
-                title=html.escape(p.title, quote=False),
-                total=format_count(p.total, language),
-                delivered=format_count(p.delivered, language),
-                blocked=format_count(p.blocked, language),
-                failed=format_count(p.failed, language),
-            )
-        else:
-            text = t(
-                language,
-                "delivery.progress",
-                title=html.escape(p.title, quote=False),
-                sent=format_count(p.done, language),
-                total=format_count(p.total, language),
-            )
+        text = self.staff_text(action, p, language)
         try:
             await self.limiter.acquire()
             if action == "progress" and message_id is not None:
@@ -412,6 +394,28 @@ class Dispatcher:
             log.info("dispatcher.progress_failed", extra={"chat_id": chat_id, "error": str(error)})
             return None
         return message.message_id if action == "progress" else None
+
+    @staticmethod
+    def staff_text(action: str, p: Progress, language: str) -> str:
+        """The staff member's progress message (`action` "progress") or final tally ("tally")."""
+        if action == "tally":
+            return tn(
+                language,
+                "delivery.tally",
+                p.total,
+                title=html.escape(p.title, quote=False),
+                total=format_count(p.total, language),
+                delivered=format_count(p.delivered, language),
+                blocked=format_count(p.blocked, language),
+                failed=format_count(p.failed, language),
+            )
+        return t(
+            language,
+            "delivery.progress",
+            title=html.escape(p.title, quote=False),
+            sent=format_count(p.done, language),
+            total=format_count(p.total, language),
+        )
 
 
 async def run_dispatcher(

@@ -17,8 +17,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -126,6 +124,11 @@ def render_summary_pdf(
     The time sent is shown on the wall clock of `zone` (the municipality's), labelled when that
     is Greenland; `submitted_at` is an aware datetime (stored in UTC).
     """
+    # Imported here: fpdf2 takes about a third of the bot's import time, and most processes (a
+    # terminal chat started to answer an invitation) never write a PDF.
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
     title = t(language, "grants.pdf.title", scheme=scheme.name.get(language))
     pdf = FPDF(format="A4")
     pdf.set_title(to_latin1(f"{title} {reference}"))

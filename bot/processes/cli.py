@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot import logs
 from bot.app import build_conversation, build_services, prepare_database
 from bot.config import PROJECT_ROOT, Settings
+from bot.core.flood import FloodLimit
 from bot.i18n import t
 from bot.matching.cli import import_opportunities, seed_summary
 from bot.processes import nlu as nlu_process
@@ -178,9 +179,14 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
     try:
         services = build_services(settings)
         prepare_database(services.db, services.directory)
-        services.files = TerminalFiles()
+        services.files = TerminalFiles(services.db)
+        conversation = build_conversation(services)
+        # One person at their own keyboard, each line handled before the next is read: the flood
+        # limit guards a Telegram bot against strangers' bursts, and here it would only drop the
+        # lines of a pasted list of answers (»Du skriver hurtigere, end jeg kan følge med«).
+        conversation.flood = FloodLimit(sys.maxsize, services.settings.flood_window_seconds)
         chat = TerminalChat(
-            build_conversation(services),
+            conversation,
             user_id=getattr(args, "as_user", None) or TERMINAL_USER_ID,
             language=getattr(args, "language", "da"),
             downloads=PROJECT_ROOT / "var" / "downloads",

@@ -9,6 +9,7 @@ from bot.award import models as award_models  # noqa: F401 - registers the table
 from bot.companies import models as companies_models  # noqa: F401 - registers the tables
 from bot.consultations import models as consultations_models  # noqa: F401 - registers the tables
 from bot.delivery import models as delivery_models  # noqa: F401 - registers the tables
+from bot.files import models as files_models  # noqa: F401 - registers the tables
 from bot.grants import models as grants_models  # noqa: F401 - registers the tables
 from bot.matching import models as matching_models  # noqa: F401 - registers the tables
 from bot.meetings import models as meetings_models  # noqa: F401 - registers the tables

@@ -14,12 +14,16 @@ from bot.channels.terminal import TerminalChat
 from bot.channels.terminal_files import (
     LocalFileError,
     TerminalFiles,
+    complete_line,
+    install_completion,
+    keep_local,
     local_document,
 )
 from bot.core.conversation import Conversation
 from bot.core.events import EventKind
 from bot.core.replies import OutgoingDocument, Reply
 from bot.core.services import FileTooLargeError, FileUnavailableError
+from bot.files import store
 
 
 def _chat(conversation: Conversation, tmp_path: Path) -> tuple[TerminalChat, io.StringIO]:
@@ -124,3 +128,81 @@ def test_an_attachment_sent_again_by_file_id_is_copied_from_the_local_file(
     document = OutgoingDocument("budget.pdf", b"", file_id=str(original))
     chat.render([Reply("", document=document)])
     assert (tmp_path / "downloads" / "budget.pdf").read_bytes() == b"%PDF budget"
+
+
+async def test_fil_copies_the_file_so_it_outlives_the_local_one(
+    conversation: Conversation, tmp_path: Path
+) -> None:
+    """`/fil` keeps the bytes in the database: the event carries a stored file id, the port reads
+    it back (within the limit) and a document sent again by that id is saved from the copy."""
+    chat, _ = _chat(conversation, tmp_path)
+    statutes = tmp_path / "vedtægter.pdf"
+    statutes.write_bytes(b"%PDF statutes")
+    document = keep_local(conversation.services.db, local_document(str(statutes)), 4242)
+    statutes.unlink()
+
+    assert store.is_stored(document.file_id) and document.size == len(b"%PDF statutes")
+    assert document.file_name == "vedtægter.pdf" and document.mime_type == "application/pdf"
+    files = TerminalFiles(conversation.services.db)
+    assert await files.download(document.file_id, max_bytes=100) == b"%PDF statutes"
+    with pytest.raises(FileTooLargeError):
+        await files.download(document.file_id, max_bytes=5)
+    with pytest.raises(FileUnavailableError):
+        await files.download("stored:0000", max_bytes=100)
+    chat.render(
+        [Reply("", document=OutgoingDocument("vedtægter.pdf", b"", file_id=document.file_id))]
+    )
+    assert (tmp_path / "downloads" / "vedtægter.pdf").read_bytes() == b"%PDF statutes"
+
+
+def test_a_file_gone_or_grown_since_it_was_checked_is_refused(
+    conversation: Conversation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "regnskab.pdf"
+    data.write_bytes(b"%PDF")
+    checked = local_document(str(data))
+    data.write_bytes(b"%PDF" + b"x" * 20)
+    monkeypatch.setattr(terminal_files, "MAX_FILE_BYTES", 10)
+    with pytest.raises(LocalFileError) as refused:
+        keep_local(conversation.services.db, checked, 4242)
+    assert refused.value.key == "terminal.file_too_big"
+    data.unlink()
+    with pytest.raises(LocalFileError) as refused:
+        keep_local(conversation.services.db, checked, 4242)
+    assert refused.value.key == "terminal.file_unreadable"
+
+
+def test_tab_completes_the_path_after_fil(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "Dokumenter").mkdir()
+    (tmp_path / "Dokumenter" / "vedtægter 2026.pdf").write_bytes(b"%PDF")
+    (tmp_path / "Dokumenter" / "regnskab.pdf").write_bytes(b"%PDF")
+    (tmp_path / "Dokumenter" / ".skjult").write_bytes(b"")
+    (tmp_path / "Downloads").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    folder = tmp_path / "Dokumenter"
+
+    assert complete_line(f"/fil {tmp_path}/Do") == [
+        f"/fil {tmp_path}/Dokumenter/",
+        f"/fil {tmp_path}/Downloads/",
+    ]
+    assert complete_line("/file ~/Dok") == ["/file ~/Dokumenter/"]
+    assert complete_line(f"/fil {folder}/") == [
+        f"/fil {folder}/regnskab.pdf",
+        f"/fil {folder}/vedtægter 2026.pdf",
+    ]
+    assert complete_line(f"/fil {folder}/ved") == [f"/fil {folder}/vedtægter 2026.pdf"]
+    assert complete_line(f"/fil {folder}/.") == [f"/fil {folder}/.skjult"]
+    assert complete_line(f"/fil {tmp_path}/nothing/x") == []
+    assert complete_line("/filter ~/") == [] and complete_line("~/Do") == []
+    monkeypatch.chdir(folder)
+    assert complete_line("/fil reg") == ["/fil regnskab.pdf"]
+
+
+def test_tab_is_wired_to_the_completion(tmp_path: Path) -> None:
+    readline = pytest.importorskip("readline")
+    (tmp_path / "unik fil.txt").write_bytes(b"x")
+    assert install_completion()
+    completer = readline.get_completer()
+    assert completer is not None and readline.get_completer_delims() == ""
+    assert completer(f"/fil {tmp_path}/un", 0) == f"/fil {tmp_path}/unik fil.txt"
+    assert completer(f"/fil {tmp_path}/un", 1) is None

@@ -60,3 +60,43 @@ async def test_only_the_terminal_users_row_is_sent_and_the_rest_are_counted(
     assert "Mødeindkaldelse" in out.getvalue() and "[a] Ja" in out.getvalue()
     assert chat.event_for("a").payload == "p:ja"  # its button is a choice like any other
     assert counted == [2]
+
+
+async def test_a_send_out_finished_in_the_citizens_chat_queues_the_tally_for_staff(
+    conversation: Conversation, database: Database, tmp_path: Path
+) -> None:
+    """The citizen's row is the last of a staff member's send-out: the citizen never sees the
+    tally, it waits in the outbox for the staff member (once), and it is no send-out to count."""
+    staff = 7009
+    out = io.StringIO()
+    chat = TerminalChat(conversation, user_id=ME, downloads=tmp_path, out=out)
+    counted: list[int] = []
+    watch = TelegramOnlyWatch(database, ME, counted.append)
+    with transaction(database) as session:
+        outbox.create_broadcast(
+            session,
+            key="invite",
+            kind="invitation",
+            title="Kaffemøde",
+            messages=[outbox.Message(ME, "Mødeindkaldelse", [])],
+            created_by=staff,
+            now=utcnow(),
+        )
+    stop = asyncio.Event()
+    dispatcher = TerminalDispatcher(chat, database, rate=25.0, poll_interval=0.05)
+    running = asyncio.create_task(dispatcher.run(stop))
+    for _ in range(400):  # until the tally is queued; bounded, no timing asserted
+        if staff in _statuses(database):
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await running
+    watch.look()
+
+    shown = out.getvalue()
+    assert "Mødeindkaldelse" in shown and "er sendt ud" not in shown
+    assert _statuses(database) == {ME: "sent", staff: "pending"}
+    with transaction(database) as session:
+        [tally] = session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == staff))
+        assert "Kaffemøde</b> er sendt ud" in tally.text and "1 leveret" in tally.text
+    assert counted == []

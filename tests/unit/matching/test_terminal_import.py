@@ -37,7 +37,7 @@ class Terminal:
 async def test_staff_import_a_csv_with_fil_in_the_terminal(
     onboarded_chat: ChatDriver, conversation: Conversation, tmp_path: Path
 ) -> None:
-    conversation.services.files = TerminalFiles()  # as `frivillig chat` sets it
+    conversation.services.files = TerminalFiles(conversation.services.db)  # as `frivillig chat`
     _make_staff(conversation, onboarded_chat.user_id)
     out = io.StringIO()
     terminal = Terminal(
