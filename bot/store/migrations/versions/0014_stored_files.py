@@ -1,7 +1,7 @@
 """stored files: a file attached in the terminal chat is copied into the database
 
 Revision ID: 0014
-Revises: 0007
+Revises: 0010
 Create Date: 2026-11-29 20:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import bot.store.base
 
 revision: str = "0014"
-down_revision: str | None = "0007"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
