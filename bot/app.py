@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import PROJECT_ROOT, Settings
 from bot.core.conversation import Conversation
@@ -32,6 +33,9 @@ from bot.store import migrate
 from bot.store.base import utcnow
 from bot.store.database import Database, transaction
 
+if TYPE_CHECKING:
+    import httpx
+
 log = logging.getLogger(__name__)
 
 
@@ -53,14 +57,21 @@ def build_flows() -> Mapping[str, Flow]:
     return {flow.journey: flow for flow in flows}
 
 
-def build_nlu(settings: Settings, directory: Directory) -> object | None:
+def build_nlu(
+    settings: Settings, directory: Directory, transport: httpx.AsyncBaseTransport | None = None
+) -> object | None:
+    """The Rasa client the bot uses (`transport` only for tests: a fake Rasa)."""
     from nlu.client import RasaNluClient
+    from nlu.fuzzy import Vocabulary
 
     return RasaNluClient(
         settings.nlu_url,
         timeout=settings.nlu_timeout_seconds,
         threshold=settings.nlu_confidence_threshold,
-        resolve_place=directory.resolve_place,
+        # Free text tolerates typos in places, areas, times and activities (nlu/fuzzy.py).
+        resolve_place=directory.closest_place,
+        vocabulary=Vocabulary.load(places=directory.place_names()),
+        transport=transport,
     )
 
 
