@@ -62,11 +62,14 @@ SETS = {
     "indirect": TESTS / "test_nlu_indirect.yml",
 }
 DEFAULT_DATA = NLU / "data"
-#: Set name -> (minimum intent accuracy, minimum entity F1) for --check. The typo and indirect gates
-#: sit a little under what the committed model reaches (README, "Current figures"), so that a change
-#: that makes them worse fails, while one held-out sentence more or less does not.
+#: Set name -> (minimum intent accuracy, minimum entity F1) for --check. typos holds the targets of
+#: issue 12 (reached: 0.938 / 0.947). indirect is NOT at its target (issue 17: intent >= 0.90 and
+#: 0.03 above the baseline); its gate only sits under what the committed model reaches (0.797 /
+#: 0.867, README "Current figures") so that a change making it worse fails. Raise it as it improves.
 GATES = {
     "heldout": (0.90, 0.85),
+    "typos": (0.90, 0.85),
+    "indirect": (0.75, 0.80),
 }
 #: A held-out text this alike (difflib ratio of the normalised texts) to a training text is a leak.
 NEAR_DUPLICATE = 0.9
