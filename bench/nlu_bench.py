@@ -8,10 +8,12 @@ Run from the repo root, after training (``python3 nlu/scripts/train.py``), with 
 It starts ``rasa run --enable-api`` on a free 127.0.0.1 port, waits until the model is loaded, sends
 warm-up parses and then ``--requests`` timed ``POST /model/parse`` calls one after another over one
 keep-alive connection (as the bot's httpx client does), stops the server, and finally runs
-nlu/scripts/evaluate.py. stdout carries only ``name=value`` lines:
+nlu/scripts/evaluate.py on the three held-out sets (clean, typos, indirect). stdout carries only
+``name=value`` lines:
 
-    nlu_server_ready_s, nlu_parse_p50_ms, nlu_parse_p95_ms,
-    nlu_intent_acc_heldout, nlu_entity_f1_heldout, nlu_baseline_acc_heldout
+    nlu_server_ready_s, nlu_parse_p50_ms, nlu_parse_p95_ms, and for SET in heldout, typos, indirect:
+    nlu_intent_acc_SET, nlu_entity_f1_SET (as the bot's client gets them, after nlu/fuzzy.py),
+    nlu_entity_f1_SET_rasa (Rasa's own), nlu_baseline_acc_SET (TF-IDF + LogisticRegression)
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ MODEL = REPO / "nlu" / "models" / "frivillig-nlu.tar.gz"
 EVALUATE = REPO / "nlu" / "scripts" / "evaluate.py"
 READY_TIMEOUT_S = 180.0
 
-# Typical messages, short and long, Danish and English (the held-out set is for evaluate.py).
+# Typical messages, short and long, Danish and English (the held-out sets are for evaluate.py).
 SENTENCES = [
     "hej",
     "jeg vil gerne hjælpe ældre i weekenden i Sønderborg",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.award.flow import AwardFlow
 from bot.award.privacy import register_award_privacy
@@ -41,6 +42,9 @@ from bot.store import migrate
 from bot.store.base import utcnow
 from bot.store.database import Database, transaction
 
+if TYPE_CHECKING:
+    import httpx
+
 log = logging.getLogger(__name__)
 
 
@@ -68,14 +72,21 @@ def build_flows() -> Mapping[str, Flow]:
     return {flow.journey: flow for flow in flows}
 
 
-def build_nlu(settings: Settings, directory: Directory) -> object | None:
+def build_nlu(
+    settings: Settings, directory: Directory, transport: httpx.AsyncBaseTransport | None = None
+) -> object | None:
+    """The Rasa client the bot uses (`transport` only for tests: a fake Rasa)."""
     from nlu.client import RasaNluClient
+    from nlu.fuzzy import Vocabulary
 
     return RasaNluClient(
         settings.nlu_url,
         timeout=settings.nlu_timeout_seconds,
         threshold=settings.nlu_confidence_threshold,
-        resolve_place=directory.resolve_place,
+        # Free text tolerates typos in places, areas, times and activities (nlu/fuzzy.py).
+        resolve_place=directory.closest_place,
+        vocabulary=Vocabulary.load(places=directory.place_names()),
+        transport=transport,
     )
 
 

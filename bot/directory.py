@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
@@ -131,6 +131,31 @@ def _loose(text: str) -> str:
     return fold(text).replace("oe", "o").replace("ae", "a").replace("aa", "a")
 
 
+def closest(text: str, candidates: Iterable[str], *, cutoff: float, limit: int = 1) -> list[str]:
+    """The candidates that look most like `text` as people type it, best first.
+
+    The one fuzzy matcher of the bot: both sides are compared as `fold` keys (no case, accents or
+    æøå spelling differences) with `difflib`'s similarity ratio (2·matches / total length, 0–1), and
+    only candidates at or above `cutoff` are returned (at most `limit`). The place step uses it for
+    »mente du …?« (cutoff 0.5, shown to the user to confirm); free text uses it with a stricter
+    cutoff because nobody confirms there (see nlu/fuzzy.py).
+    """
+    by_key: dict[str, str] = {}
+    for candidate in candidates:
+        by_key.setdefault(fold(candidate), candidate)
+    return [by_key[key] for key in closest_key(fold(text), by_key, cutoff=cutoff, limit=limit)]
+
+
+def closest_key(key: str, keys: Iterable[str], *, cutoff: float, limit: int = 1) -> list[str]:
+    """`closest` for text already folded on both sides (callers that match often fold once)."""
+    return difflib.get_close_matches(key, list(keys), n=limit, cutoff=cutoff)
+
+
+#: How alike a place name written in free text must be to one of ours to be taken without asking
+#: (»Sønderbrog« → Sønderborg is 0.91, »Tønderr« → Tønder 0.92; »Havde« → Havdrup is 0.67).
+PLACE_CUTOFF: Final = 0.8
+
+
 class Directory:
     """Municipalities in the order users see them, with lookups for places."""
 
@@ -179,6 +204,24 @@ class Directory:
         """A town or municipality name as written → (canonical town, municipality slug)."""
         return self._places.get(fold(text)) or self._places.get(_loose(text))
 
+    def closest_place(self, text: str) -> tuple[str, str] | None:
+        """Like `resolve_place`, but a typo (»Sønderbrog«, »Tonderr«) still finds the town when it
+        is at least `PLACE_CUTOFF` alike one of our place names (towns, aliases, municipalities)."""
+        exact = self.resolve_place(text)
+        if exact is not None:
+            return exact
+        found = closest(text, self._places, cutoff=PLACE_CUTOFF)
+        return self._places[found[0]] if found else None
+
+    def place_names(self) -> list[str]:
+        """Every town, alias and municipality name we know, as in data/municipalities.yaml."""
+        names: list[str] = []
+        for municipality in self.municipalities.values():
+            names.append(municipality.name)
+            for town in municipality.towns:
+                names += [town.name, *town.aliases]
+        return list(dict.fromkeys(names))
+
     def suggest_towns(self, text: str, slug: str | None = None, limit: int = 3) -> list[str]:
         """Towns whose names look like `text` (for "did you mean …?"), best first."""
         towns = [
@@ -187,9 +230,7 @@ class Directory:
             if slug is None or municipality.slug == slug
             for town in municipality.towns
         ]
-        by_key = {fold(name): name for name in towns}
-        close = difflib.get_close_matches(fold(text), list(by_key), n=limit, cutoff=0.5)
-        return [by_key[key] for key in close]
+        return closest(text, towns, cutoff=0.5, limit=limit)
 
 
 def _municipality(item: dict[str, Any]) -> MunicipalityInfo:

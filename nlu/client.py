@@ -27,6 +27,7 @@ import httpx
 
 from bot.validation.amounts import Ambiguous, read_amount
 from bot.validation.errors import InvalidInput
+from nlu.fuzzy import Vocabulary
 
 __all__ = [
     "ACTIVITIES",
@@ -146,6 +147,7 @@ class RasaNluClient:
         timeout: float = 2.0,
         threshold: float = 0.6,
         resolve_place: PlaceResolver | None = None,
+        vocabulary: Vocabulary | None = None,
         failure_threshold: int = 3,
         reset_after: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
@@ -155,6 +157,7 @@ class RasaNluClient:
             raise ValueError("failure_threshold must be at least 1")
         self._threshold = threshold
         self._resolve_place = resolve_place
+        self._vocabulary = vocabulary
         self._failure_threshold = failure_threshold
         self._reset_after = reset_after
         self._clock = clock
@@ -257,11 +260,15 @@ class RasaNluClient:
         if not isinstance(body, dict) or not isinstance(body.get("intent"), dict):
             raise _BadResponse("no intent object")
         name, confidence = _intent(body["intent"])
-        entities = self._entities(body.get("entities"), text)
-        if name == _FALLBACK_INTENT or (name is not None and name not in INTENTS):
+        unsure = name == _FALLBACK_INTENT or (name is not None and name not in INTENTS)
+        if unsure:
             name, confidence = _best_ranked(body.get("intent_ranking"))
-            return NluResult(NluStatus.UNSURE, name, confidence, entities)
-        if name is None or confidence < self._threshold:
+        raw = body.get("entities")
+        if self._vocabulary is not None and isinstance(raw, list):
+            # Typos mapped to canonical values, and what a search said that Rasa missed.
+            raw = self._vocabulary.resolve([e for e in raw if isinstance(e, dict)], text, name)
+        entities = self._entities(raw, text)
+        if unsure or name is None or confidence < self._threshold:
             return NluResult(NluStatus.UNSURE, name, confidence, entities)
         return NluResult(NluStatus.UNDERSTOOD, name, confidence, entities)
 

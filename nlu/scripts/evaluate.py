@@ -1,26 +1,35 @@
-"""Score the trained NLU model on the held-out set, next to a simple baseline.
+"""Score the trained NLU model on the held-out sets, next to a simple baseline.
 
 Run from the repo root with the Rasa environment:
 
-    .venv-rasa/bin/python nlu/scripts/evaluate.py [--check] [--model PATH]
+    .venv-rasa/bin/python nlu/scripts/evaluate.py [--check] [--model PATH] [--test PATH ...]
 
-Prints one ``name=value`` per line on stdout (logs and the list of mistakes go to stderr):
+Three held-out sets live in nlu/tests/ (never trained on): ``heldout`` (test_nlu.yml, sentences like
+the ones people type), ``typos`` (test_nlu_typos.yml: doubled/dropped/transposed letters, æ/e, ø/o)
+and ``indirect`` (test_nlu_indirect.yml: stories, questions about someone else, long and
+Danish/English mixed requests). For each set NAME it prints one ``name=value`` per line on stdout
+(logs and the list of mistakes go to stderr):
 
-* ``nlu_intent_acc_heldout``: share of nlu/tests/test_nlu.yml examples whose intent the model gets
-  right. When the FallbackClassifier answers ``nlu_fallback`` the best real intent from
-  ``intent_ranking`` counts, exactly as the bot's client uses it (as an UNSURE guess).
-* ``nlu_entity_f1_heldout``: micro-averaged F1 over (entity, value) pairs, summed over all examples.
-  Values are compared after synonym mapping (area/availability/activity must come out canonical,
-  e.g. "aeldre" -> "elderly"); location and amount are compared as written, case-insensitively.
-  Spans are not compared: the bot only uses the values. Each pair counts as often as it occurs.
-* ``nlu_baseline_acc_heldout``: intent accuracy of TF-IDF (word 1-2-grams + char_wb 2-5-grams)
-  with LogisticRegression, trained here on the same nlu/data and scored on the same held-out set.
+* ``nlu_intent_acc_NAME``: share of examples whose intent the model gets right. When the
+  FallbackClassifier answers ``nlu_fallback`` the best real intent from ``intent_ranking`` counts,
+  exactly as the bot's client uses it (as an UNSURE guess).
+* ``nlu_entity_f1_NAME``: micro-averaged F1 over (entity, value) pairs, summed over all examples, of
+  the entities the bot gets: Rasa's, resolved by nlu/fuzzy.py as nlu/client.py does (typos mapped
+  to canonical values, missed words of a search added), and closed-kind values outside the contract
+  dropped as the client drops them. Values are compared after synonym mapping (area/availability/
+  activity must come out canonical, e.g. "aeldre" -> "elderly"); location and amount are compared
+  as written, case-insensitively. Spans are not compared: the bot only uses the values. Each pair
+  counts as often as it occurs.
+* ``nlu_entity_f1_NAME_rasa``: the same F1 for Rasa's own entities, before nlu/fuzzy.py.
+* ``nlu_baseline_acc_NAME``: intent accuracy of TF-IDF (word 1-2-grams + char_wb 2-5-grams) with
+  LogisticRegression, trained here on the same nlu/data and scored on the same set.
 
 The model is loaded in-process with ``Agent.load`` and ``parse_message``, the same code path as
 ``POST /model/parse`` in ``rasa run --enable-api``.
 
-With ``--check`` the exit status is 1 when intent accuracy < 0.90 or entity F1 < 0.85 (the gate in
-``make test``), or when a held-out text also occurs in the training data.
+With ``--check`` the exit status is 1 when a set is below its gate (``GATES``, the figures the make
+test gate holds), or when a held-out text also occurs in the training data, or nearly does (the
+same text up to a typo or two: similarity >= ``NEAR_DUPLICATE``).
 """
 
 from __future__ import annotations
@@ -41,11 +50,29 @@ from pathlib import Path
 from typing import Any
 
 NLU = Path(__file__).resolve().parent.parent
+REPO = NLU.parent
+sys.path.insert(0, str(REPO))  # nlu.fuzzy and bot.directory (standard library and PyYAML only)
+
 DEFAULT_MODEL = NLU / "models" / "frivillig-nlu.tar.gz"
-DEFAULT_TEST = NLU / "tests" / "test_nlu.yml"
+TESTS = NLU / "tests"
+#: Set name -> held-out file.
+SETS = {
+    "heldout": TESTS / "test_nlu.yml",
+    "typos": TESTS / "test_nlu_typos.yml",
+    "indirect": TESTS / "test_nlu_indirect.yml",
+}
 DEFAULT_DATA = NLU / "data"
-MIN_INTENT_ACC = 0.90
-MIN_ENTITY_F1 = 0.85
+#: Set name -> (minimum intent accuracy, minimum entity F1) for --check. typos holds the targets of
+#: issue 12 (reached: 0.938 / 0.947). indirect is NOT at its target (issue 17: intent >= 0.90 and
+#: 0.03 above the baseline); its gate only sits under what the committed model reaches (0.797 /
+#: 0.867, README "Current figures") so that a change making it worse fails. Raise it as it improves.
+GATES = {
+    "heldout": (0.90, 0.85),
+    "typos": (0.90, 0.85),
+    "indirect": (0.75, 0.80),
+}
+#: A held-out text this alike (difflib ratio of the normalised texts) to a training text is a leak.
+NEAR_DUPLICATE = 0.9
 FALLBACK = "nlu_fallback"
 
 Pair = tuple[str, str]
@@ -66,10 +93,34 @@ def load_examples(path: Path) -> list[Any]:
     return examples
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
 def leaks(tests: list[Any], train: list[Any]) -> list[str]:
-    """Held-out texts that also occur in the training data (ignoring case and spacing)."""
-    seen = {" ".join(m.get("text").lower().split()) for m in train}
-    return [m.get("text") for m in tests if " ".join(m.get("text").lower().split()) in seen]
+    """Held-out texts that also occur in the training data (ignoring case and spacing), or nearly
+    (similarity >= NEAR_DUPLICATE: the same sentence up to a typo or two)."""
+    from difflib import SequenceMatcher
+
+    seen = [_norm(m.get("text")) for m in train]
+    exact = set(seen)
+    out = []
+    for msg in tests:
+        text = _norm(msg.get("text"))
+        if text in exact:
+            out.append(repr(msg.get("text")))
+            continue
+        matcher = SequenceMatcher(None, text)
+        for other in seen:
+            matcher.set_seq1(other)
+            if (
+                matcher.real_quick_ratio() >= NEAR_DUPLICATE
+                and matcher.quick_ratio() >= NEAR_DUPLICATE
+                and matcher.ratio() >= NEAR_DUPLICATE
+            ):
+                out.append(f"{msg.get('text')!r} ~ {other!r}")
+                break
+    return out
 
 
 def pairs(entities: list[dict[str, Any]]) -> Counter[Pair]:
@@ -92,11 +143,39 @@ def best_intent(parsed: dict[str, Any]) -> str:
     return name
 
 
-async def score_model(model: Path, tests: list[Any]) -> tuple[float, float, int]:
-    from rasa.core.agent import Agent
+class F1:
+    """Micro-averaged F1 over (entity, value) pairs."""
 
-    agent = Agent.load(str(model))
-    correct = tp = fp = fn = fallbacks = 0
+    def __init__(self) -> None:
+        self.tp = self.fp = self.fn = 0
+
+    def add(self, gold: Counter[Pair], pred: Counter[Pair]) -> Counter[Pair]:
+        hit = gold & pred
+        self.tp += sum(hit.values())
+        self.fp += sum((pred - hit).values())
+        self.fn += sum((gold - hit).values())
+        return hit
+
+    def value(self) -> float:
+        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+        return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def bot_entities(vocabulary: Any, parsed: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    """The entities nlu/client.py keeps: resolved by nlu/fuzzy.py, closed kinds if canonical."""
+    from nlu.fuzzy import KINDS
+
+    resolved = vocabulary.resolve(parsed.get("entities") or [], text, best_intent(parsed))
+    return [e for e in resolved if e["entity"] not in KINDS or e["value"] in KINDS[e["entity"]]]
+
+
+async def score_model(
+    agent: Any, vocabulary: Any, tests: list[Any]
+) -> tuple[float, float, float, int]:
+    """(intent accuracy, entity F1 as the bot gets them, Rasa's own entity F1, fallback answers)."""
+    correct = fallbacks = 0
+    resolved, raw = F1(), F1()
     for msg in tests:
         text, gold_intent = msg.get("text"), msg.get("intent")
         parsed = await agent.parse_message(text)
@@ -107,20 +186,17 @@ async def score_model(model: Path, tests: list[Any]) -> tuple[float, float, int]
         else:
             conf = parsed["intent"]["confidence"]
             log(f"  intent  {gold_intent:>16} -> {guess:<16} ({conf:.2f})  {text!r}")
-        gold, pred = pairs(msg.get("entities") or []), pairs(parsed.get("entities") or [])
-        hit = gold & pred
-        tp += sum(hit.values())
-        fp += sum((pred - hit).values())
-        fn += sum((gold - hit).values())
+        gold = pairs(msg.get("entities") or [])
+        raw.add(gold, pairs(parsed.get("entities") or []))
+        pred = pairs(bot_entities(vocabulary, parsed, text))
+        hit = resolved.add(gold, pred)
         if gold != pred:
             log(f"  entity  missed={sorted(gold - hit)} extra={sorted(pred - hit)}  {text!r}")
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return correct / len(tests), f1, fallbacks
+    return correct / len(tests), resolved.value(), raw.value(), fallbacks
 
 
-def score_baseline(train: list[Any], tests: list[Any]) -> float:
+def train_baseline(train: list[Any]) -> Any:
+    """TF-IDF + LogisticRegression intent classifier, fitted on the training examples."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
@@ -131,6 +207,10 @@ def score_baseline(train: list[Any], tests: list[Any]) -> float:
     )
     classifier = make_pipeline(features, LogisticRegression(C=10.0, max_iter=2000))
     classifier.fit([m.get("text").lower() for m in train], [m.get("intent") for m in train])
+    return classifier
+
+
+def score_baseline(classifier: Any, tests: list[Any]) -> float:
     predicted = classifier.predict([m.get("text").lower() for m in tests])
     return sum(p == m.get("intent") for p, m in zip(predicted, tests, strict=True)) / len(tests)
 
@@ -138,7 +218,9 @@ def score_baseline(train: list[Any], tests: list[Any]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Held-out NLU scores (see module docstring).")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
-    parser.add_argument("--test", type=Path, default=DEFAULT_TEST)
+    parser.add_argument(
+        "--test", type=Path, action="append", help="score only this file (its stem names it)"
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--check", action="store_true", help="exit 1 below the quality gate")
     args = parser.parse_args()
@@ -154,28 +236,45 @@ def main() -> int:
         log(f"model {args.model} is missing: run `python3 nlu/scripts/train.py` first")
         return 2
 
-    tests, train = load_examples(args.test), load_examples(args.data)
-    leaked = leaks(tests, train)
-    for text in leaked:
-        log(f"held-out example also in the training data: {text!r}")
-    log(f"held-out examples: {len(tests)}; training examples: {len(train)}; mistakes:")
-    intent_acc, entity_f1, fallbacks = asyncio.run(score_model(args.model, tests))
-    baseline_acc = score_baseline(train, tests)
-    log(f"nlu_fallback answers (counted by best real intent): {fallbacks}")
+    from rasa.core.agent import Agent
 
-    print(f"nlu_intent_acc_heldout={intent_acc:.4f}")
-    print(f"nlu_entity_f1_heldout={entity_f1:.4f}")
-    print(f"nlu_baseline_acc_heldout={baseline_acc:.4f}")
-    sys.stdout.flush()
+    from bot.directory import Directory
+    from nlu.fuzzy import Vocabulary
 
-    if args.check and leaked:
-        log("NLU quality gate failed: the held-out set must not overlap the training data")
-        return 1
-    if args.check and (intent_acc < MIN_INTENT_ACC or entity_f1 < MIN_ENTITY_F1):
-        log(
-            f"NLU quality gate failed: intent accuracy {intent_acc:.3f} (min {MIN_INTENT_ACC}), "
-            f"entity F1 {entity_f1:.3f} (min {MIN_ENTITY_F1}); the mistakes are listed above"
+    sets = {path.stem: path for path in args.test} if args.test else SETS
+    train = load_examples(args.data)
+    agent = Agent.load(str(args.model))
+    vocabulary = Vocabulary.load(places=Directory.load(REPO / "data").place_names())
+    baseline = train_baseline(train)
+    failed: list[str] = []
+    for name, path in sets.items():
+        tests = load_examples(path)
+        leaked = leaks(tests, train)
+        for text in leaked:
+            log(f"held-out example ({name}) also in the training data: {text}")
+        if leaked:
+            failed.append(f"{name}: {len(leaked)} held-out texts (nearly) in the training data")
+        log(f"[{name}] held-out examples: {len(tests)}; training examples: {len(train)}; mistakes:")
+        intent_acc, entity_f1, raw_f1, fallbacks = asyncio.run(
+            score_model(agent, vocabulary, tests)
         )
+        log(f"[{name}] nlu_fallback answers (counted by best real intent): {fallbacks}")
+        print(f"nlu_intent_acc_{name}={intent_acc:.4f}")
+        print(f"nlu_entity_f1_{name}={entity_f1:.4f}")
+        print(f"nlu_entity_f1_{name}_rasa={raw_f1:.4f}")
+        print(f"nlu_baseline_acc_{name}={score_baseline(baseline, tests):.4f}")
+        sys.stdout.flush()
+        min_intent, min_f1 = GATES.get(name, (0.0, 0.0))
+        if intent_acc < min_intent or entity_f1 < min_f1:
+            failed.append(
+                f"{name}: intent accuracy {intent_acc:.3f} (min {min_intent}), "
+                f"entity F1 {entity_f1:.3f} (min {min_f1})"
+            )
+
+    if args.check and failed:
+        log("NLU quality gate failed (the mistakes are listed above):")
+        for reason in failed:
+            log(f"  {reason}")
         return 1
     return 0
 

@@ -10,7 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.config import PROJECT_ROOT
+from bot.directory import Directory
 from nlu.client import Entity, NluResult, NluStatus, RasaNluClient
+from nlu.fuzzy import Vocabulary
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -446,3 +449,45 @@ async def test_cancelled_trial_does_not_keep_the_breaker_open() -> None:
 
     assert (await client.parse("hej")).status is NluStatus.UNDERSTOOD
     assert len(calls) == 3
+
+
+async def test_typos_in_a_search_keep_area_time_and_town() -> None:
+    """Issue 12 §3: Rasa tags »ældere« but cannot map it, and misses »weeknden« and »Sønderbrog«;
+    with the vocabulary the client still hands the search all three (town resolved too)."""
+    directory = Directory.load(PROJECT_ROOT / "data")
+    text = "jeg vil gærne hjælpe ældere i weeknden i Sønderbrog"
+    rasa = FakeRasa(
+        parse_answer("find_opportunity", 0.91, [entity("area", "ældere", "ældere", text)])
+    )
+    client = RasaNluClient(
+        "http://rasa.test",
+        transport=httpx.MockTransport(rasa),
+        resolve_place=directory.closest_place,
+        vocabulary=Vocabulary.load(places=directory.place_names()),
+    )
+
+    result = await client.parse(text)
+
+    assert result.status is NluStatus.UNDERSTOOD
+    assert result.values("area") == ["elderly"]
+    assert result.values("availability") == ["weekend"]
+    place = next(e for e in result.entities if e.name == "location")
+    assert (place.text, place.town, place.municipality) == (
+        "Sønderbrog",
+        "Sønderborg",
+        "sonderborg",
+    )
+    await client.aclose()
+
+
+async def test_without_a_vocabulary_a_typo_is_dropped_as_before() -> None:
+    text = "jeg vil gærne hjælpe ældere"
+    rasa = FakeRasa(
+        parse_answer("find_opportunity", 0.91, [entity("area", "ældere", "ældere", text)])
+    )
+    client = make_client(rasa)
+
+    result = await client.parse(text)
+
+    assert result.entities == ()
+    await client.aclose()
