@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.web.models import WebLoginLink
@@ -51,6 +51,8 @@ def create_login_link(session: Session, telegram_id: int, now: datetime) -> str:
     The token has 256 bits from `secrets`; the row holds its SHA-256 only.
     """
     token = secrets.token_urlsafe(32)
+    # Spent and expired links open nothing; keep the table small (a day's links at most).
+    session.execute(delete(WebLoginLink).where(WebLoginLink.expires_at < now - timedelta(days=1)))
     session.add(
         WebLoginLink(
             token_hash=_hash(token),
