@@ -7,6 +7,7 @@ never directly), in the applicant's language, with a button to open or answer th
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from babel.dates import format_date
 from sqlalchemy.orm import Session
@@ -17,11 +18,12 @@ from bot.i18n import t
 from bot.store.models import OutboxMessage
 
 
-def notify_applicant(session: Session, app: GrantApplication) -> None:
+def notify_applicant(session: Session, app: GrantApplication, now: datetime) -> None:
     """Queue the notice of `app`'s new status (approved, rejected, more information wanted).
 
-    Nobody is told when the applicant had their data erased (`app.user` is None). A reason given
-    with an approval (a partial amount, say) is added below the approval.
+    Queued as due at `now` (UTC, the decision's time). Nobody is told when the applicant had
+    their data erased (`app.user` is None). A reason given with an approval (a partial amount,
+    say) is added below the approval.
     """
     user = app.user
     if user is None:
@@ -63,5 +65,7 @@ def notify_applicant(session: Session, app: GrantApplication) -> None:
             chat_id=user.telegram_id,
             text=text,
             buttons=[[{"label": t(lang, button_key), "payload": f"g:grants:{action}:{app.id}"}]],
+            created_at=now,
+            next_attempt_at=now,
         )
     )

@@ -535,7 +535,7 @@ class GrantService:
             now=now,
             detail=detail,
         )
-        notify_applicant(session, app)
+        notify_applicant(session, app, now)
         log.info(
             "grant.decided",
             extra={"application_id": app.id, "action": action, "channel": channel.value},

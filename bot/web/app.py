@@ -121,7 +121,9 @@ def build_web_app(services: Services) -> ASGIApp:
         app,
         cookie_name=CSRF_COOKIE,
         signing_secret=session_secret(services),
-        cookie_path="/staff",
+        # "/", not "/staff": a request outside /staff (the browser's /favicon.ico) must carry it
+        # too, or its error page would hand out a new token and spoil the open form's.
+        cookie_path="/",
         cookie_secure=https,
         cookie_samesite="Lax",
     )
