@@ -61,6 +61,20 @@ class RoundInfo:
     report_due: date | None
 
 
+@dataclass
+class RoundFigures:
+    """One round at a glance: applications by status, øre applied for and granted."""
+
+    key: str
+    by_status: dict[str, int]
+    applied: int
+    granted: int
+
+    @property
+    def count(self) -> int:
+        return sum(self.by_status.values())
+
+
 def is_declaration(spec: FieldSpec) -> bool:
     """The declaration on honour is asked after the summary, not in the walk."""
     return spec.type is FieldType.YES_NO and spec.must_be is True
@@ -421,6 +435,32 @@ class GrantService:
             .limit(page_size)
         )
         return list(rows), int(total)
+
+    def round_figures(self, session: Session, staff_id: int, slug: str) -> list[RoundFigures]:
+        """Per round (oldest first): applications by status, amount applied for (all sent
+        applications) and granted (øre), from one grouped query. Raises `NotStaffError`."""
+        require_staff(session, staff_id, slug)
+        rows = session.execute(
+            select(
+                GrantApplication.round_key,
+                GrantApplication.status,
+                func.count(),
+                func.coalesce(func.sum(GrantApplication.amount_applied), 0),
+                func.coalesce(func.sum(GrantApplication.amount_granted), 0),
+            )
+            .where(
+                GrantApplication.municipality_slug == slug,
+                GrantApplication.status.in_([s.value for s in REVIEWABLE]),
+            )
+            .group_by(GrantApplication.round_key, GrantApplication.status)
+        )
+        figures: dict[str, RoundFigures] = {}
+        for round_key, status, count, applied, granted in rows:
+            found = figures.setdefault(round_key, RoundFigures(round_key, {}, 0, 0))
+            found.by_status[status] = int(count)
+            found.applied += int(applied or 0)
+            found.granted += int(granted or 0)
+        return [figures[key] for key in sorted(figures)]
 
     def staff_get(
         self, session: Session, staff_id: int, slug: str, app_id: object

@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.core.services import Services
 from bot.web.common import SESSION_SECONDS, LoginRequiredError, render
-from bot.web.pages import applications, login
+from bot.web.pages import applications, login, overview
 
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "frivillig_session"
@@ -76,6 +76,8 @@ def routes() -> list[BaseRoute]:
         Route("/staff/logout", login.logout, methods=["POST"]),
         Route("/staff/language/{code}", login.switch_language, methods=["POST"]),
         Route("/staff/{slug}/", applications.index),
+        Route("/staff/{slug}/overview", overview.overview),
+        Route("/staff/{slug}/overview/rounds.svg", overview.rounds_chart),
         Route("/staff/{slug}/applications", applications.table),
         Route("/staff/{slug}/applications/export.{kind}", applications.export),
         Route("/staff/{slug}/applications/{app_id}", applications.detail),

@@ -97,7 +97,10 @@ async def test_login_by_one_time_link_valid_reused_expired(
     await page.goto(f"{web}/staff/login/{token}")
     await shot(page, "02-login-link")
     await page.click("#login")
-    await page.wait_for_url(f"{web}/staff/sonderborg/applications")
+    await page.wait_for_url(f"{web}/staff/sonderborg/overview")
+    assert "3" in await page.inner_text("#rounds")
+    await shot(page, "03-overview")
+    await page.click("nav.sections >> text=Ansøgninger")
     assert "SON-2027-0001" in await page.inner_text("#applications")
     await shot(page, "03-applications")
     # The cookie a browser keeps: HttpOnly, SameSite=Lax, 8 hours, only for /staff.
@@ -138,8 +141,7 @@ async def test_login_by_mini_app_init_data_valid_forged_expired(
     }
     page = await browser.new_page()
     await _open_mini_app(page, web, sign_init_data(fields, token))
-    await page.wait_for_url(f"{web}/staff/sonderborg/applications")
-    assert "SON-2027-0002" in await page.inner_text("#applications")
+    await page.wait_for_url(f"{web}/staff/sonderborg/overview")
     await shot(page, "05-mini-app")
 
     forged = sign_init_data({**fields, "user": fields["user"]}, "999:ANOTHER-BOT")
@@ -169,6 +171,7 @@ async def test_a_reviewer_grants_part_in_the_browser_and_the_applicant_reads_it_
     [app_id, *_] = add_applications(services, 3, applicant=telegram.user.user_id)
     page = await browser.new_page()
     await log_in(page, web, _link(services))
+    await page.goto(f"{web}/staff/sonderborg/applications")
     await page.click("text=SON-2027-0001")
     await page.wait_for_url(f"{web}/staff/sonderborg/applications/{app_id}")
     main = await page.inner_text("main")
@@ -188,6 +191,9 @@ async def test_a_reviewer_grants_part_in_the_browser_and_the_applicant_reads_it_
     log = await page.inner_text("#audit")
     assert "Bevilget 7.500,00 kr.: Kaffen betaler I selv." in log and "Kontrolpanel" in log
     await shot(page, "08-decided")
+    await page.goto(f"{web}/staff/sonderborg/overview")
+    assert "7.500,00 kr." in await page.inner_text("#rounds")
+    await shot(page, "10-overview")
 
     # The outbox dispatcher sends the notice through the (fake) Bot API to the applicant.
     stop = asyncio.Event()

@@ -42,7 +42,7 @@ DECISIONS = ("approve", "reject", "ask")
 
 async def index(request: Request) -> Response:
     await require_municipality(request)
-    return redirect(f"/staff/{request.path_params['slug']}/applications")
+    return redirect(f"/staff/{request.path_params['slug']}/overview")
 
 
 @dataclass(frozen=True)

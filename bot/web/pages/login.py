@@ -26,7 +26,7 @@ async def home(request: Request) -> Response:
     directory = services_of(request).directory
     known = [slug for slug in slugs if slug in directory.municipalities]
     if len(known) == 1:
-        return redirect(f"/staff/{known[0]}/applications")
+        return redirect(f"/staff/{known[0]}/overview")
     return render(
         request,
         "home.html",
