@@ -4,9 +4,11 @@ decision taken on the web being the same decision as in chat (outbox notice, aud
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
+import time_machine
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -195,3 +197,29 @@ def test_logging_out_ends_the_session(client: TestClient, services: Services) ->
     assert client.get("/staff/sonderborg/applications").status_code == 200
     client.post("/staff/logout", data={"csrftoken": csrf})
     assert client.get("/staff/sonderborg/applications").status_code == 401
+
+
+def test_a_login_lasts_eight_hours(client: TestClient, services: Services) -> None:
+    login(client, services)
+    with time_machine.travel(time.time() + 7.9 * 3600, tick=False):
+        assert client.get("/staff/sonderborg/applications").status_code == 200
+    with time_machine.travel(time.time() + 8 * 3600 + 60, tick=False):
+        assert client.get("/staff/sonderborg/applications").status_code == 401
+
+
+def test_the_language_switch_shows_english_and_stays_in_the_dashboard(
+    client: TestClient, services: Services
+) -> None:
+    csrf = login(client, services)
+    page = client.post(
+        "/staff/language/en",
+        data={"csrftoken": csrf, "next": "/staff/sonderborg/applications?status=approved"},
+    )
+    assert page.url.path == "/staff/sonderborg/applications"
+    assert "§ 18 applications · Sønderborg Kommune" in page.text and "Log out" in page.text
+    elsewhere = client.post(
+        "/staff/language/da",
+        data={"csrftoken": csrf, "next": "https://evil.example/"},
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["location"] == "/staff/"
