@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, load_only
 
 from bot.grants import documents
 from bot.grants.fields import JsonValue
@@ -400,7 +400,7 @@ class GrantService:
         page_size: int = 25,
     ) -> tuple[list[GrantApplication], int]:
         """One page of a round's applications (never drafts) for the dashboard's table, and how
-        many match in all.
+        many match in all. The rows carry the table's columns only (`answers` is not loaded).
 
         `text` finds the reference, the association's name or its CVR number (case-insensitive,
         part of it is enough); `sort` is one of `TABLE_SORTS`. Raises `NotStaffError`.
@@ -430,7 +430,21 @@ class GrantService:
         order = column.desc() if descending else column.asc()
         tie = GrantApplication.id.desc() if descending else GrantApplication.id.asc()
         rows = session.scalars(
-            query.order_by(order.nulls_last(), tie)
+            query.options(
+                # The table's columns only: not the answers (kilobytes a row) nor the applicant.
+                load_only(
+                    GrantApplication.reference,
+                    GrantApplication.applicant_name,
+                    GrantApplication.association_key,
+                    GrantApplication.amount_applied,
+                    GrantApplication.status,
+                    GrantApplication.submitted_at,
+                    GrantApplication.municipality_slug,
+                    GrantApplication.round_key,
+                ),
+                lazyload(GrantApplication.user),  # never read by the table: never loaded
+            )
+            .order_by(order.nulls_last(), tie)
             .offset(max(page, 0) * page_size)
             .limit(page_size)
         )

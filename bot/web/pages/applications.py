@@ -99,12 +99,10 @@ def _scheme(request: Request, slug: str) -> GrantScheme:
     return scheme
 
 
-def _cvr(scheme: GrantScheme, app: GrantApplication) -> str:
-    for spec in scheme.form:
-        value = app.answers.get(spec.key)
-        if spec.type is FieldType.CVR and isinstance(value, str):
-            return value
-    return ""
+def _cvr(app: GrantApplication) -> str:
+    """The CVR number the application was made under (`association_key`, see grants.models)."""
+    key = app.association_key or ""
+    return key.removeprefix("cvr:") if key.startswith("cvr:") else ""
 
 
 def _local(moment: datetime | None, zone: str, lang: str) -> str:
@@ -123,7 +121,7 @@ def _zone(request: Request, slug: str) -> str:
 async def table(request: Request) -> Response:
     tid, slug = await require_municipality(request)
     grants = services_of(request).grants
-    scheme = _scheme(request, slug)
+    _scheme(request, slug)  # a municipality without a § 18 scheme has no table: 404
     lang = language(request)
     zone = _zone(request, slug)
 
@@ -147,7 +145,7 @@ async def table(request: Request) -> Response:
                 "id": app.id,
                 "reference": app.reference or "",
                 "association": app.applicant_name or "",
-                "cvr": _cvr(scheme, app),
+                "cvr": _cvr(app),
                 "amount": format_amount(app.amount_applied, lang)
                 if app.amount_applied is not None
                 else "",
