@@ -6,7 +6,15 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.award.flow import AwardFlow
+from bot.award.privacy import register_award_privacy
+from bot.award.staff import StaffAwardFlow
+from bot.companies.flow import CompanyFlow
+from bot.companies.staff import StaffCompaniesFlow
 from bot.config import PROJECT_ROOT, Settings
+from bot.consultations.flow import ConsultationsFlow
+from bot.consultations.privacy import register_consultation_privacy
+from bot.consultations.staff import StaffConsultationsFlow
 from bot.core.conversation import Conversation
 from bot.core.flows.base import Flow
 from bot.core.flows.menu import MenuFlow, SettingsFlow
@@ -49,6 +57,12 @@ def build_flows() -> Mapping[str, Flow]:
         StaffGrantsFlow(),
         MeetingsFlow(),
         StaffMeetingsFlow(),
+        AwardFlow(),
+        StaffAwardFlow(),
+        ConsultationsFlow(),
+        StaffConsultationsFlow(),
+        CompanyFlow(),
+        StaffCompaniesFlow(),
     ]
     return {flow.journey: flow for flow in flows}
 
@@ -90,12 +104,14 @@ def build_services(
         directory=directory,
         bot_username=settings.bot_username,
         faq=Faq.load(settings.data_dir),
-        grants=GrantService(load_schemes(settings.data_dir / "grants")),
+        grants=GrantService(load_schemes(settings.data_dir / "grants"), terms=directory.terms),
     )
     services.nlu = (
         nlu if nlu is not None else (build_nlu(settings, directory) if with_nlu else None)
     )
     register_grant_privacy(services.grants)
+    register_award_privacy()
+    register_consultation_privacy()
     return services
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.i18n import t
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,22 @@ class Contact:
     hours: dict[str, str] = field(default_factory=dict)
 
 
+#: The legal and administrative words a municipality decides itself (`terms:` in
+#: `data/municipalities.yaml`), used as placeholders in the catalogs ("📝 {grant_menu}"): Danish
+#: municipalities say »§ 18-tilskud« (Serviceloven) and »NemKonto«, Kommuneqarfik Sermersooq names
+#: its own pool (issue 16 §2). Each has a Danish and an English text; without a municipality the
+#: catalog's ``term.<name>`` is used (neutral words).
+TERMS: tuple[str, ...] = (
+    "grant",
+    "grant_menu",
+    "grant_heading",
+    "pool",
+    "applications",
+    "applications_heading",
+    "payee",
+)
+
+
 @dataclass(frozen=True)
 class MunicipalityInfo:
     slug: str
@@ -42,6 +61,29 @@ class MunicipalityInfo:
     languages: tuple[str, ...]
     contacts: dict[str, Contact]
     towns: tuple[Town, ...]
+    #: term name (`TERMS`) → language → text.
+    terms: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: The municipality's volunteer award ("frivillighedspris"), its name per language; None
+    #: where the municipality's policy has none (`award:` in `data/municipalities.yaml`).
+    award: dict[str, str] | None = None
+    #: Whether staff send consultations ("høring") to associations and citizens in chat
+    #: (`consultations: true`; Sermersooq's policy: larger initiatives go to consultation early).
+    consultations: bool = False
+
+    def offers(self, feature: str) -> bool:
+        """Whether this municipality's policy has `feature` ("award", "consultations"); any
+        other feature is offered everywhere."""
+        if feature == "award":
+            return self.award is not None
+        if feature == "consultations":
+            return self.consultations
+        return True
+
+    def award_name(self, language: str) -> str | None:
+        """The award's name in `language` (Danish otherwise), or None without an award."""
+        if self.award is None:
+            return None
+        return self.award.get(language) or self.award.get("da") or next(iter(self.award.values()))
 
     def contact(self, kind: str = "volunteer") -> Contact | None:
         return self.contacts.get(kind) or self.contacts.get("volunteer")
@@ -60,6 +102,19 @@ class MunicipalityInfo:
             "phone": contact.phone,
             "hours": contact.hours.get(language) or contact.hours.get("da", ""),
         }
+
+
+def terms_for(municipality: MunicipalityInfo | None, language: str) -> dict[str, str]:
+    """The catalog placeholders of `TERMS` for a user of `municipality` reading `language`
+    (``{"grant": "§ 18-tilskud", …}``): the municipality's own words in that language, Danish when
+    it has none in that language, and the neutral catalog words (``term.<name>``) without a
+    municipality. Plain text; the caller escapes it for HTML.
+    """
+    found: dict[str, str] = {}
+    for name in TERMS:
+        texts = municipality.terms.get(name, {}) if municipality else {}
+        found[name] = texts.get(language) or texts.get("da") or t(language, f"term.{name}")
+    return found
 
 
 def fold(text: str) -> str:
@@ -81,6 +136,7 @@ class Directory:
 
     def __init__(self, municipalities: list[MunicipalityInfo]) -> None:
         self.municipalities = {m.slug: m for m in municipalities}
+        self._terms: dict[tuple[str | None, str], dict[str, str]] = {}
         self._places: dict[str, tuple[str, str]] = {}
         for municipality in municipalities:
             for town in municipality.towns:
@@ -102,6 +158,15 @@ class Directory:
 
     def get(self, slug: str | None) -> MunicipalityInfo | None:
         return self.municipalities.get(slug) if slug else None
+
+    def terms(self, slug: str | None, language: str) -> Mapping[str, str]:
+        """`terms_for` the municipality `slug` (None: none chosen yet) in `language`, worked out
+        once per pair: every catalog text a turn shows asks for them."""
+        key = (slug if slug in self.municipalities else None, language)
+        found = self._terms.get(key)
+        if found is None:
+            found = self._terms[key] = terms_for(self.get(key[0]), language)
+        return found  # shared: a Mapping, so callers copy rather than change it
 
     def town(self, name: str) -> Town | None:
         place = self.resolve_place(name)
@@ -149,6 +214,13 @@ def _municipality(item: dict[str, Any]) -> MunicipalityInfo:
         )
         for town in item.get("towns") or ()
     )
+    terms = {
+        str(name): {str(lang): str(text) for lang, text in texts.items()}
+        for name, texts in (item.get("terms") or {}).items()
+    }
+    missing = [name for name in TERMS if not {"da", "en"} <= set(terms.get(name, {}))]
+    if missing:
+        raise ValueError(f"municipality {slug}: terms without Danish and English text: {missing}")
     return MunicipalityInfo(
         slug=slug,
         name=str(item["name"]),
@@ -157,4 +229,7 @@ def _municipality(item: dict[str, Any]) -> MunicipalityInfo:
         languages=tuple(item.get("languages") or ("da",)),
         contacts=contacts,
         towns=towns,
+        terms=terms,
+        award={str(k): str(v) for k, v in item["award"].items()} if item.get("award") else None,
+        consultations=bool(item.get("consultations", False)),
     )

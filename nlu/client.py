@@ -48,7 +48,7 @@ INTENTS: Final = frozenset(
         "greet", "goodbye", "thanks", "help", "affirm", "deny", "cancel", "bot_challenge",
         "out_of_scope", "find_opportunity", "volunteer_faq", "apply_grant", "grant_faq",
         "grant_status", "meeting_info", "meeting_signup", "human_handoff", "change_language",
-        "privacy",
+        "privacy", "award_nomination", "consultation_answer",
     }
 )  # fmt: skip
 AREAS: Final = frozenset(

@@ -55,7 +55,10 @@ COMMAND_JOURNEYS: Mapping[str, tuple[str, dict[str, str]]] = {
     "volunteer": ("volunteer", {}),
     "apply": ("grants", {}),
     "meetings": ("meetings", {}),
+    "company": ("companies", {}),
     "staff": ("staff", {}),
+    "award": ("award", {}),
+    "consultations": ("consultations", {}),
     "mydata": ("privacy", {"action": "export"}),
     "deletedata": ("privacy", {"action": "delete"}),
 }

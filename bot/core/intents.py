@@ -33,6 +33,9 @@ INTENT_JOURNEYS: Mapping[str, tuple[str, Mapping[str, Any]]] = {
     "grant_status": ("grants", {"action": "status"}),
     "meeting_info": ("meetings", {}),
     "meeting_signup": ("meetings", {"action": "signup"}),
+    "award_nomination": ("award", {}),
+    "consultation_answer": ("consultations", {}),
+    "company_register": ("companies", {}),
 }
 
 #: Intents answered from the FAQ.

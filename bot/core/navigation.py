@@ -11,6 +11,14 @@ MENU_JOURNEYS: tuple[tuple[str, str], ...] = (
     ("volunteer", "menu.volunteer"),
     ("grants", "menu.grants"),
     ("meetings", "menu.meetings"),
+    ("companies", "menu.companies"),
+)
+
+#: Journeys on the main menu only where the user's municipality offers them (its data in
+#: `data/municipalities.yaml`): (journey, label key, feature).
+MUNICIPAL_JOURNEYS: tuple[tuple[str, str, str], ...] = (
+    ("award", "menu.award", "award"),
+    ("consultations", "menu.consultations", "consultations"),
 )
 
 
@@ -18,6 +26,13 @@ def menu_buttons(turn: Turn) -> list[list[Button]]:
     rows: list[list[Button]] = [
         [turn.global_button(label, f"go:{journey}")] for journey, label in MENU_JOURNEYS
     ]
+    municipality = turn.services.directory.get(turn.user.municipality_slug)
+    if municipality is not None:
+        rows.extend(
+            [turn.global_button(label, f"go:{journey}")]
+            for journey, label, feature in MUNICIPAL_JOURNEYS
+            if municipality.offers(feature) and turn.navigator.has_journey(journey)
+        )
     rows.append(
         [
             turn.global_button("menu.settings", "go:settings"),

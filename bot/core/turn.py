@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -76,12 +76,19 @@ class Turn:
     def lang(self) -> str:
         return self.user.language or "da"
 
+    @property
+    def terms(self) -> Mapping[str, str]:
+        """The user's municipality's words for the grant, its pool and payment, in the user's
+        language (`bot.directory.terms_for`): every catalog text of this turn may use them as
+        placeholders (``{grant}``, ``{pool}`` …), and a flow's own `params` win over them."""
+        return self.services.directory.terms(self.user.municipality_slug, self.lang)
+
     def t(self, key: str, /, **params: object) -> str:
-        return t(self.lang, key, **params)
+        return t(self.lang, key, **{**self.terms, **params})
 
     def tn(self, key: str, n: int, /, **params: object) -> str:
         """The plural form of `key` for the count `n` in the user's language (`bot.i18n.tn`)."""
-        return tn(self.lang, key, n, **params)
+        return tn(self.lang, key, n, **{**self.terms, **params})
 
     # --- where the chat is ----------------------------------------------------------------------
     @property

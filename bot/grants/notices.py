@@ -7,18 +7,25 @@ never directly), in the applicant's language, with a button to open or answer th
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from babel.dates import format_date
 from sqlalchemy.orm import Session
 
+from bot.directory import terms_for
 from bot.grants.fields import babel_locale, format_amount
 from bot.grants.models import GrantApplication, Status
 from bot.i18n import t
 from bot.store.models import OutboxMessage
 
+#: The municipality's own words for a language (`Directory.terms`): »NemKonto« or a bank account.
+Terms = Callable[[str | None, str], Mapping[str, str]]
 
-def notify_applicant(session: Session, app: GrantApplication, now: datetime) -> None:
+
+def notify_applicant(
+    session: Session, app: GrantApplication, now: datetime, terms: Terms | None = None
+) -> None:
     """Queue the notice of `app`'s new status (approved, rejected, more information wanted).
 
     Queued as due at `now` (UTC, the decision's time). Nobody is told when the applicant had
@@ -29,6 +36,7 @@ def notify_applicant(session: Session, app: GrantApplication, now: datetime) -> 
     if user is None:
         return
     lang = user.language or app.language or "da"
+    words = terms(app.municipality_slug, lang) if terms is not None else terms_for(None, lang)
     reference = html.escape(app.reference or "")
     button_key, action = "grants.button.open", "open"
     if app.status == Status.APPROVED.value:
@@ -39,6 +47,7 @@ def notify_applicant(session: Session, app: GrantApplication, now: datetime) -> 
             reference=reference,
             amount=format_amount(app.amount_granted or 0, lang),
             report_due=format_date(due, format="long", locale=babel_locale(lang)) if due else "",
+            **words,
         )
         if app.decision_reason:
             text += "\n" + t(lang, "grants.notify.reason", reason=html.escape(app.decision_reason))

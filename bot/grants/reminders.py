@@ -18,6 +18,7 @@ from babel.dates import format_date
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from bot.directory import Directory, terms_for
 from bot.grants.fields import babel_locale
 from bot.grants.models import GrantApplication, Status
 from bot.i18n import t
@@ -67,6 +68,7 @@ def queue_grant_reminders(
     municipalities: Collection[str] | None = None,
     schemes: Mapping[str, Any] | None = None,
     zone: str = "Europe/Copenhagen",
+    directory: Directory | None = None,
 ) -> int:
     """Queue every reminder due `today` (the local calendar day of `municipalities`, all when
     None); returns how many were queued (already queued: skipped). Dates in the texts are
@@ -75,7 +77,9 @@ def queue_grant_reminders(
     A reminder is due from its day until the deadline, so a day the job missed (the process was
     down) is caught up the next day; only the latest applicable draft reminder is sent. With
     `schemes` (slug → `GrantScheme`), a draft whose round is no longer in its scheme (the round
-    was cancelled) is not reminded.
+    was cancelled) is not reminded. With `directory`, the texts use the municipality's own words
+    for its pool (`bot.directory.terms_for`: »§ 18-puljen«, Sermersooq's own pool); without it,
+    neutral ones.
     """
     queued = 0
     drafts = session.scalars(
@@ -97,7 +101,12 @@ def queue_grant_reminders(
             continue
         _, prefix, key = due[-1]
         lang = draft.user.language or draft.language
-        text = t(lang, key, deadline=_long_date(draft.deadline, lang) + zone_note(zone, lang))
+        text = t(
+            lang,
+            key,
+            deadline=_long_date(draft.deadline, lang) + zone_note(zone, lang),
+            **_terms(directory, draft.municipality_slug, lang),
+        )
         # The payload of a GLOBAL button, as `Turn.notify` writes it.
         button = [{"label": t(lang, "grants.button.continue"), "payload": "g:grants:continue"}]
         queued += _queue(
@@ -141,6 +150,10 @@ def queue_grant_reminders(
         )
     log.info("grant.reminders_queued", extra={"count": queued, "day": today.isoformat()})
     return queued
+
+
+def _terms(directory: Directory | None, slug: str, lang: str) -> Mapping[str, str]:
+    return directory.terms(slug, lang) if directory else terms_for(None, lang)
 
 
 def _in(municipalities: Collection[str] | None) -> list[ColumnElement[bool]]:

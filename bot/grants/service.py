@@ -22,7 +22,7 @@ from bot.grants import documents
 from bot.grants.fields import JsonValue
 from bot.grants.forms import FormWalker
 from bot.grants.models import REVIEWABLE, GrantApplication, GrantReferenceCounter, Status
-from bot.grants.notices import notify_applicant
+from bot.grants.notices import Terms, notify_applicant
 from bot.grants.references import reference_for
 from bot.grants.schemes import FieldSpec, FieldType, GrantScheme
 from bot.i18n import t
@@ -83,8 +83,10 @@ def is_declaration(spec: FieldSpec) -> bool:
 class GrantService:
     """Everything grants needs from the database; registered as `services.grants`."""
 
-    def __init__(self, schemes: Mapping[str, GrantScheme]) -> None:
+    def __init__(self, schemes: Mapping[str, GrantScheme], terms: Terms | None = None) -> None:
         self.schemes = dict(schemes)
+        #: The municipalities' own words for the applicant's notices (`Directory.terms`).
+        self.terms = terms
         self.walkers = {slug: FormWalker(scheme) for slug, scheme in self.schemes.items()}
 
     # --- schemes and rounds ---------------------------------------------------------------------
@@ -589,7 +591,7 @@ class GrantService:
             now=now,
             detail=detail,
         )
-        notify_applicant(session, app, now)
+        notify_applicant(session, app, now, self.terms)
         log.info(
             "grant.decided",
             extra={"application_id": app.id, "action": action, "channel": channel.value},

@@ -2,8 +2,8 @@
 
 Everyone respects 403s (users who blocked the bot are never chosen). Association chairs come from
 matching's associations (their contact's linked Telegram id), volunteers with an interest from
-matching's interests in the municipality's opportunities; both need those tables, which another
-part of the bot owns, so they are read only when that module is importable.
+matching's interests in the municipality's opportunities, companies from `bot.companies`; they
+need tables another part of the bot owns, so they are read only when that module is importable.
 """
 
 from __future__ import annotations
@@ -114,4 +114,32 @@ class Volunteers:
         )
 
 
-AUDIENCES: dict[str, Audience] = {a.key: a for a in (Citizens(), Chairs(), Volunteers())}
+def _companies() -> ModuleType | None:
+    try:
+        return importlib.import_module("bot.companies.models")
+    except ImportError:  # companies not installed in this deployment
+        return None
+
+
+class Companies:
+    """The contacts of the companies registered in the municipality (»virksomheder«): whoever
+    registers a company in chat is invited to its coordination meetings."""
+
+    key = "companies"
+    label_key = "meetings.audience.companies"
+
+    def recipients(self, session: Session, municipality: str) -> list[Recipient]:
+        company = getattr(_companies(), "Company", None)
+        if company is None:
+            return []
+        return _rows(
+            session,
+            select(*_USER)
+            .join(company, company.user_id == User.id)
+            .where(company.municipality_slug == municipality, User.blocked_bot.is_(False)),
+        )
+
+
+AUDIENCES: dict[str, Audience] = {
+    a.key: a for a in (Citizens(), Chairs(), Volunteers(), Companies())
+}

@@ -1,4 +1,5 @@
-"""`/meetings` for everyone: upcoming meetings, my answers, RSVP, calendar file, a question.
+"""`/meetings` for everyone: upcoming events of every kind meant for them (dialogue meetings,
+courses, the volunteer party …), my answers, RSVP, calendar file, a question.
 
 RSVP buttons are global (they sit on invitations sent days earlier), so every press names its
 meeting and is checked in `bot.meetings.rsvp` against the user who pressed it.
@@ -17,6 +18,7 @@ from bot.core.flows.base import Flow, Screen
 from bot.core.replies import Button, OutgoingDocument
 from bot.core.turn import Turn
 from bot.meetings import rsvp as answers
+from bot.meetings.kinds import kind_of
 from bot.meetings.models import Meeting, Rsvp
 from bot.meetings.render import ANSWERS, details, ics, ics_name, when
 from bot.meetings.service import view_of
@@ -129,6 +131,7 @@ class MeetingsFlow(Flow):
                 turn.t(
                     "meetings.list.item",
                     title=html.escape(meeting.title, quote=False),
+                    kind=turn.t(f"meetings.kind.{kind_of(meeting.kind).key}"),
                     when=when(view, turn.lang),
                     status=turn.t(status_key(mine.get(meeting.id))),
                 )

@@ -11,7 +11,8 @@ from bot.store.base import Base, utcnow
 
 
 class Meeting(Base):
-    """A dialogue meeting (or stormøde) of one municipality. Times are UTC; the municipality's
+    """An event of one municipality: a dialogue meeting, a stormøde, a course … (`kind`, a key of
+    `bot.meetings.kinds.KINDS`). Times are UTC; the municipality's
     time zone is used to read and show them.
 
     `version` counts changes staff announced; `draft_key` is the wizard's id for the draft, so a
@@ -25,6 +26,8 @@ class Meeting(Base):
         ForeignKey("municipality.slug", ondelete="CASCADE"), index=True
     )
     draft_key: Mapped[str] = mapped_column(String(40), unique=True)
+    #: A key of `bot.meetings.kinds.KINDS`; rows from before kinds are dialogue meetings.
+    kind: Mapped[str] = mapped_column(String(24), default="dialogmode", server_default="dialogmode")
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column()
     ends_at: Mapped[datetime] = mapped_column()

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from icalendar import Calendar, Event, vText
 
 from bot.i18n import t, tn
+from bot.meetings.kinds import DIALOGUE, heading_key
 from bot.meetings.times import format_local
 from bot.zones import zone_note
 
@@ -38,6 +39,8 @@ class MeetingView:
     per_association: int | None
     rsvp_deadline: datetime
     questions_enabled: bool
+    #: A key of `bot.meetings.kinds.KINDS`: it chooses the invitation's heading.
+    kind: str = DIALOGUE
 
 
 def _e(text: str) -> str:
@@ -65,10 +68,10 @@ def deadline(view: MeetingView, language: str) -> str:
     return shown + zone_note(view.timezone, language)
 
 
-def details(
-    view: MeetingView, language: str, *, heading: str = "meetings.invitation.heading"
-) -> str:
-    """The invitation text: title, time, place, deadline, limits, programme."""
+def details(view: MeetingView, language: str, *, heading: str | None = None) -> str:
+    """The invitation text: title, time, place, deadline, limits, programme. `heading` is a
+    catalog key; by default the kind's invitation heading (`bot.meetings.kinds.heading_key`)."""
+    heading = heading or heading_key(view.kind)
     lines = [
         t(language, heading, title=_e(view.title), municipality=_e(view.municipality)),
         "",

@@ -28,6 +28,9 @@ CONFIRMED, WAITLIST = "confirmed", "waitlist"
 #: Outbox row kind of "a seat became free for you" (subject: the RSVP's id), checked again when
 #: it is sent (`bot.meetings.send_checks`): nobody hears of a seat they gave up meanwhile.
 PROMOTED_KIND = "meetings:promoted"
+#: Audiences whose events are listed and open only to those invited: a coordination meeting with
+#: the companies is not on every citizen's list (its link still opens it, as an invitation).
+INVITED_ONLY = ("companies",)
 
 
 class NotFound(LookupError):
@@ -47,14 +50,16 @@ class Result:
 def visible_meeting(
     session: Session, meeting_id: int, user: User, *, lock: bool = False
 ) -> Meeting:
-    """The meeting if this user may see and answer it, else `NotFound`."""
+    """The meeting if this user may see and answer it, else `NotFound`: an event of their
+    municipality (one for `INVITED_ONLY` audiences only if they were invited), or one they were
+    invited to."""
     query = select(Meeting).where(Meeting.id == meeting_id)
     if lock:  # serialises answers to one meeting, so two people never take the last seat
         query = query.with_for_update()
     meeting = session.scalars(query).one_or_none()
     if meeting is None or meeting.status != "active":
         raise NotFound(meeting_id)
-    if meeting.municipality_slug == user.municipality_slug:
+    if meeting.municipality_slug == user.municipality_slug and meeting.audience not in INVITED_ONLY:
         return meeting
     invited = session.scalars(
         select(Invitation.id).where(
@@ -304,7 +309,8 @@ def my_answers(session: Session, user: User, meeting_ids: list[int]) -> dict[int
 
 
 def upcoming_for(session: Session, user: User, now: datetime) -> list[Meeting]:
-    """Meetings the user can answer: their municipality's, plus those they were invited to."""
+    """Events the user can answer: their municipality's that are open to them (every audience
+    but `INVITED_ONLY`), plus those they were invited to, soonest first."""
     invited = select(Invitation.meeting_id).where(Invitation.user_id == user.id)
     return list(
         session.scalars(
@@ -312,7 +318,11 @@ def upcoming_for(session: Session, user: User, now: datetime) -> list[Meeting]:
             .where(
                 Meeting.status == "active",
                 Meeting.ends_at > now,
-                (Meeting.municipality_slug == user.municipality_slug) | Meeting.id.in_(invited),
+                (
+                    (Meeting.municipality_slug == user.municipality_slug)
+                    & Meeting.audience.not_in(INVITED_ONLY)
+                )
+                | Meeting.id.in_(invited),
             )
             .order_by(Meeting.starts_at)
             .limit(10)

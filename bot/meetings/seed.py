@@ -28,18 +28,24 @@ class Seed(NamedTuple):
     per_association: int | None
 
 
-_PROGRAMME = (
-    "17.00 Velkomst og sandwich\n"
-    "17.30 Nyt fra kommunen: frivilligpolitikken og § 18-puljen\n"
-    "18.15 Dialog i grupper: hvad skal vi samarbejde om i år?\n"
-    "19.15 Spørgsmål til politikerne\n"
-    "20.00 Tak for i aften"
-)
+def _programme(pool: str) -> str:
+    """The evening's programme; `pool` is the municipality's name for its grant pool (its
+    ``terms.pool`` in data/municipalities.yaml: Greenland has no § 18)."""
+    return (
+        "17.00 Velkomst og sandwich\n"
+        f"17.30 Nyt fra kommunen: frivilligpolitikken og {pool}\n"
+        "18.15 Dialog i grupper: hvad skal vi samarbejde om i år?\n"
+        "19.15 Spørgsmål til politikerne\n"
+        "20.00 Tak for i aften"
+    )
+
+
+_PROGRAMME = _programme("§ 18-puljen")
 
 SEEDS = (
     Seed("seed-sermersooq-dialog-2027", "sermersooq", "Dialogmøde om frivillighed 2027",
          date(2027, 3, 10), time(17), time(20), "Katuaq", "Imaneq 21, 3900 Nuuk",
-         _PROGRAMME, 120, 2),
+         _programme("puljen til frivilligt socialt arbejde"), 120, 2),
     Seed("seed-sonderborg-dialog-2027", "sonderborg", "Dialogmøde om frivillighed 2027",
          date(2027, 3, 16), time(17), time(20), "Frivillighuset Sønderborg",
          "Perlegade 50, 6400 Sønderborg", _PROGRAMME, 80, 2),
@@ -79,6 +85,7 @@ def seed_meetings(session: Session, directory: Directory) -> int:
             Meeting(
                 municipality_slug=seed.municipality,
                 draft_key=seed.key,
+                kind="stormode" if "stormode" in seed.key else "dialogmode",
                 title=seed.title,
                 starts_at=starts,
                 ends_at=local_to_utc(seed.day, seed.end, zone),

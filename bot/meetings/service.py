@@ -24,6 +24,7 @@ from bot.delivery.models import Broadcast
 from bot.delivery.outbox import Message, create_broadcast
 from bot.i18n import t
 from bot.meetings.audiences import AUDIENCES, Recipient
+from bot.meetings.kinds import DIALOGUE, worded
 from bot.meetings.models import Invitation, Meeting, Rsvp
 from bot.meetings.reminders import reminder_key
 from bot.meetings.render import MeetingView, details, rsvp_buttons
@@ -52,6 +53,8 @@ class Draft:
     rsvp_deadline: datetime
     audience: str
     questions_enabled: bool
+    #: A key of `bot.meetings.kinds.KINDS`.
+    kind: str = DIALOGUE
 
 
 def municipality_of(session: Session, slug: str) -> Municipality:
@@ -77,6 +80,7 @@ def view_of(session: Session, meeting: Meeting) -> MeetingView:
         meeting.per_association,
         meeting.rsvp_deadline,
         meeting.questions_enabled,
+        meeting.kind or DIALOGUE,
     )
 
 
@@ -96,6 +100,7 @@ def draft_view(session: Session, draft: Draft) -> MeetingView:
         draft.per_association,
         draft.rsvp_deadline,
         draft.questions_enabled,
+        draft.kind,
     )
 
 
@@ -144,6 +149,7 @@ def publish_meeting(
     meeting = Meeting(
         municipality_slug=draft.municipality,
         draft_key=draft.key,
+        kind=draft.kind,
         title=draft.title,
         starts_at=draft.starts_at,
         ends_at=draft.ends_at,
@@ -238,7 +244,7 @@ def change_meeting(
         title=meeting.title,
         messages=_messages(
             invited(session, meeting),
-            lambda lang: details(view, lang, heading="meetings.change.heading"),
+            lambda lang: details(view, lang, heading=worded("meetings.change.heading", view.kind)),
             lambda lang: rsvp_buttons(meeting.id, lang),
         ),
         municipality_slug=meeting.municipality_slug,
@@ -258,7 +264,7 @@ def cancel_meeting(session: Session, staff_id: int, meeting_id: int, now: dateti
     def render(language: str) -> str:
         return t(
             language,
-            "meetings.cancel.text",
+            worded("meetings.cancel.text", view.kind),
             title=html.escape(view.title, quote=False),
             when=format_local(
                 view.starts_at, view.timezone, language, t(language, "meetings.format.start")

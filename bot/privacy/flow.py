@@ -12,7 +12,7 @@ from bot.core.events import Event
 from bot.core.flows.base import Flow, Screen
 from bot.core.replies import OutgoingDocument
 from bot.core.turn import Turn, escape
-from bot.i18n import has
+from bot.i18n import has, t
 from bot.privacy.service import erase_user, export_user_data
 
 
@@ -93,7 +93,11 @@ class PrivacyFlow(Flow):
 
     async def erase(self, turn: Turn) -> None:
         # Texts first: the user's language goes with the rest of their data.
-        lang_t = turn.t
+        lang, terms = turn.lang, turn.terms
+
+        def lang_t(key: str) -> str:
+            return t(lang, key, **terms)
+
         kept = erase_user(turn.session, turn.user, turn.services.clock())
         lines = [lang_t("privacy.delete.done")]
         if kept:

@@ -302,9 +302,81 @@ def register_staff_web() -> None:
     register("staff_web", export, erase, tables=["audit_entry", "web_login_link"])
 
 
+def register_companies() -> bool:
+    """A company's registration made by the user, what staff passed on of it, and the referrals a
+    staff member made (their id is cleared, the referral stays with the company), if companies
+    are in this build."""
+    try:
+        models = importlib.import_module("bot.companies.models")
+    except ImportError:
+        return False
+    company_model: Any = models.Company
+    referral_model: Any = models.CompanyReferral
+    withdraw: Any = importlib.import_module("bot.companies.service").withdraw
+
+    def registration(session: Session, user: User) -> Any:
+        query = select(company_model).where(company_model.user_id == user.id)
+        return session.scalars(query).one_or_none()
+
+    def referrals(session: Session, company_id: int) -> list[Any]:
+        query = select(referral_model).where(referral_model.company_id == company_id)
+        return list(session.scalars(query.order_by(referral_model.id)))
+
+    def made_by(session: Session, user: User) -> list[Any]:
+        query = select(referral_model).where(referral_model.created_by == user.telegram_id)
+        return list(session.scalars(query.order_by(referral_model.id)))
+
+    def export_companies(session: Session, user: User) -> dict[str, Any]:
+        company = registration(session, user)
+        result: dict[str, Any] = {"company": None, "referrals_made_as_staff": []}
+        if company is not None:
+            result["company"] = {
+                "municipality": company.municipality_slug,
+                "name": company.name,
+                "register_number": company.register_number,
+                "contact_name": company.contact_name,
+                "contact": company.contact,
+                "offers": list(company.offers),
+                "share_contact": company.share_contact,
+                "created_at": json_safe(company.created_at),
+                "updated_at": json_safe(company.updated_at),
+                "passed_on_to": [
+                    {
+                        "association": referral.association_key,
+                        "with_contact": referral.shared_contact,
+                        "at": json_safe(referral.created_at),
+                    }
+                    for referral in referrals(session, company.id)
+                ],
+            }
+        result["referrals_made_as_staff"] = [
+            {"association": r.association_key, "at": json_safe(r.created_at)}
+            for r in made_by(session, user)
+        ]
+        return result
+
+    def erase_companies(session: Session, user: User, now: datetime) -> list[str]:
+        for referral in made_by(session, user):
+            referral.created_by = None
+        # As »Træk registreringen tilbage« does; a referral still queued is dropped at send
+        # time (`bot.companies.send_checks`).
+        withdraw(session, user)
+        return []
+
+    if not is_registered("companies"):
+        register(
+            "companies",
+            export_companies,
+            erase_companies,
+            tables=["company", "company_referral"],
+        )
+    return True
+
+
 def register_all() -> None:
     """Every source this build has; called once by the privacy service."""
     register_core()
     register_matching()
     register_meetings()
     register_staff_web()
+    register_companies()

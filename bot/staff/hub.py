@@ -14,6 +14,7 @@ from bot.core.events import Event
 from bot.core.flows.base import Flow, Screen
 from bot.core.replies import Button
 from bot.core.turn import Turn
+from bot.directory import MunicipalityInfo
 from bot.staff.access import is_staff, staff_municipalities
 from bot.web.auth import create_login_link
 
@@ -22,7 +23,20 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("staff_meetings", "staff.section.meetings"),
     ("staff_opportunities", "staff.section.opportunities"),
     ("staff_grants", "staff.section.grants"),
+    ("staff_award", "staff.section.award"),
+    ("staff_consultations", "staff.section.consultations"),
+    ("staff_companies", "staff.section.companies"),
 )
+#: Sections offered only where the municipality's policy has the feature (its data).
+SECTION_FEATURES: dict[str, str] = {
+    "staff_award": "award",
+    "staff_consultations": "consultations",
+}
+
+
+def _offered(municipality: MunicipalityInfo | None, journey: str) -> bool:
+    feature = SECTION_FEATURES.get(journey)
+    return feature is None or (municipality is not None and municipality.offers(feature))
 
 
 #: The hub's button that sends a one-time login link for the dashboard (`bot.web`).
@@ -84,7 +98,7 @@ class StaffHubFlow(Flow):
         rows = [
             [turn.button(label, journey)]
             for journey, label in SECTIONS
-            if turn.navigator.has_journey(journey)
+            if turn.navigator.has_journey(journey) and _offered(municipality, journey)
         ]
         rows.append([turn.button("staff.web.login_button", WEB_LOGIN)])
         web_url = turn.services.settings.web_url

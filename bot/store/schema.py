@@ -5,6 +5,9 @@ A feature with tables adds one import line here.
 
 from __future__ import annotations
 
+from bot.award import models as award_models  # noqa: F401 - registers the tables
+from bot.companies import models as companies_models  # noqa: F401 - registers the tables
+from bot.consultations import models as consultations_models  # noqa: F401 - registers the tables
 from bot.delivery import models as delivery_models  # noqa: F401 - registers the tables
 from bot.grants import models as grants_models  # noqa: F401 - registers the tables
 from bot.matching import models as matching_models  # noqa: F401 - registers the tables

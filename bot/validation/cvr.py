@@ -1,4 +1,11 @@
-"""Danish CVR numbers: eight digits that pass the modulus-11 check."""
+"""CVR numbers: eight digits that pass the modulus-11 check.
+
+Denmark's and, since 1 January 2018, Greenland's register: Greenland closed its own business
+register (GER, landstingslov nr. 10 af 29. oktober 1999, repealed) and registers its legal entities
+in CVR (inatsisartutlov nr. 33 af 28. november 2016); existing GER numbers were converted to CVR
+numbers. A GER number as written on older papers (»GER-nr. 12663765«) is eight digits that pass the
+same check, so it is read here too.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from bot.validation.errors import InvalidInput
 # The check Erhvervsstyrelsen uses: the weighted digit sum is divisible by 11.
 _WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 _NOISE = re.compile(r"[\s.\-]")
-_PREFIX = re.compile(r"(?i)^(?:dk|cvr(?:-?nr\.?)?:?)")
+_PREFIX = re.compile(r"(?i)^(?:dk|(?:cvr|ger)(?:-?nr\.?)?:?)")
 
 
 def cvr_checksum_ok(digits: str) -> bool:
@@ -22,7 +29,8 @@ def cvr_checksum_ok(digits: str) -> bool:
 def parse_cvr(text: str) -> str:
     """The CVR number in `text` as eight digits ("12345678").
 
-    Accepts spaces, dots and dashes between digits and a "DK"/"CVR" prefix ("DK 12 34 56 78").
+    Accepts spaces, dots and dashes between digits and a "DK", "CVR" or "GER" prefix
+    ("DK 12 34 56 78", "GER-nr. 12663765").
     Raises `InvalidInput` with ``grants.error.cvr_format`` (not eight digits) or
     ``grants.error.cvr_checksum`` (eight digits that cannot be a CVR number, usually a typo).
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from apscheduler.schedulers.base import BaseScheduler
 
+from scheduler.jobs.civic import register_civic_jobs
 from scheduler.jobs.grants import register_grant_jobs
 from scheduler.jobs.matching_alerts import register_matching_jobs
 from scheduler.jobs.meetings import register_meeting_jobs
@@ -17,3 +18,4 @@ def register_jobs(scheduler: BaseScheduler) -> None:
     register_grant_jobs(scheduler)
     register_matching_jobs(scheduler)
     register_meeting_jobs(scheduler)
+    register_civic_jobs(scheduler)

@@ -29,6 +29,7 @@ def send_grant_reminders(zone: str) -> int:
             municipalities=slugs_in(services, zone),
             schemes=schemes,
             zone=zone,
+            directory=services.directory,
         )
 
 

@@ -149,7 +149,9 @@ def test_a_send_out_reaches_the_terminal_user_and_waits_for_telegram_users(
     try:
         _read_until(first, "[c] Kalaallisut")
         _queue_send_out(db, [TERMINAL_USER_ID, 2001, 2002], "Mødeindkaldelse: <b>Kaffe</b>", "k1")
-        output = _read_until(first, "de får beskeden, når botten kører med et token", "Ja tak")
+        output = _read_until(
+            first, "de får beskeden, når assistenten kører med et Telegram-token", "Ja tak"
+        )
         assert "Mødeindkaldelse: Kaffe" in output and "[a] Ja tak" in output
         assert "2 modtagere kan kun nås via Telegram" in output
         statuses = _settled(db, "k1", TERMINAL_USER_ID)

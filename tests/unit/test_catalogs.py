@@ -136,8 +136,9 @@ MUNICIPALITY_ACTS = ("grants.receipt.", "grants.eligibility.", "grants.notify.",
 THEY = re.compile(r"\b[Dd]e\b(?! \{)")
 #: A button named in a sentence: »Label« after "tryk (på)", "trykker (på)", "under" or "med".
 NAMED_BUTTON = re.compile(r"(?:\b[Tt]ryk(?:ker)?(?: på)?|\bunder|\bmed) »([^«{]+)«")
-#: A button named without quotes ("tryk Færdig"): a capitalised word right after "tryk".
-UNQUOTED_BUTTON = re.compile(r"\b[Tt]ryk(?:ker)?(?: på)? (?!»)([A-ZÆØÅ]\w*)")
+#: A button named without quotes ("tryk Færdig", "under Mine ansøgninger"): a capitalised word
+#: right after "tryk" or "under".
+UNQUOTED_BUTTON = re.compile(r"\b(?:[Uu]nder|[Tt]ryk(?:ker)?(?: på)?) (?!»)([A-ZÆØÅ]\w*)")
 
 
 def _strings(language: str) -> dict[str, str]:
@@ -212,4 +213,41 @@ def test_the_voice_checks_catch_what_issue_16_found() -> None:
     assert THEY.search("Får de brug for flere oplysninger")
     assert FOREIGN_QUOTES.search("fx „Leje af bus: 4.500 kr“")
     assert UNQUOTED_BUTTON.search("Tryk Færdig, når budgettet er komplet.")
+    assert UNQUOTED_BUTTON.search("Se den under Mine ansøgninger.")
     assert NAMED_BUTTON.findall("tryk på »Færdig med budgettet«") == ["Færdig med budgettet"]
+
+
+#: Legal and administrative words a catalog must not write itself: they differ between Denmark
+#: and Greenland and come from the municipality's `terms:` (STYLE.md, issue 16 §2).
+MUNICIPAL_WORDS = re.compile(r"§ ?18|Serviceloven|NemKonto|dagpenge|kontanthjælp|America/Nuuk")
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_law_and_systems_come_from_the_municipality(language: str) -> None:
+    literal = {k: v for k, v in _strings(language).items() if MUNICIPAL_WORDS.search(v)}
+    assert not literal, f"use {{grant}}, {{pool}}, {{payee}} … (municipalities.yaml): {literal}"
+    assert MUNICIPAL_WORDS.search("📝 Søg § 18-tilskud")
+    assert MUNICIPAL_WORDS.search("som udbetales til foreningens NemKonto")
+
+
+#: What the bot calls itself: »kommunens assistent for frivilligt socialt arbejde« (STYLE.md),
+#: never »botten«, »frivillig-assistenten« or »assistent til …« (issue 16 §1).
+OTHER_BOT_NAMES = re.compile(r"\bbotten\b|frivillig-assistent|\bassistent til\b", re.IGNORECASE)
+
+
+def test_the_bot_has_one_name() -> None:
+    named = {k: v for k, v in _strings("da").items() if OTHER_BOT_NAMES.search(v)}
+    assert not named, f"say »kommunens assistent«: {named}"
+    assert OTHER_BOT_NAMES.search("når botten kører med et token")
+
+
+#: A count or amount of four digits or more without its thousands separator (»3000 tegn«); years
+#: and dates in examples (»15/3-2027«, »2027-06-30«) are not counts.
+UNSEPARATED = re.compile(r"(?<![\d/.\-])\d{4,}(?= (?:tegn|kr|modtager|deltager|frivillig|plads))")
+
+
+def test_counts_and_amounts_have_thousands_separators() -> None:
+    found = {k: v for k, v in _strings("da").items() if UNSEPARATED.search(v)}
+    assert not found, f"write »3.000 tegn«, »4.500 kr.«: {found}"
+    assert UNSEPARATED.search("mellem 20 og 3000 tegn")
+    assert not UNSEPARATED.search("fx 15/3-2027 kl. 17 eller 2027-06-30")

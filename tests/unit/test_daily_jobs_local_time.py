@@ -64,6 +64,7 @@ async def test_every_daily_job_keeps_its_local_hour_across_the_dst_change(
             ("grants-reminders", 9),
             ("matching-alerts-digest", 18),
             ("privacy-retention", 3),
+            ("civic-reminders", 9),
         ):
             for zone in ("Europe/Copenhagen", "America/Nuuk"):
                 job = scheduler.get_job(f"{prefix}@{zone}")
@@ -75,6 +76,11 @@ async def test_every_daily_job_keeps_its_local_hour_across_the_dst_change(
                     assert fire.astimezone(ZoneInfo(zone)).hour == hour, (prefix, zone, fire)
         assert {j.id for j in scheduler.get_jobs() if "@" in j.id} == {
             f"{p}@{z}"
-            for p in ("grants-reminders", "matching-alerts-digest", "privacy-retention")
+            for p in (
+                "grants-reminders",
+                "matching-alerts-digest",
+                "privacy-retention",
+                "civic-reminders",
+            )
             for z in ("Europe/Copenhagen", "America/Nuuk")
         }

@@ -65,3 +65,27 @@ async def test_find_opportunity_opens_the_volunteer_journey_or_says_it_is_coming
     nlu.understand("jeg vil hjælpe ældre", "find_opportunity", Entity("area", "elderly", "ældre"))
     replies = await onboarded_chat.send("jeg vil hjælpe ældre")
     assert replies and "ikke sikker" not in text_of(replies)
+
+
+async def test_award_nomination_opens_the_award_and_nlu_down_leaves_a_button_to_it(
+    chat: ChatDriver, nlu: FakeNlu
+) -> None:
+    await chat.onboard("Solrød")
+    nlu.understand("jeg vil indstille min nabo til frivillighedsprisen", "award_nomination")
+    replies = await chat.send("jeg vil indstille min nabo til frivillighedsprisen")
+    assert "Frivillighedspris" in text_of(replies)  # no round open: said so, with the menu
+    nlu.down = True
+    replies = await chat.send("frivillighedspris")
+    assert "🏆 Indstil til frivillighedsprisen" in labels_of(replies)
+
+
+async def test_consultation_answer_opens_the_consultations_and_nlu_down_leaves_a_button(
+    chat: ChatDriver, nlu: FakeNlu
+) -> None:
+    await chat.onboard("Kommuneqarfik Sermersooq")
+    nlu.understand("jeg vil svare på høringen", "consultation_answer")
+    replies = await chat.send("jeg vil svare på høringen")
+    assert "ingen åbne høringer" in text_of(replies)
+    nlu.down = True
+    replies = await chat.send("høringssvar")
+    assert "📝 Høringer" in labels_of(replies)

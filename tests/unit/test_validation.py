@@ -336,3 +336,10 @@ def test_ambiguous_dates_get_a_question(text: str, key: str) -> None:
 )
 def test_days_and_times_together(text: str, expected: tuple[date | None, time | None]) -> None:
     assert parse_day_and_time(text, date(2027, 3, 10), errors="meetings") == expected
+
+
+def test_an_old_greenlandic_ger_number_reads_as_the_cvr_number_it_became() -> None:
+    """Greenland closed GER on 1 January 2018 and converted its numbers to CVR numbers; this one
+    is from a 2016 annual report (»GER No. 12663765«) and passes the same modulus-11 check."""
+    assert parse_cvr("GER-nr. 12663765") == "12663765"
+    assert parse_cvr("GER 12 66 37 65") == "12663765"

@@ -139,7 +139,8 @@ def _language_from(answer: str) -> str | None:
 def _ask_language(turn: Turn) -> None:
     # The user has not chosen yet: greet in the language Telegram suggests, with all choices.
     hint = turn.user.language or turn.data.get("language_hint") or "da"
-    turn.reply(t(hint, "onboarding.welcome"), navigation.language_buttons(turn))
+    terms = turn.services.directory.terms(turn.user.municipality_slug, hint)
+    turn.reply(t(hint, "onboarding.welcome", **terms), navigation.language_buttons(turn))
 
 
 def _ask_municipality(turn: Turn, *, edit: bool = False) -> None:

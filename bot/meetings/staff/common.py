@@ -65,6 +65,7 @@ def show_home(turn: Turn) -> None:
     meetings = service.upcoming(turn.session, slug(turn), turn.services.clock())
     rows = [
         [turn.button("meetings.staff.new_meeting", "new_meeting")],
+        [turn.button("meetings.staff.new_event", "new_event")],
         [turn.button("meetings.staff.new_notice", "new_notice")],
     ]
     for meeting in meetings[:8]:

@@ -15,6 +15,7 @@ from typing import Any
 from bot.core.events import Event
 from bot.core.flows.base import Flow, HandleScreen, Screen, ShowScreen
 from bot.core.turn import Turn
+from bot.meetings.kinds import DIALOGUE, KINDS
 from bot.meetings.staff import admin, discard, notices, wizard
 from bot.meetings.staff.common import may_work, refuse, show_home, slug
 from bot.meetings.staff.steps import (
@@ -36,11 +37,15 @@ def _shown(show: Callable[[Turn], None]) -> ShowScreen:
 
 async def _on_home(turn: Turn, event: Event, value: str | None) -> None:
     municipality = slug(turn)
-    if value == "new_meeting":
-        draft = {"key": uuid.uuid4().hex}
+    if value in ("new_meeting", "new_event"):
+        # »Nyt dialogmøde« is the shortcut it always was; »Nyt arrangement« asks the kind first.
+        draft: dict[str, Any] = {"key": uuid.uuid4().hex}
+        if value == "new_meeting":
+            draft.update(wizard.kind_defaults(DIALOGUE))
+        first = StaffMeetingStep.WIZARD_TITLE if value == "new_meeting" else None
         turn.goto(
             JOURNEY,
-            StaffMeetingStep.WIZARD_TITLE,
+            first or StaffMeetingStep.WIZARD_KIND,
             {"municipality": municipality, "draft": draft},
         )
         wizard.show(turn)
@@ -121,6 +126,13 @@ class StaffMeetingsFlow(Flow):
         municipality = str(params.get("municipality") or turn.data.get("municipality") or "")
         if not may_work(turn, municipality):
             await refuse(turn)
+            return
+        kind = str(params.get("kind") or "")
+        if kind in KINDS:  # »Nyt koordineringsmøde« from the companies: the kind is chosen
+            draft: dict[str, Any] = {"key": uuid.uuid4().hex, **wizard.kind_defaults(kind)}
+            data = {"municipality": municipality, "draft": draft}
+            turn.goto(JOURNEY, StaffMeetingStep.WIZARD_TITLE, data)
+            wizard.show(turn)
             return
         turn.goto(JOURNEY, StaffMeetingStep.HOME, {"municipality": municipality})
         await self.show(turn)

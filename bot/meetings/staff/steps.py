@@ -11,6 +11,7 @@ from enum import StrEnum
 JOURNEY = "staff_meetings"
 #: The wizard's questions in order; those in TEXT_FIELDS are answered by typing.
 FIELDS = (
+    "kind",
     "title",
     "starts_at",
     "ends_at",
@@ -23,7 +24,17 @@ FIELDS = (
     "audience",
     "questions_enabled",
 )
-TEXT_FIELDS = FIELDS[:9]
+TEXT_FIELDS = (
+    "title",
+    "starts_at",
+    "ends_at",
+    "place",
+    "address",
+    "agenda",
+    "capacity",
+    "per_association",
+    "rsvp_deadline",
+)
 
 
 class StaffMeetingStep(StrEnum):
@@ -32,6 +43,8 @@ class StaffMeetingStep(StrEnum):
     HOME = "home"
     MEETING = "meeting"
     CANCEL = "cancel"
+    #: The kind of event (issue 18): asked first by »Nyt arrangement«; »Nyt dialogmøde« sets it.
+    WIZARD_KIND = "m:kind"
     WIZARD_TITLE = "m:title"
     WIZARD_STARTS_AT = "m:starts_at"
     WIZARD_ENDS_AT = "m:ends_at"
@@ -63,6 +76,7 @@ class StaffMeetingStep(StrEnum):
 
 #: The wizard step that asks for each field (`FIELDS`), chosen at run time: the first missing.
 WIZARD_STEPS = {
+    "kind": StaffMeetingStep.WIZARD_KIND,
     "title": StaffMeetingStep.WIZARD_TITLE,
     "starts_at": StaffMeetingStep.WIZARD_STARTS_AT,
     "ends_at": StaffMeetingStep.WIZARD_ENDS_AT,

@@ -14,6 +14,7 @@ from bot.core.replies import Button
 from bot.core.turn import Turn
 from bot.meetings import service
 from bot.meetings.audiences import AUDIENCES
+from bot.meetings.kinds import DIALOGUE, KINDS, kind_of, worded
 from bot.meetings.render import details, rsvp_buttons
 from bot.meetings.staff import admin, discard
 from bot.meetings.staff.common import (
@@ -38,6 +39,38 @@ from bot.meetings.times import AmbiguousTime, default_deadline, format_local
 from bot.staff.access import NotStaffError
 from bot.validation.errors import InvalidInput
 from bot.zones import zone_name
+
+
+def kind_defaults(key: str) -> dict[str, Any]:
+    """What choosing the kind `key` puts in the draft: the kind, and the answers its kind never
+    asks (a course has no limit per association and no questions to the politicians)."""
+    kind = KINDS[key]
+    draft: dict[str, Any] = {"kind": key}
+    if not kind.per_association:
+        draft["per_association"] = None
+    if not kind.questions:
+        draft["questions_enabled"] = False
+    return draft
+
+
+def _asked(draft: dict[str, Any]) -> list[str]:
+    """The fields the draft's kind asks (all of them before the kind is chosen)."""
+    kind = KINDS.get(str(draft.get("kind")))
+    return [
+        f
+        for f in FIELDS
+        if kind is None
+        or (
+            (f != "per_association" or kind.per_association)
+            and (f != "questions_enabled" or kind.questions)
+        )
+    ]
+
+
+def _audiences(draft: dict[str, Any]) -> list[str]:
+    """The audiences in the order offered: the kind's default first."""
+    default = kind_of(draft.get("kind")).audience
+    return sorted(AUDIENCES, key=lambda key: key != default)
 
 
 def _draft(turn: Turn) -> dict[str, Any]:
@@ -69,17 +102,28 @@ def show(turn: Turn) -> None:
         _show_preview(turn, draft)
         return
     if step is StaffMeetingStep.WIZARD_FIX:
-        rows = [[turn.button(f"meetings.field.{f}", f"fix:{f}")] for f in FIELDS]
+        rows = [[turn.button(f"meetings.field.{f}", f"fix:{f}")] for f in _asked(draft)]
         rows.append([turn.button("meetings.staff.back_to_preview", "preview")])
         turn.reply(turn.t("meetings.staff.fix"), rows)
         return
     field = WIZARD_FIELD[step]
     rows = []
     params: dict[str, object] = {}
-    if field == "audience":
-        for key, audience in AUDIENCES.items():
+    kind = kind_of(draft.get("kind"))
+    question = f"meetings.ask.{field}"
+    if field == "kind":
+        rows += [[turn.button(f"meetings.kind.{key}", f"kind:{key}")] for key in KINDS]
+    elif field == "audience":
+        for key in _audiences(draft):
+            audience = AUDIENCES[key]
             count = len(audience.recipients(turn.session, slug(turn)))
             rows.append([turn.button(audience.label_key, f"audience:{key}", count=count)])
+        if kind.key != DIALOGUE:
+            question = "meetings.ask.audience_for_kind"
+            params["kind"] = turn.t(f"meetings.kind.{kind.key}")
+    elif field == "title" and kind.key != DIALOGUE:
+        question = "meetings.ask.title_for_kind"
+        params["kind"] = turn.t(f"meetings.kind.{kind.key}")
     elif field == "questions_enabled":
         rows.append(
             [
@@ -105,7 +149,7 @@ def show(turn: Turn) -> None:
     rows.append([turn.button("meetings.staff.discard", "discard")])
     municipality = service.municipality_of(turn.session, slug(turn))
     params.setdefault("zone", zone_name(municipality.timezone, turn.lang))
-    turn.reply(turn.t(f"meetings.ask.{field}", **params), rows)
+    turn.reply(turn.t(worded(question, kind.key), **params), rows)
 
 
 def _to_draft(turn: Turn, draft: dict[str, Any]) -> service.Draft:
@@ -123,6 +167,7 @@ def _to_draft(turn: Turn, draft: dict[str, Any]) -> service.Draft:
         rsvp_deadline=parse_iso(draft["rsvp_deadline"]),
         audience=str(draft["audience"]),
         questions_enabled=bool(draft["questions_enabled"]),
+        kind=str(draft.get("kind") or DIALOGUE),
     )
 
 
@@ -164,8 +209,11 @@ async def on_event(turn: Turn, event: Event, value: str | None) -> None:
         return
     if step is StaffMeetingStep.WIZARD_FIX:
         chosen = (value or "").removeprefix("fix:")
-        if chosen in FIELDS:
+        if chosen in _asked(draft):
             draft.pop(chosen, None)
+            if chosen == "kind":  # the new kind decides again what it asks
+                draft.pop("per_association", None)
+                draft.pop("questions_enabled", None)
             turn.remember(draft=draft)
             turn.goto(JOURNEY, WIZARD_STEPS[chosen])
         else:
@@ -174,6 +222,11 @@ async def on_event(turn: Turn, event: Event, value: str | None) -> None:
         return
     field = WIZARD_FIELD[step]
     answer: Any
+    if field == "kind" and value and value.removeprefix("kind:") in KINDS:
+        draft.update(kind_defaults(value.removeprefix("kind:")))
+        turn.remember(unclear=None)
+        next_field(turn, draft)
+        return
     if field == "audience" and value and value.removeprefix("audience:") in AUDIENCES:
         answer = value.removeprefix("audience:")
     elif field == "questions_enabled" and value in ("questions:on", "questions:off"):

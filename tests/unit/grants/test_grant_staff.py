@@ -110,6 +110,7 @@ async def test_staff_approve_and_the_applicant_is_told(
     assert (
         "er bevilget" in told.text and "6.500,00 kr." in told.text and "1. marts 2028" in told.text
     )
+    assert "som udbetales til foreningens NemKonto" in told.text  # Sønderborg's own words
     # The applicant reports on the use of the money from the notification's button.
     replies = await chair.press_payload(told.buttons[0][0]["payload"])
     assert "Status: bevilget" in text_of(replies)
@@ -277,3 +278,33 @@ async def test_an_answer_staff_no_longer_waits_for_is_refused_and_the_applicatio
     assert "Kommunen venter ikke på et svar på den ansøgning lige nu." in text_of(replies)
     assert "SON-2027-0001" in text_of(replies)  # the application, as it is now
     assert _outbox(services, STAFF_ID) == []
+
+
+async def test_a_sermersooq_grant_is_paid_to_a_bank_account_not_a_nemkonto(
+    onboarded_chat: ChatDriver,
+    services: Services,
+    conversation: Conversation,
+    clock: FakeClock,
+    no_flood_limit: None,
+) -> None:
+    """The decision names how the application's municipality pays (issue 16 §2): Sermersooq pays
+    associations, groups and individuals, so not »foreningens NemKonto«; its staff hub names its
+    own applications, not »§ 18-ansøgninger«."""
+    clock.set(FEBRUARY)
+    await _submitted(onboarded_chat)
+    with transaction(services.db) as session:
+        # The same application, as if sent in Sermersooq (its answers fit either form's review).
+        session.scalars(select(GrantApplication)).one().municipality_slug = "sermersooq"
+        session.add(StaffRole(telegram_id=STAFF_ID, municipality_slug="sermersooq"))
+    staff = ChatDriver(conversation, user_id=STAFF_ID)
+    await staff.onboard("Sermersooq")
+    replies = await staff.send("/staff")
+    assert "📝 Ansøgninger om tilskud" in labels_of(replies)
+    replies = await staff.press("Ansøgninger om tilskud")
+    assert "<b>Ansøgninger om tilskud – Kommuneqarfik Sermersooq</b>" in text_of(replies)
+    await staff.press("SON-2027-0001")
+    await staff.press("Bevilg")
+    await staff.send("6.500 kr.")
+    [told] = _outbox(services, onboarded_chat.user_id)
+    assert "som udbetales til foreningens, gruppens eller ansøgerens bankkonto" in told.text
+    assert "NemKonto" not in told.text

@@ -95,7 +95,7 @@ async def test_staff_create_an_opportunity_in_chat(
     await onboarded_chat.press("Ældre")
     await onboarded_chat.press("Hverdage i dagtimerne")
     replies = await onboarded_chat.send("kort")
-    assert "mellem 20 og 3000 tegn" in text_of(replies)
+    assert "mellem 20 og 3.000 tegn" in text_of(replies)
     await onboarded_chat.send("Vi strikker med beboerne hver tirsdag og drikker kaffe bagefter.")
     replies = await onboarded_chat.send("3")
     assert "er oprettet" in text_of(replies)
