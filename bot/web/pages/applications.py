@@ -165,7 +165,12 @@ async def table(request: Request) -> Response:
         {
             **data,
             "slug": slug,
-            "municipality": services_of(request).directory.municipalities[slug].name,
+            "heading": t(
+                lang,
+                "web.applications.title",
+                municipality=services_of(request).directory.municipalities[slug].name,
+                **services_of(request).directory.terms(slug, lang),
+            ),
             "statuses": [s.value for s in REVIEWABLE],
             "page": filters.page + 1,
             "pages": pages,
