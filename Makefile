@@ -15,7 +15,7 @@ BOT_PY := .venv/bin/python
 RASA_PY := .venv-rasa/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: setup run chat test test-fast lint nlu-train nlu-serve nlu-eval bench clean
+.PHONY: setup run chat test test-fast lint nlu-train nlu-serve nlu-eval bench clean chromium
 
 # --- environments (idempotent: each is rebuilt only when its lock file changed) ----------------
 $(UV):
@@ -61,7 +61,10 @@ lint: .venv/.synced
 test-fast: .venv/.synced ## the inner loop: everything but the real Rasa server and the slow demo journey
 	.venv/bin/pytest -m "not rasa and not slow" -q $(PYTEST_ARGS)
 
-test: setup nlu-train lint nlu-eval ## what CI runs: lint, types, NLU gate, all tests (SQLite + PostgreSQL if set)
+chromium: ## Debian's chromium for the browser tests (installed when missing and possible)
+	sh tests/ensure-chromium.sh
+
+test: setup nlu-train lint nlu-eval chromium ## what CI runs: lint, types, NLU gate, all tests (SQLite + PostgreSQL if set)
 	.venv/bin/pytest $(PYTEST_ARGS)
 
 bench: setup nlu-train ## benchmarks: one name=value line per figure

@@ -22,6 +22,7 @@ BENCHMARKS: tuple[tuple[str, Path], ...] = (
     ("matching_bench.py", BOT_PYTHON),
     ("broadcast_bench.py", BOT_PYTHON),
     ("turn_bench.py", BOT_PYTHON),
+    ("web_bench.py", BOT_PYTHON),
 )
 
 

@@ -116,7 +116,7 @@ def build_services(
         directory=directory,
         bot_username=settings.bot_username,
         faq=Faq.load(settings.data_dir),
-        grants=GrantService(load_schemes(settings.data_dir / "grants")),
+        grants=GrantService(load_schemes(settings.data_dir / "grants"), terms=directory.terms),
     )
     services.nlu = (
         nlu if nlu is not None else (build_nlu(settings, directory) if with_nlu else None)

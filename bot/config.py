@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     concurrent_updates: int = Field(default=16, ge=1, description="turns handled at once")
     flood_max_events: int = Field(default=20, gt=0, description="updates per user per window")
     flood_window_seconds: float = Field(default=10.0, gt=0)
+    # The staff dashboard (`bot/web/`): served by `frivillig web`, beside the bot by `frivillig
+    # run`, and by the webhook workers under /staff. `web_base_url` is the address staff open
+    # (login links and the Mini App button are built from it; the Mini App needs https).
+    web_base_url: str | None = Field(default=None, description="public root of the dashboard")
+    web_listen: str = Field(default="127.0.0.1")
+    web_port: int = Field(default=8000, ge=0, lt=65536, description="0 switches it off in `run`")
+    #: Signs the session cookie; without it a random one per process (sessions end at restart).
+    web_session_secret: SecretStr | None = Field(default=None)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -62,7 +70,13 @@ class Settings(BaseSettings):
     def _empty_url_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
-    @field_validator("telegram_webhook_secret", "webhook_url", mode="before")
+    @field_validator(
+        "telegram_webhook_secret",
+        "webhook_url",
+        "web_base_url",
+        "web_session_secret",
+        mode="before",
+    )
     @classmethod
     def _empty_webhook_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
@@ -77,6 +91,14 @@ class Settings(BaseSettings):
         ):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z a-z 0-9 _ -")
         return value
+
+    @property
+    def web_url(self) -> str:
+        """The dashboard's root without a trailing slash: `WEB_BASE_URL`, else the local one."""
+        if self.web_base_url:
+            return self.web_base_url.rstrip("/")
+        host = "127.0.0.1" if self.web_listen in ("0.0.0.0", "::") else self.web_listen  # noqa: S104
+        return f"http://{host}:{self.web_port}"
 
     @property
     def token(self) -> str | None:

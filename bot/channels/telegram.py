@@ -20,6 +20,7 @@ from telegram import (
     InputFile,
     Message,
     Update,
+    WebAppInfo,
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -147,7 +148,9 @@ def _markup(
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(b.label, url=b.url)
+                InlineKeyboardButton(b.label, web_app=WebAppInfo(b.web_app))
+                if b.web_app
+                else InlineKeyboardButton(b.label, url=b.url)
                 if b.url
                 else InlineKeyboardButton(b.label, callback_data=p)
                 for b, p in zip(row, row_payloads, strict=True)

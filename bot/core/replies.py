@@ -21,6 +21,9 @@ class Button:
     value: str
     scope: ButtonScope = ButtonScope.STEP
     url: str | None = None
+    #: Opens this https page as a Telegram Mini App (`web_app` button); channels without Mini
+    #: Apps do not show such a button.
+    web_app: str | None = None
 
 
 @dataclass(frozen=True)

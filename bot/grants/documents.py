@@ -171,11 +171,16 @@ def export_row(
     reference: str,
     status: str,
     language: str = "da",
+    submitted: str = "",
+    amount_granted: int | None = None,
+    decision_reason: str | None = None,
 ) -> dict[str, object]:
     """One application as a flat row for the committee: fixed columns, then answers by label.
 
-    The amount applied is a `Decimal` in kroner so spreadsheets can add it up; answers are the
-    display texts the applicant saw.
+    `status` is the status as the reader says it ("Bevilget"), `submitted` a display date.
+    Amounts (applied for, granted; øre in, kroner out) are `Decimal`s so spreadsheets can add
+    them up; answers are the display texts the applicant saw. The applicant and the amount
+    applied for are fixed columns, so they are not repeated among the answers.
     """
     amount = answers.get(scheme.amount_field)
     applicant = answers.get(scheme.applicant_field)
@@ -183,12 +188,19 @@ def export_row(
         t(language, "grants.export.reference"): reference,
         t(language, "grants.export.applicant"): "" if applicant is None else str(applicant),
         t(language, "grants.export.status"): status,
+        t(language, "grants.export.submitted"): submitted,
         t(language, "grants.export.amount_applied"): (
             Decimal(amount) / 100 if isinstance(amount, int) else None
         ),
+        t(language, "grants.export.amount_granted"): (
+            Decimal(amount_granted) / 100 if amount_granted is not None else None
+        ),
+        t(language, "grants.export.decision_reason"): decision_reason or "",
     }
-    for _key, label, shown in summary_lines(scheme, answers, language):
-        row[label] = shown
+    fixed = {scheme.amount_field, scheme.applicant_field}
+    for key, label, shown in summary_lines(scheme, answers, language):
+        if key not in fixed:
+            row[label] = shown
     return row
 
 

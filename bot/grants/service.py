@@ -14,17 +14,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, load_only
 
 from bot.grants import documents
 from bot.grants.fields import JsonValue
 from bot.grants.forms import FormWalker
 from bot.grants.models import REVIEWABLE, GrantApplication, GrantReferenceCounter, Status
+from bot.grants.notices import Terms, notify_applicant
 from bot.grants.references import reference_for
 from bot.grants.schemes import FieldSpec, FieldType, GrantScheme
+from bot.i18n import t
+from bot.staff import audit
 from bot.staff.access import require_staff
+from bot.staff.audit import Channel
+from bot.staff.models import AuditEntry
 from bot.store.models import User
 from bot.validation.errors import InvalidInput
 
@@ -33,6 +38,8 @@ log = logging.getLogger(__name__)
 #: When the report on use of funds is due for schemes without rounds (open all year).
 REPORT_AFTER_ALL_YEAR = timedelta(days=365)
 PAGE_SIZE = 8
+#: `AuditEntry.subject_kind` of an application.
+AUDIT_KIND = "grant_application"
 
 
 class ApplicationNotFoundError(LookupError):
@@ -54,6 +61,20 @@ class RoundInfo:
     report_due: date | None
 
 
+@dataclass
+class RoundFigures:
+    """One round at a glance: applications by status, øre applied for and granted."""
+
+    key: str
+    by_status: dict[str, int]
+    applied: int
+    granted: int
+
+    @property
+    def count(self) -> int:
+        return sum(self.by_status.values())
+
+
 def is_declaration(spec: FieldSpec) -> bool:
     """The declaration on honour is asked after the summary, not in the walk."""
     return spec.type is FieldType.YES_NO and spec.must_be is True
@@ -62,8 +83,10 @@ def is_declaration(spec: FieldSpec) -> bool:
 class GrantService:
     """Everything grants needs from the database; registered as `services.grants`."""
 
-    def __init__(self, schemes: Mapping[str, GrantScheme]) -> None:
+    def __init__(self, schemes: Mapping[str, GrantScheme], terms: Terms | None = None) -> None:
         self.schemes = dict(schemes)
+        #: The municipalities' own words for the applicant's notices (`Directory.terms`).
+        self.terms = terms
         self.walkers = {slug: FormWalker(scheme) for slug, scheme in self.schemes.items()}
 
     # --- schemes and rounds ---------------------------------------------------------------------
@@ -364,6 +387,97 @@ class GrantService:
         )
         return list(rows), int(total)
 
+    def staff_table(
+        self,
+        session: Session,
+        staff_id: int,
+        slug: str,
+        *,
+        round_key: str | None = None,
+        status: str | None = None,
+        text: str = "",
+        sort: str = "submitted",
+        descending: bool = False,
+        page: int = 0,
+        page_size: int = 25,
+    ) -> tuple[list[GrantApplication], int]:
+        """One page of a round's applications (never drafts) for the dashboard's table, and how
+        many match in all. The rows carry the table's columns only (`answers` is not loaded).
+
+        `text` finds the reference, the association's name or its CVR number (case-insensitive,
+        part of it is enough); `sort` is one of `TABLE_SORTS`. Raises `NotStaffError`.
+        """
+        require_staff(session, staff_id, slug)
+        query = select(GrantApplication).where(
+            GrantApplication.municipality_slug == slug,
+            GrantApplication.status.in_([s.value for s in REVIEWABLE]),
+        )
+        if round_key:
+            query = query.where(GrantApplication.round_key == round_key)
+        if status:
+            query = query.where(GrantApplication.status == status)
+        needle = " ".join(text.split()).casefold()[:100]
+        if needle:
+            escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
+            query = query.where(
+                or_(
+                    func.lower(GrantApplication.reference).like(pattern, escape="\\"),
+                    func.lower(GrantApplication.applicant_name).like(pattern, escape="\\"),
+                    GrantApplication.association_key.like("cvr:" + pattern, escape="\\"),
+                )
+            )
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        column = TABLE_SORTS.get(sort, GrantApplication.submitted_at)
+        order = column.desc() if descending else column.asc()
+        tie = GrantApplication.id.desc() if descending else GrantApplication.id.asc()
+        rows = session.scalars(
+            query.options(
+                # The table's columns only: not the answers (kilobytes a row) nor the applicant.
+                load_only(
+                    GrantApplication.reference,
+                    GrantApplication.applicant_name,
+                    GrantApplication.association_key,
+                    GrantApplication.amount_applied,
+                    GrantApplication.status,
+                    GrantApplication.submitted_at,
+                    GrantApplication.municipality_slug,
+                    GrantApplication.round_key,
+                ),
+                lazyload(GrantApplication.user),  # never read by the table: never loaded
+            )
+            .order_by(order.nulls_last(), tie)
+            .offset(max(page, 0) * page_size)
+            .limit(page_size)
+        )
+        return list(rows), int(total)
+
+    def round_figures(self, session: Session, staff_id: int, slug: str) -> list[RoundFigures]:
+        """Per round (oldest first): applications by status, amount applied for (all sent
+        applications) and granted (øre), from one grouped query. Raises `NotStaffError`."""
+        require_staff(session, staff_id, slug)
+        rows = session.execute(
+            select(
+                GrantApplication.round_key,
+                GrantApplication.status,
+                func.count(),
+                func.coalesce(func.sum(GrantApplication.amount_applied), 0),
+                func.coalesce(func.sum(GrantApplication.amount_granted), 0),
+            )
+            .where(
+                GrantApplication.municipality_slug == slug,
+                GrantApplication.status.in_([s.value for s in REVIEWABLE]),
+            )
+            .group_by(GrantApplication.round_key, GrantApplication.status)
+        )
+        figures: dict[str, RoundFigures] = {}
+        for round_key, status, count, applied, granted in rows:
+            found = figures.setdefault(round_key, RoundFigures(round_key, {}, 0, 0))
+            found.by_status[status] = int(count)
+            found.applied += int(applied or 0)
+            found.granted += int(granted or 0)
+        return [figures[key] for key in sorted(figures)]
+
     def staff_get(
         self, session: Session, staff_id: int, slug: str, app_id: object
     ) -> GrantApplication:
@@ -386,28 +500,53 @@ class GrantService:
         app_id: object,
         amount_ore: int,
         now: datetime,
+        *,
+        reason: str | None = None,
+        channel: Channel = Channel.CHAT,
     ) -> GrantApplication:
+        """Grant `amount_ore` (øre, > 0; less than applied for is a partial grant), with an
+        optional reason the applicant reads. The applicant is told through the outbox and the
+        decision is audited, in the caller's transaction (`now` UTC).
+
+        Raises `NotStaffError`, `ApplicationNotFoundError` (another municipality's id, a draft),
+        `InvalidInput` ("grants.staff.amount_positive", "grants.staff.already_decided").
+        """
         app = self._decidable(session, staff_id, slug, app_id)
         if amount_ore <= 0:
             raise InvalidInput("grants.staff.amount_positive")
         app.status = Status.APPROVED.value
         app.amount_granted = amount_ore
+        app.decision_reason = reason or None
         app.decided_at = now
         app.updated_at = now
         app.handled_by = staff_id
         if app.report_due is None:
             app.report_due = (now + REPORT_AFTER_ALL_YEAR).date()
+        detail: dict[str, object] = {"amount": amount_ore}
+        if reason:
+            detail["reason"] = reason
+        self._decided(session, app, staff_id, "approve", channel, now, detail)
         return app
 
     def reject(
-        self, session: Session, staff_id: int, slug: str, app_id: object, reason: str, now: datetime
+        self,
+        session: Session,
+        staff_id: int,
+        slug: str,
+        app_id: object,
+        reason: str,
+        now: datetime,
+        *,
+        channel: Channel = Channel.CHAT,
     ) -> GrantApplication:
+        """Reject with a reason the applicant reads; told and audited like `approve`."""
         app = self._decidable(session, staff_id, slug, app_id)
         app.status = Status.REJECTED.value
         app.decision_reason = reason
         app.decided_at = now
         app.updated_at = now
         app.handled_by = staff_id
+        self._decided(session, app, staff_id, "reject", channel, now, {"reason": reason})
         return app
 
     def request_info(
@@ -418,13 +557,52 @@ class GrantService:
         app_id: object,
         question: str,
         now: datetime,
+        *,
+        channel: Channel = Channel.CHAT,
     ) -> GrantApplication:
+        """Ask the applicant for more information; told and audited like `approve`."""
         app = self._decidable(session, staff_id, slug, app_id)
         app.status = Status.INFO_REQUESTED.value
         app.messages = [*app.messages, {"by": "staff", "text": question, "at": now.isoformat()}]
         app.updated_at = now
         app.handled_by = staff_id
+        self._decided(session, app, staff_id, "request_info", channel, now, {"reason": question})
         return app
+
+    def _decided(
+        self,
+        session: Session,
+        app: GrantApplication,
+        staff_id: int,
+        action: str,
+        channel: Channel,
+        now: datetime,
+        detail: dict[str, object],
+    ) -> None:
+        session.flush()
+        audit.record(
+            session,
+            actor=staff_id,
+            municipality=app.municipality_slug,
+            subject_kind=AUDIT_KIND,
+            subject_id=app.id,
+            action=action,
+            channel=channel,
+            now=now,
+            detail=detail,
+        )
+        notify_applicant(session, app, now, self.terms)
+        log.info(
+            "grant.decided",
+            extra={"application_id": app.id, "action": action, "channel": channel.value},
+        )
+
+    def audit_log(
+        self, session: Session, staff_id: int, slug: str, app_id: object
+    ) -> list[AuditEntry]:
+        """Who decided what on this application, when and where, oldest first."""
+        app = self.staff_get(session, staff_id, slug, app_id)
+        return audit.entries_for(session, slug, AUDIT_KIND, app.id)
 
     def _decidable(
         self, session: Session, staff_id: int, slug: str, app_id: object
@@ -453,8 +631,11 @@ class GrantService:
                     scheme,
                     app.answers,
                     reference=app.reference or "",
-                    status=app.status,
+                    status=t(language, f"grants.status.{app.status}"),
                     language=language,
+                    submitted=app.submitted_at.date().isoformat() if app.submitted_at else "",
+                    amount_granted=app.amount_granted,
+                    decision_reason=app.decision_reason,
                 )
             )
         return rows
@@ -501,6 +682,16 @@ class GrantService:
 
 _PERSONAL_TYPES = frozenset({FieldType.EMAIL, FieldType.PHONE})
 _PERSONAL_KEYS = frozenset({"contact_name", "contact_person", "address"})
+
+
+#: The dashboard table's sortable columns.
+TABLE_SORTS: dict[str, Any] = {
+    "reference": GrantApplication.reference,
+    "association": GrantApplication.applicant_name,
+    "amount": GrantApplication.amount_applied,
+    "status": GrantApplication.status,
+    "submitted": GrantApplication.submitted_at,
+}
 
 
 def association_key(scheme: GrantScheme, answers: Mapping[str, JsonValue]) -> str | None:

@@ -12,7 +12,7 @@ import importlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.privacy.generic import json_safe
@@ -257,6 +257,51 @@ def register_meetings() -> bool:
     return True
 
 
+def register_staff_web() -> None:
+    """The staff dashboard's login links and the audit log's actor (a staff member's Telegram id).
+
+    Erasure deletes the login links and blanks the actor in the audit log: the decisions stay in
+    the log (the municipality must be able to show what was decided), without the person.
+    """
+    from bot.staff.models import AuditEntry
+    from bot.web.models import WebLoginLink
+
+    def export(session: Session, user: User) -> dict[str, Any]:
+        entries = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.actor_telegram_id == user.telegram_id)
+            .order_by(AuditEntry.id)
+        )
+        links = session.scalars(
+            select(WebLoginLink.created_at).where(WebLoginLink.telegram_id == user.telegram_id)
+        )
+        return {
+            "decisions": [
+                {
+                    "at": json_safe(entry.at),
+                    "municipality": entry.municipality_slug,
+                    "subject": f"{entry.subject_kind}:{entry.subject_id}",
+                    "action": entry.action,
+                    "channel": entry.channel,
+                    "detail": json_safe(entry.detail),
+                }
+                for entry in entries
+            ],
+            "login_links": [json_safe(at) for at in links],
+        }
+
+    def erase(session: Session, user: User, now: datetime) -> list[str]:
+        session.execute(delete(WebLoginLink).where(WebLoginLink.telegram_id == user.telegram_id))
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.actor_telegram_id == user.telegram_id)
+            .values(actor_telegram_id=None)
+        )
+        return []
+
+    register("staff_web", export, erase, tables=["audit_entry", "web_login_link"])
+
+
 def register_companies() -> bool:
     """A company's registration made by the user, what staff passed on of it, and the referrals a
     staff member made (their id is cleared, the referral stays with the company), if companies
@@ -333,4 +378,5 @@ def register_all() -> None:
     register_core()
     register_matching()
     register_meetings()
+    register_staff_web()
     register_companies()

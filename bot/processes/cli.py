@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "downgrade"])
     db.add_argument("revision", nargs="?", default=None)
+    commands.add_parser("web", help="serve the staff dashboard alone (WEB_LISTEN:WEB_PORT)")
     commands.add_parser("seed", help="load data/ into the database (idempotent)")
     dispatcher = commands.add_parser("dispatcher", help="send the outbox (its own process)")
     dispatcher.add_argument(
@@ -106,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "staff": _staff,
         "scheduler": _scheduler,
         "dispatcher": _dispatcher,
+        "web": _web,
     }
     return handlers[args.command](settings, args)
 
@@ -126,6 +128,11 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         prepare_database(services.db, services.directory)
         # One process does it all here: the scheduler and the outbox dispatcher run beside polling.
         background = [scheduler_task(services), dispatcher_task(services)]
+        if settings.web_port:
+            from bot.web.serve import web_task
+
+            background.append(web_task(services))
+            _say_web_address(settings)
         application = build_application(
             settings, build_conversation(services), background=background
         )
@@ -161,6 +168,20 @@ def _run_webhook(settings: Settings) -> int:
     except WebhookConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    return 0
+
+
+def _say_web_address(settings: Settings) -> None:
+    print(t("da", "cli.web_address", url=f"{settings.web_url}/staff/"), file=sys.stderr)
+
+
+def _web(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.web.serve import run_web
+
+    services = build_services(settings, with_nlu=False)
+    prepare_database(services.db, services.directory)
+    _say_web_address(settings)
+    run_web(services)
     return 0
 
 
@@ -213,6 +234,11 @@ async def _chat_with_delivery(services: Services, chat: TerminalChat) -> None:
     )
     watch = TelegramOnlyWatch(services.db, chat.user_id, chat.show_telegram_only)
     background = [asyncio.create_task(dispatcher.run(stop)), asyncio.create_task(watch.run(stop))]
+    if services.settings.web_port:
+        from bot.web.serve import serve_until
+
+        background.append(asyncio.create_task(serve_until(services, stop)))
+        _say_web_address(services.settings)
     try:
         await chat.run()
     finally:

@@ -21,6 +21,7 @@ from bot.channels.telegram import (
 )
 from bot.config import Settings
 from bot.delivery.dispatcher import run_dispatcher
+from bot.web.app import build_web_app
 from bot.webhook.asgi import WebhookApp
 from bot.webhook.metrics import CountingNlu, Metrics
 
@@ -98,6 +99,7 @@ def build_webhook_app(settings: Settings) -> WebhookApp:
         metrics=metrics,
         on_startup=startup,
         on_shutdown=shutdown,
+        web=build_web_app(services),
     )
 
 

@@ -1,5 +1,7 @@
 """`/staff`: the hub that leads staff of a municipality to its tools (meetings, opportunities,
-grant review). Sections are separate journeys; only those that exist are offered."""
+grant review). Sections are separate journeys; only those that exist are offered. The hub also
+logs staff into the web dashboard: »Log ind i browseren« answers with a one-time link, and over
+https »🖥 Åbn kontrolpanel« opens the dashboard as a Telegram Mini App."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from bot.core.replies import Button
 from bot.core.turn import Turn
 from bot.directory import MunicipalityInfo
 from bot.staff.access import is_staff, staff_municipalities
+from bot.web.auth import create_login_link
 
 #: (journey of the section, catalog key of its button), in the order staff see them.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -34,6 +37,10 @@ SECTION_FEATURES: dict[str, str] = {
 def _offered(municipality: MunicipalityInfo | None, journey: str) -> bool:
     feature = SECTION_FEATURES.get(journey)
     return feature is None or (municipality is not None and municipality.offers(feature))
+
+
+#: The hub's button that sends a one-time login link for the dashboard (`bot.web`).
+WEB_LOGIN = "web_login"
 
 
 class StaffHubStep(StrEnum):
@@ -93,12 +100,25 @@ class StaffHubFlow(Flow):
             for journey, label in SECTIONS
             if turn.navigator.has_journey(journey) and _offered(municipality, journey)
         ]
+        rows.append([turn.button("staff.web.login_button", WEB_LOGIN)])
+        web_url = turn.services.settings.web_url
+        if web_url.startswith("https://"):
+            # Telegram opens Mini Apps from https addresses only.
+            rows.append(
+                [Button(turn.t("staff.web.app_button"), "web_app", web_app=f"{web_url}/staff/app")]
+            )
         rows.append([turn.global_button("menu.back_to_menu", "menu")])
         name = municipality.name if municipality else ""
         turn.reply(turn.t("staff.sections", municipality=name), rows, edit=True)
 
     async def _on_sections(self, turn: Turn, event: Event, value: str | None) -> None:
         slug = turn.data.get("municipality")
+        if value == WEB_LOGIN and slug and is_staff(turn.session, turn.user.telegram_id, slug):
+            token = create_login_link(turn.session, turn.user.telegram_id, turn.services.clock())
+            url = f"{turn.services.settings.web_url}/staff/login/{token}"
+            turn.say("staff.web.link", url=url)
+            await self._show_sections(turn)
+            return
         sections = {journey for journey, _ in SECTIONS}
         if value in sections and slug and is_staff(turn.session, turn.user.telegram_id, slug):
             await turn.navigator.open_journey(turn, value, municipality=slug)

@@ -13,8 +13,10 @@ from bot.files import models as files_models  # noqa: F401 - registers the table
 from bot.grants import models as grants_models  # noqa: F401 - registers the tables
 from bot.matching import models as matching_models  # noqa: F401 - registers the tables
 from bot.meetings import models as meetings_models  # noqa: F401 - registers the tables
+from bot.staff import models as staff_models  # noqa: F401 - registers the tables
 from bot.store import models as core_models
 from bot.store.base import Base
+from bot.web import models as web_models  # noqa: F401 - registers the tables
 from bot.webhook import models as webhook_models  # noqa: F401 - registers the tables
 
 metadata = Base.metadata

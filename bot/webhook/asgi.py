@@ -1,6 +1,8 @@
-"""The webhook as a bare ASGI app: POST /telegram, GET /healthz, GET /metrics.
+"""The webhook as a bare ASGI app: POST /telegram, GET /healthz, GET /metrics, and /staff/….
 
-No web framework: three routes do not need one, and uvicorn serves any ASGI callable.
+No web framework here: three routes do not need one, and uvicorn serves any ASGI callable. The
+staff dashboard (a Starlette app, `bot.web.app`) is handed every request under /staff, so one
+worker serves Telegram and the dashboard from one entry point.
 
 POST /telegram answers within milliseconds: it checks Telegram's secret header, claims the update
 id in the database (a re-delivered update is acknowledged and dropped, whichever worker took it
@@ -54,6 +56,7 @@ class WebhookApp:
         path: str = "/telegram",
         on_startup: Hook | None = None,
         on_shutdown: Hook | None = None,
+        web: Any = None,
     ) -> None:
         if not secret:
             raise ValueError("the webhook needs a secret token")
@@ -64,6 +67,8 @@ class WebhookApp:
         self.path = path
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
+        #: The staff dashboard (an ASGI app, `bot.web.app`): every /staff request goes to it.
+        self.web = web
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_prune = 0.0
 
@@ -75,7 +80,9 @@ class WebhookApp:
         if scope["type"] != "http":
             return
         method, path = scope["method"], scope["path"]
-        if path == self.path and method == "POST":
+        if self.web is not None and (path == "/staff" or path.startswith("/staff/")):
+            await self.web(scope, receive, send)
+        elif path == self.path and method == "POST":
             await self._telegram(scope, receive, send)
         elif path == "/healthz" and method == "GET":
             status, health = await check_health(self.services)

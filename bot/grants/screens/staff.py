@@ -25,7 +25,6 @@ from bot.grants.models import REVIEWABLE, GrantApplication, Status
 from bot.grants.schemes import FieldType
 from bot.grants.screens.common import grant_service, long_date, refusal_key, typed_amount
 from bot.grants.service import PAGE_SIZE, ApplicationNotFoundError
-from bot.i18n import t
 from bot.staff.access import NotStaffError, is_staff
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_text
@@ -394,51 +393,8 @@ class StaffGrantsFlow(Flow):
             turn.goto(JOURNEY, StaffGrantStep.APP)
             self._show_app(turn)
             return
-        notify_applicant(turn, app)
         turn.goto(JOURNEY, StaffGrantStep.APP)
         self._show_app(turn)
-
-
-def notify_applicant(turn: Turn, app: GrantApplication) -> None:
-    """Tell the applicant, in their language, what changed, with a button to act on it."""
-    user = app.user
-    if user is None:
-        return  # erased at the applicant's request: nobody to tell
-    lang = user.language or app.language or "da"
-    reference = html.escape(app.reference or "")
-    button_key, action = "grants.button.open", "open"
-    if app.status == Status.APPROVED.value:
-        text = t(
-            lang,
-            "grants.notify.approved",
-            reference=reference,
-            amount=format_amount(app.amount_granted or 0, lang),
-            report_due=long_date(app.report_due, lang) if app.report_due else "",
-            **turn.services.directory.terms(app.municipality_slug, lang),
-        )
-    elif app.status == Status.REJECTED.value:
-        text = t(
-            lang,
-            "grants.notify.rejected",
-            reference=reference,
-            reason=html.escape(app.decision_reason or ""),
-        )
-    else:
-        question = next(
-            (m["text"] for m in reversed(app.messages or []) if m.get("by") == "staff"), ""
-        )
-        text = t(
-            lang,
-            "grants.notify.info_requested",
-            reference=reference,
-            question=html.escape(question),
-        )
-        button_key, action = "grants.button.answer", "answer"
-    turn.notify(
-        user.telegram_id,
-        text,
-        [[Button(t(lang, button_key), f"grants:{action}:{app.id}")]],
-    )
 
 
 def _list_data(turn: Turn) -> dict[str, Any]:

@@ -128,6 +128,17 @@ def test_pdf_survives_greenlandic_and_typographic_characters(
     assert to_latin1("Kalaaliaraĸ – “Nuuk” 🎉 æøå") == 'Kalaaliaraq - "Nuuk" ? æøå'
 
 
+FIXED_COLUMNS = [
+    "Referencenummer",
+    "Ansøger",
+    "Status",
+    "Indsendt",
+    "Ansøgt beløb (kr.)",
+    "Bevilget beløb (kr.)",
+    "Begrundelse for afgørelsen",
+]
+
+
 def _rows(schemes: dict[str, GrantScheme]) -> list[dict[str, object]]:
     scheme = schemes["sonderborg"]
     return [
@@ -137,6 +148,9 @@ def _rows(schemes: dict[str, GrantScheme]) -> list[dict[str, object]]:
             {**ANSWERS, "association_name": '=HYPERLINK("http://x")', "amount_applied": 500_000},
             reference="SON-2027-0002",
             status="Bevilget",
+            submitted="2027-02-01",
+            amount_granted=350_000,
+            decision_reason="Bussen betales af en anden pulje.",
         ),
     ]
 
@@ -145,11 +159,19 @@ def test_xlsx_opens_and_holds_the_rows(schemes: dict[str, GrantScheme]) -> None:
     workbook = load_workbook(io.BytesIO(export_round_xlsx(_rows(schemes))))
     sheet = workbook.active
     header = [cell.value for cell in sheet[1]]
-    assert header[:4] == ["Referencenummer", "Ansøger", "Status", "Ansøgt beløb (kr.)"]
+    assert header[:7] == FIXED_COLUMNS
     assert "Foreningens CVR-nummer" in header
+    # The amount applied for and the association are fixed columns, not repeated as answers.
+    assert header.count("Ansøgt beløb (kr.)") == 1 and "Ansøgt beløb" not in header
     assert sheet.max_row == 3
     assert [sheet.cell(row=r, column=1).value for r in (2, 3)] == ["SON-2027-0001", "SON-2027-0002"]
-    assert sheet.cell(row=2, column=4).value == 12500
+    assert sheet.cell(row=2, column=5).value == 12500
+    assert [sheet.cell(row=3, column=c).value for c in (3, 4, 6, 7)] == [
+        "Bevilget",
+        "2027-02-01",
+        3500,
+        "Bussen betales af en anden pulje.",
+    ]
     # Applicant text that looks like a formula stays text.
     assert sheet.cell(row=3, column=2).data_type == "s"
 
@@ -159,8 +181,9 @@ def test_csv_is_for_danish_excel_and_defuses_formulas(schemes: dict[str, GrantSc
     assert data.startswith("\ufeff".encode())
     reader = csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";")
     header, first, second = list(reader)
-    assert header[:4] == ["Referencenummer", "Ansøger", "Status", "Ansøgt beløb (kr.)"]
-    assert first[:4] == ["SON-2027-0001", "Ældresagen Gråsten", "Modtaget", "12500,00"]
+    assert header[:7] == FIXED_COLUMNS
+    assert first[:7] == ["SON-2027-0001", "Ældresagen Gråsten", "Modtaget", "", "12500,00", "", ""]
+    assert second[5] == "3500,00"
     assert second[1].startswith("'=HYPERLINK")
     assert first[header.index("Telefonnummer")] == "+45 20 30 40 50"  # a phone is not a formula
     assert (

@@ -16,6 +16,7 @@ from bot.core.services import Services
 from bot.grants.models import GrantApplication, Status
 from bot.grants.service import ApplicationNotFoundError
 from bot.staff.access import NotStaffError
+from bot.staff.models import AuditEntry
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage, StaffRole
 from tests.fakes.chat import ChatDriver, labels_of, text_of
@@ -101,6 +102,10 @@ async def test_staff_approve_and_the_applicant_is_told(
     assert "Bevilget: 6.500,00 kr." in text_of(replies)
     app = _app(services)
     assert app.status == Status.APPROVED.value and app.amount_granted == 650_000
+    with transaction(services.db) as session:
+        [entry] = session.scalars(select(AuditEntry)).all()
+    assert (entry.actor_telegram_id, entry.action, entry.channel) == (STAFF_ID, "approve", "chat")
+    assert entry.subject_id == app.id and entry.detail == {"amount": 650_000}
     [told] = _outbox(services, chair.user_id)
     assert (
         "er bevilget" in told.text and "6.500,00 kr." in told.text and "1. marts 2028" in told.text

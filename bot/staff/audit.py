@@ -1,0 +1,64 @@
+"""Writing and reading the audit log (`AuditEntry`): the services record every staff decision
+here, whichever channel it came from, so the log is the same for chat and web."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.staff.models import AuditEntry
+
+
+class Channel(StrEnum):
+    """Where a staff member acted."""
+
+    CHAT = "chat"
+    WEB = "web"
+
+
+def record(
+    session: Session,
+    *,
+    actor: int,
+    municipality: str,
+    subject_kind: str,
+    subject_id: int,
+    action: str,
+    channel: Channel,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Add one entry in the caller's transaction (`now` UTC): it commits with the decision."""
+    entry = AuditEntry(
+        at=now,
+        actor_telegram_id=actor,
+        municipality_slug=municipality,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        action=action,
+        channel=channel.value,
+        detail=dict(detail or {}),
+    )
+    session.add(entry)
+    return entry
+
+
+def entries_for(
+    session: Session, municipality: str, subject_kind: str, subject_id: int
+) -> list[AuditEntry]:
+    """The log of one thing, oldest first (the caller has checked the staff role)."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.municipality_slug == municipality,
+                AuditEntry.subject_kind == subject_kind,
+                AuditEntry.subject_id == subject_id,
+            )
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )
+    )

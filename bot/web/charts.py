@@ -1,0 +1,52 @@
+"""Charts for the dashboard, drawn on the server as SVG by matplotlib (readable without
+JavaScript; each page shows the numbers as a table beside the chart).
+
+Only matplotlib's object API is used (`Figure` with the SVG canvas, never `pyplot`), so charts
+can be drawn from several worker threads at once.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+
+COLOURS = ("#1f5fa8", "#7fb2e5", "#2e8b57")
+
+
+def bar_chart_svg(
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    *,
+    title: str,
+    unit: str = "",
+) -> bytes:
+    """Grouped bars: one group per category, one bar per (name, values) series. SVG bytes."""
+    figure = Figure(figsize=(7.0, 3.2), dpi=100)
+    FigureCanvasSVG(figure)
+    axes = figure.add_subplot()
+    count = max(len(series), 1)
+    width = 0.8 / count
+    positions = list(range(len(categories)))
+    for index, (name, values) in enumerate(series):
+        offset = (index - (count - 1) / 2) * width
+        axes.bar(
+            [p + offset for p in positions],
+            list(values),
+            width,
+            label=name,
+            color=COLOURS[index % len(COLOURS)],
+        )
+    axes.set_xticks(positions, list(categories))
+    axes.set_title(title, loc="left", fontsize=11)
+    if unit:
+        axes.set_ylabel(unit)
+    axes.spines[["top", "right"]].set_visible(False)
+    if len(series) > 1:
+        axes.legend(frameon=False, fontsize=9)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()

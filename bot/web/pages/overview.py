@@ -1,0 +1,75 @@
+"""Overblik: the municipality's § 18 rounds at a glance, with a chart and its numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.grants.fields import format_amount
+from bot.grants.models import REVIEWABLE
+from bot.grants.service import RoundFigures
+from bot.i18n import t
+from bot.web.charts import bar_chart_svg
+from bot.web.common import in_db, language, render, require_municipality, services_of
+
+
+async def _figures(request: Request) -> tuple[str, list[RoundFigures]]:
+    tid, slug = await require_municipality(request)
+    grants = services_of(request).grants
+    rounds = await in_db(request, lambda s: grants.round_figures(s, tid, slug))
+    return slug, rounds
+
+
+async def overview(request: Request) -> Response:
+    slug, rounds = await _figures(request)
+    lang = language(request)
+    services = services_of(request)
+    scheme = services.grants.scheme(slug)
+    today: date = services.clock().date()
+    current = services.grants.current_round(scheme, today) if scheme else None
+    days_left = (current.deadline - today).days if current and current.deadline else None
+    rows: list[dict[str, Any]] = [
+        {
+            "key": figures.key,
+            "count": figures.count,
+            "by_status": [figures.by_status.get(s.value, 0) for s in REVIEWABLE],
+            "applied": format_amount(figures.applied, lang),
+            "granted": format_amount(figures.granted, lang),
+        }
+        for figures in reversed(rounds)
+    ]
+    return render(
+        request,
+        "overview.html",
+        {
+            "slug": slug,
+            "municipality": services.directory.municipalities[slug].name,
+            "rows": rows,
+            "statuses": [s.value for s in REVIEWABLE],
+            "current": current.key if current else None,
+            "days_left": days_left,
+        },
+    )
+
+
+async def rounds_chart(request: Request) -> Response:
+    """Amount applied for and granted per round (thousands of kroner), as SVG."""
+    _, rounds = await _figures(request)
+    lang = language(request)
+
+    def draw() -> bytes:
+        return bar_chart_svg(
+            [figures.key for figures in rounds],
+            [
+                (t(lang, "web.overview.applied"), [f.applied / 100_000 for f in rounds]),
+                (t(lang, "web.overview.granted"), [f.granted / 100_000 for f in rounds]),
+            ],
+            title=t(lang, "web.overview.chart_title"),
+            unit=t(lang, "web.overview.chart_unit"),
+        )
+
+    return Response(await run_in_threadpool(draw), media_type="image/svg+xml")
