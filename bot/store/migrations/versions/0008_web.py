@@ -1,7 +1,7 @@
 """staff dashboard: audit log of staff decisions, one-time login links
 
 Revision ID: 0008
-Revises: 0010
+Revises: 0014
 Create Date: 2026-11-29 20:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0010"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
