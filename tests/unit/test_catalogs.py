@@ -81,6 +81,17 @@ def test_the_catalog_files_parse() -> None:
         assert po.read_text(encoding="utf-8").strip(), po
 
 
+def test_no_key_is_written_twice_in_one_language() -> None:
+    """The catalog files of one language are merged into one dictionary, so a key written in two
+    files (or twice in one) silently shows whichever came last."""
+    for folder in Path(PROJECT_ROOT / "bot" / "i18n" / "locales").iterdir():
+        seen: dict[str, str] = {}
+        for po in sorted(folder.glob("*.po")):
+            for key in re.findall(r'^msgid "(.+)"$', po.read_text(encoding="utf-8"), re.MULTILINE):
+                assert key not in seen, f"{folder.name}: {key} in {seen.get(key)} and {po.name}"
+                seen[key] = po.name
+
+
 #: Placeholders that hold a count of things, and the words after one that do not inflect.
 COUNTS = ("count", "total", "capacity", "sent", "n", "spots")
 UNINFLECTED = ("af", "i", "of", "in")
