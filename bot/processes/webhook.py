@@ -73,6 +73,7 @@ def build_webhook_app(settings: Settings) -> WebhookApp:
                 services.db,
                 rate=settings.broadcast_rate_per_second,
                 stop_event=stop_dispatcher,
+                budget=services.budget,
             )
         )
         await application.bot.set_webhook(
