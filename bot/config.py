@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, description="public https URL of /telegram")
     webhook_listen: str = Field(default="127.0.0.1")
     webhook_port: int = Field(default=8080, gt=0, lt=65536)
+    #: /healthz and /metrics are served here only, never on the public port (probes and
+    #: Prometheus reach it inside the deployment; nothing public should).
+    webhook_internal_listen: str = Field(default="127.0.0.1")
+    webhook_internal_port: int = Field(default=9090, gt=0, lt=65536)
     #: Users who have not written for this many days are erased by the daily retention job.
     retention_days: int = Field(default=730, gt=0)
     concurrent_updates: int = Field(default=16, ge=1, description="turns handled at once")

@@ -1,5 +1,11 @@
 """The webhook as a bare ASGI app: POST /telegram, GET /healthz, GET /metrics.
 
+With `internal_port` (production: `WEBHOOK_INTERNAL_PORT`) the server listens on two ports and
+the app tells them apart by the port a request came in on: /telegram only on the public one,
+/healthz and /metrics only on the internal one, so neither is reachable from the internet where
+the worker listens on 0.0.0.0. Their SQL, and the update claim, run in a worker thread: a slow
+query holds up that request, not every update of the process.
+
 No web framework: three routes do not need one, and uvicorn serves any ASGI callable.
 
 POST /telegram answers within milliseconds: it checks Telegram's secret header, claims the update
@@ -54,6 +60,7 @@ class WebhookApp:
         path: str = "/telegram",
         on_startup: Hook | None = None,
         on_shutdown: Hook | None = None,
+        internal_port: int | None = None,
     ) -> None:
         if not secret:
             raise ValueError("the webhook needs a secret token")
@@ -64,6 +71,7 @@ class WebhookApp:
         self.path = path
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
+        self.internal_port = internal_port
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_prune = 0.0
 
@@ -75,18 +83,35 @@ class WebhookApp:
         if scope["type"] != "http":
             return
         method, path = scope["method"], scope["path"]
-        if path == self.path and method == "POST":
+        routes = self._routes(scope)
+        if path not in routes:
+            await _respond(send, 404, b"not found")
+        elif path == self.path and method == "POST":
             await self._telegram(scope, receive, send)
         elif path == "/healthz" and method == "GET":
             status, health = await check_health(self.services)
             await _respond(send, status, json.dumps(health).encode(), "application/json")
         elif path == "/metrics" and method == "GET":
-            metrics = self.metrics.render(self.services.db)
+            try:
+                metrics = await asyncio.to_thread(self.metrics.render, self.services.db)
+            except Exception:
+                log.warning("webhook.metrics_failed", exc_info=True)
+                await _respond(send, 503, b"database unavailable")
+                return
             await _respond(send, 200, metrics, "text/plain; version=0.0.4; charset=utf-8")
         elif path in (self.path, "/healthz", "/metrics"):
             await _respond(send, 405, b"method not allowed")
         else:
             await _respond(send, 404, b"not found")
+
+    def _routes(self, scope: Scope) -> tuple[str, ...]:
+        """The paths served on the port this request came in on."""
+        if self.internal_port is None:
+            return (self.path, "/healthz", "/metrics")
+        server = scope.get("server") or (None, None)
+        if server[1] == self.internal_port:
+            return ("/healthz", "/metrics")
+        return (self.path,)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -129,7 +154,14 @@ class WebhookApp:
             await _respond(send, 400, b"not a Telegram update")
             return
         now = self.services.clock()
-        if not claim_update(self.services.db, update_id, now):
+        try:
+            first = await asyncio.to_thread(claim_update, self.services.db, update_id, now)
+        except Exception:
+            # Not acknowledged: Telegram delivers it again (to this worker or another).
+            log.warning("webhook.claim_failed", extra={"update_id": update_id}, exc_info=True)
+            await _respond(send, 503, b"database unavailable")
+            return
+        if not first:
             self.metrics.duplicates.inc()
             log.info("webhook.duplicate", extra={"update_id": update_id})
             await _respond(send, 200, b"ok")
@@ -166,8 +198,14 @@ class WebhookApp:
         if moment - self._last_prune < PRUNE_EVERY_SECONDS:
             return
         self._last_prune = moment
+        task = asyncio.create_task(self._prune(), name="prune-processed")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _prune(self) -> None:
+        older_than = self.services.clock() - timedelta(hours=KEEP_HOURS)
         try:
-            prune_processed(self.services.db, self.services.clock() - timedelta(hours=KEEP_HOURS))
+            await asyncio.to_thread(prune_processed, self.services.db, older_than)
         except Exception:
             log.warning("webhook.prune_failed", exc_info=True)
 

@@ -224,3 +224,58 @@ async def test_many_chats_at_once_while_the_nlu_thinks(
     for user in users:
         answer = " ".join(call.text for call in bot_api.sent(user.user_id)[-2:])
         assert "ikke sikker på, hvad du mener" in answer
+
+
+async def test_health_and_metrics_only_on_the_internal_port(
+    telegram_app: Application,  # type: ignore[type-arg]
+    services: Services,
+    bot_api: FakeBotApi,
+) -> None:
+    """A worker listening on 0.0.0.0 must not show its health and metrics to the internet."""
+    webhook = WebhookApp(telegram_app, services, secret=SECRET, internal_port=9090)
+    transport = httpx.ASGITransport(app=webhook)
+    async with httpx.AsyncClient(transport=transport) as http:
+        public, internal = "http://bot:8080", "http://bot:9090"
+        assert (await http.get(f"{public}/healthz")).status_code == 404
+        assert (await http.get(f"{public}/metrics")).status_code == 404
+        assert (await http.get(f"{internal}/healthz")).status_code == 200
+        assert b"frivillig_updates" in (await http.get(f"{internal}/metrics")).content
+        update = bot_api.user(3535).text("/start")
+        assert (
+            await http.post(f"{internal}/telegram", json=update, headers=HEADERS)
+        ).status_code == 404
+        assert (
+            await http.post(f"{public}/telegram", json=update, headers=HEADERS)
+        ).status_code == 200
+    await webhook.drain()
+    assert len(bot_api.sent(3535)) == 1
+
+
+async def test_a_slow_health_query_does_not_hold_up_updates(
+    client: httpx.AsyncClient,
+    webhook: WebhookApp,
+    bot_api: FakeBotApi,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database part of /healthz blocks for a second; an update posted meanwhile is still
+    acknowledged at once, because that SQL runs in a thread, not on the event loop."""
+    import asyncio
+    import time
+
+    from bot.webhook import health
+
+    def slow_database(services: Services) -> dict[str, Any]:
+        time.sleep(1.0)
+        return {"ok": True}
+
+    monkeypatch.setattr(health, "_database", slow_database)
+    probe = asyncio.create_task(client.get("/healthz"))
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    update = bot_api.user(3636).text("/start")
+    response = await client.post("/telegram", json=update, headers=HEADERS)
+    acknowledged = time.perf_counter() - started
+    assert response.status_code == 200
+    assert acknowledged < 0.6
+    assert (await probe).status_code == 200
+    await webhook.drain()
