@@ -8,11 +8,13 @@ query holds up that request, not every update of the process.
 
 No web framework: three routes do not need one, and uvicorn serves any ASGI callable.
 
-POST /telegram answers within milliseconds: it checks Telegram's secret header, claims the update
-id in the database (a re-delivered update is acknowledged and dropped, whichever worker took it
-first), and hands the update to the PTB Application in a background task. Updates of one chat are
-handled in arrival order inside this process (the Telegram channel's lock per chat); across
-processes the core's row lock on the dialogue state serialises them (several workers need
+POST /telegram checks Telegram's secret header, claims the update id in the database, hands the
+update to the PTB Application and answers 200 once it has been handled (replies sent, state
+saved). A worker killed before that never answers, so the update is delivered again and another
+worker takes it over when the claim's lease has run out (`bot.webhook.dedupe`); meanwhile a
+re-delivery is answered 503, and a re-delivery of a handled update 200 and dropped. Updates of
+one chat are handled in arrival order inside this process (the Telegram channel's lock per chat);
+across processes the core's row lock on the dialogue state serialises them (several workers need
 PostgreSQL).
 """
 
@@ -31,7 +33,14 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.core.services import Services
-from bot.webhook.dedupe import KEEP_HOURS, claim_update, prune_processed
+from bot.webhook.dedupe import (
+    KEEP_HOURS,
+    LEASE_SECONDS,
+    claim_update,
+    finish_update,
+    prune_processed,
+    update_done,
+)
 from bot.webhook.health import check_health
 from bot.webhook.metrics import Metrics
 
@@ -61,6 +70,7 @@ class WebhookApp:
         on_startup: Hook | None = None,
         on_shutdown: Hook | None = None,
         internal_port: int | None = None,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         if not secret:
             raise ValueError("the webhook needs a secret token")
@@ -72,6 +82,7 @@ class WebhookApp:
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
         self.internal_port = internal_port
+        self.lease_seconds = lease_seconds
         self._tasks: set[asyncio.Task[None]] = set()
         self._last_prune = 0.0
 
@@ -154,17 +165,21 @@ class WebhookApp:
             await _respond(send, 400, b"not a Telegram update")
             return
         now = self.services.clock()
+        db = self.services.db
         try:
-            first = await asyncio.to_thread(claim_update, self.services.db, update_id, now)
+            mine = await asyncio.to_thread(claim_update, db, update_id, now, self.lease_seconds)
+            done = False if mine else await asyncio.to_thread(update_done, db, update_id)
         except Exception:
             # Not acknowledged: Telegram delivers it again (to this worker or another).
             log.warning("webhook.claim_failed", extra={"update_id": update_id}, exc_info=True)
             await _respond(send, 503, b"database unavailable")
             return
-        if not first:
+        if not mine:
             self.metrics.duplicates.inc()
-            log.info("webhook.duplicate", extra={"update_id": update_id})
-            await _respond(send, 200, b"ok")
+            log.info("webhook.duplicate", extra={"update_id": update_id, "done": done})
+            # Handled: acknowledge. Still being handled elsewhere (or its worker died and the
+            # lease has not run out): not yet, so it comes again.
+            await _respond(send, 200 if done else 503, b"ok" if done else b"in progress")
             return
         kind = next((key for key in data if key != "update_id"), "other")
         self.metrics.count_update(kind)
@@ -174,13 +189,28 @@ class WebhookApp:
             # Acknowledged all the same: Telegram would only send the same shape again.
             self.metrics.rejected.labels(reason="unreadable").inc()
             log.warning("webhook.unreadable", extra={"update_id": update_id}, exc_info=True)
+            await self._finish(update_id)
             await _respond(send, 200, b"ok")
             return
         task = asyncio.create_task(self._handle(update), name=f"update-{update_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        await asyncio.shield(task)
+        if not await self._finish(update_id):
+            await _respond(send, 503, b"database unavailable")
+            return
         await _respond(send, 200, b"ok")
         self._maybe_prune()
+
+    async def _finish(self, update_id: int) -> bool:
+        try:
+            now = self.services.clock()
+            await asyncio.to_thread(finish_update, self.services.db, update_id, now)
+        except Exception:
+            # Handled but not marked: a re-delivery is handled again once the lease runs out.
+            log.warning("webhook.finish_failed", extra={"update_id": update_id}, exc_info=True)
+            return False
+        return True
 
     async def _handle(self, update: Update) -> None:
         # Updates of one chat keep their order inside the Telegram channel (its ChatLocks); with

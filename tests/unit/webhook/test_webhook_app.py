@@ -279,3 +279,33 @@ async def test_a_slow_health_query_does_not_hold_up_updates(
     assert acknowledged < 0.6
     assert (await probe).status_code == 200
     await webhook.drain()
+
+
+def test_a_claim_never_finished_is_taken_over_after_its_lease(services: Services) -> None:
+    """The worker that claimed update 7 died before handling it: after the lease another worker
+    takes it; a handled update is never taken again."""
+    from bot.webhook.dedupe import finish_update, update_done
+
+    now = services.clock()
+    assert claim_update(services.db, 7, now - timedelta(seconds=61))
+    assert not claim_update(services.db, 7, now - timedelta(seconds=30), lease=60)
+    assert claim_update(services.db, 7, now, lease=60)  # taken over
+    assert not update_done(services.db, 7)
+    finish_update(services.db, 7, now)
+    assert update_done(services.db, 7)
+    assert not claim_update(services.db, 7, now + timedelta(hours=1), lease=60)
+
+
+async def test_a_redelivery_while_the_update_is_in_hand_is_not_acknowledged(
+    client: httpx.AsyncClient, webhook: WebhookApp, bot_api: FakeBotApi, services: Services
+) -> None:
+    """503 while another worker holds the claim (Telegram tries again later), 200 once done."""
+    update = bot_api.user(3737).text("/start")
+    claim_update(services.db, int(update["update_id"]), services.clock())  # another worker's
+    assert (await client.post("/telegram", json=update, headers=HEADERS)).status_code == 503
+    assert bot_api.sent(3737) == []
+    from bot.webhook.dedupe import finish_update
+
+    finish_update(services.db, int(update["update_id"]), services.clock())
+    assert (await client.post("/telegram", json=update, headers=HEADERS)).status_code == 200
+    assert bot_api.sent(3737) == []
