@@ -58,8 +58,8 @@ lint: .venv/.synced
 	.venv/bin/mypy
 	.venv/bin/hadolint deploy/Dockerfile.bot deploy/Dockerfile.nlu
 
-test-fast: .venv/.synced ## the inner loop: everything but the real Rasa server
-	.venv/bin/pytest -m "not rasa" -q $(PYTEST_ARGS)
+test-fast: .venv/.synced ## the inner loop: everything but the real Rasa server and the system test
+	.venv/bin/pytest -m "not rasa and not system" -q $(PYTEST_ARGS)
 
 test: setup nlu-train lint nlu-eval ## what CI runs: lint, types, NLU gate, all tests (SQLite + PostgreSQL if set)
 	.venv/bin/pytest $(PYTEST_ARGS)
