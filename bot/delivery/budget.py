@@ -2,9 +2,9 @@
 and every kind of message, so replies and broadcasts draw from one token bucket.
 
 **Replies come first.** A reply to a user's own action takes a token as soon as one is there; a
-broadcast row only when the bucket is nearly full (`capacity - 1` tokens). While replies wait they
-keep the bucket near empty, so broadcasts pause until the replies are served, then go on at the
-full rate. The few tokens a broadcast leaves in the bucket are the replies' head start.
+broadcast row only when the bucket is over half full (`capacity / 2 + 1` tokens). While replies
+wait they keep the bucket near empty, so broadcasts pause until the replies are served, then go
+on at the full rate. The half a broadcast leaves in the bucket is the replies' head start.
 
 Where the bucket lives:
 
@@ -164,7 +164,9 @@ class RateBudget:
     ) -> None:
         self.store = store
         self.capacity = capacity
-        self.thresholds = {Kind.REPLY: 1.0, Kind.BULK: max(1.0, capacity - 1.0)}
+        # A broadcast row needs the bucket over half full: the lower half is the replies' head
+        # start, the upper half is slack so a broadcast waiter a little late loses no tokens.
+        self.thresholds = {Kind.REPLY: 1.0, Kind.BULK: min(capacity, max(1.0, capacity / 2 + 1))}
         self.in_thread = in_thread
         self._clock = clock
         self._sleep = sleep

@@ -59,7 +59,7 @@ def test_memory_bucket_refills_at_the_rate_up_to_its_capacity() -> None:
 async def test_a_reply_takes_a_token_a_broadcast_row_would_have_to_wait_for() -> None:
     clock = Clock()
     budget = RateBudget(MemoryTokens(10, 3, clock=clock), 3, in_thread=False, clock=clock)
-    clock.now += 0.15  # 1.5 tokens: enough for a reply, not for a broadcast row (needs 2)
+    clock.now += 0.15  # 1.5 tokens: enough for a reply, not for a broadcast row (needs 2.5)
     assert budget.store.take(budget.thresholds[Kind.BULK]) > 0
     assert budget.store.take(budget.thresholds[Kind.REPLY]) == 0.0
 
