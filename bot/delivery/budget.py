@@ -8,9 +8,10 @@ on at the full rate. The half a broadcast leaves in the bucket is the replies' h
 
 Where the bucket lives:
 
-- **PostgreSQL** (several processes): one `rate_budget` row, taken with a conditional `UPDATE …
-  RETURNING` (the row lock serialises the takers; the database's clock counts the refill, so
-  hosts need not agree on the time). Each process lets one waiter of each kind poll at a time.
+- **PostgreSQL** (several processes): one `rate_budget` row, read with `SELECT … FOR UPDATE`
+  and written back in the same transaction (the row lock serialises the takers; the database's
+  clock counts the refill, so hosts need not agree on the time). Each process lets one waiter of
+  each kind poll at a time, taking tokens for all its waiters of that kind at once.
 - **SQLite** (one process): the same bucket in memory.
 
 Every process must be given the same rate (`BROADCAST_RATE_PER_SECOND`): the rate and capacity
@@ -51,6 +52,8 @@ MAX_NAP_SECONDS = 0.25
 MIN_NAP_SECONDS = 0.001
 #: Rounding allowed when comparing token counts (floats of a clock near 1.7e9 s).
 EPSILON = 1e-6
+#: Most tokens one waiter takes for the waiters of its kind in one round trip.
+MAX_TAKE = 8
 #: After a database error (a dropped connection), wait this long and try again.
 ERROR_NAP_SECONDS = 0.1
 
@@ -68,10 +71,15 @@ def counts(method: str) -> bool:
 
 
 class TokenStore(Protocol):
-    def take(self, threshold: float) -> float:
-        """Take one token if at least `threshold` are there: 0.0. Otherwise take nothing and
-        return the seconds until there will be `threshold` (> 0)."""
+    def take(self, threshold: float, want: int = 1) -> tuple[int, float]:
+        """If at least `threshold` tokens are there, take up to `want` of them (never going
+        below `threshold - 1`): (taken, 0.0). Otherwise take nothing: (0, seconds until there
+        will be `threshold`)."""
         ...
+
+
+def _share(available: float, threshold: float, want: int) -> int:
+    return max(1, min(want, int(available - threshold + EPSILON) + 1))
 
 
 class MemoryTokens:
@@ -86,36 +94,25 @@ class MemoryTokens:
         self.tokens = 0.0
         self._updated = clock()
 
-    def take(self, threshold: float) -> float:
+    def take(self, threshold: float, want: int = 1) -> tuple[int, float]:
         now = self._clock()
         available = min(self.capacity, self.tokens + max(0.0, now - self._updated) * self.rate)
         self._updated = now
         if available >= threshold - EPSILON:
-            self.tokens = available - 1.0
-            return 0.0
+            taken = _share(available, threshold, want)
+            self.tokens = available - taken
+            return taken, 0.0
         self.tokens = available
-        return max(MIN_NAP_SECONDS, (threshold - available) / self.rate)
+        return 0, max(MIN_NAP_SECONDS, (threshold - available) / self.rate)
 
 
-_TAKE = text(
+_LOCK = text(
     """
-    UPDATE rate_budget SET
-        tokens = least(:capacity, tokens
-            + greatest(0, extract(epoch from clock_timestamp()) - updated_epoch) * :rate) - 1,
-        updated_epoch = greatest(updated_epoch, extract(epoch from clock_timestamp()))
-    WHERE name = :name AND least(:capacity, tokens
-            + greatest(0, extract(epoch from clock_timestamp()) - updated_epoch) * :rate)
-        >= :threshold - 1e-6
-    RETURNING tokens
+    SELECT tokens, updated_epoch, extract(epoch from clock_timestamp())
+    FROM rate_budget WHERE name = :name FOR UPDATE
     """
 )
-_AVAILABLE = text(
-    """
-    SELECT least(:capacity, tokens
-        + greatest(0, extract(epoch from clock_timestamp()) - updated_epoch) * :rate)
-    FROM rate_budget WHERE name = :name
-    """
-)
+_SET = text("UPDATE rate_budget SET tokens = :tokens, updated_epoch = :at WHERE name = :name")
 _CREATE = text(
     """
     INSERT INTO rate_budget (name, tokens, updated_epoch)
@@ -128,25 +125,31 @@ _CREATE = text(
 class PostgresTokens:
     """The bucket as one `rate_budget` row, shared by every process on the database.
 
-    The `UPDATE` re-evaluates its condition on the newest row version after waiting for another
-    taker's lock (PostgreSQL's READ COMMITTED rule), so two processes never take the same token.
+    `SELECT … FOR UPDATE` serialises the takers. The database's clock may be read before the lock
+    is granted, i.e. earlier than the previous taker's stamp: the refill then counts as zero,
+    never more, so the rate can only be undershot by a hair, never exceeded.
     """
 
     def __init__(self, db: Database, rate: float, capacity: float, *, name: str = TELEGRAM):
         self.db = db
-        self.params = {"name": name, "rate": rate, "capacity": capacity}
+        self.name = name
         self.rate = rate
+        self.capacity = capacity
 
-    def take(self, threshold: float) -> float:
-        params = {**self.params, "threshold": threshold}
+    def take(self, threshold: float, want: int = 1) -> tuple[int, float]:
         with self.db.engine.begin() as connection:
-            if connection.execute(_TAKE, params).first() is not None:
-                return 0.0
-            available = connection.execute(_AVAILABLE, params).scalar()
-            if available is None:
-                connection.execute(_CREATE, params)
-                return 1.0 / self.rate
-        return max(MIN_NAP_SECONDS, (threshold - float(available)) / self.rate)
+            row = connection.execute(_LOCK, {"name": self.name}).first()
+            if row is None:
+                connection.execute(_CREATE, {"name": self.name})
+                return 0, 1.0 / self.rate
+            tokens, updated, now = float(row[0]), float(row[1]), float(row[2])
+            at = max(updated, now)
+            available = min(self.capacity, tokens + (at - updated) * self.rate)
+            taken = _share(available, threshold, want) if available >= threshold - EPSILON else 0
+            connection.execute(_SET, {"name": self.name, "tokens": available - taken, "at": at})
+        if taken:
+            return taken, 0.0
+        return 0, max(MIN_NAP_SECONDS, (threshold - available) / self.rate)
 
 
 class RateBudget:
@@ -171,30 +174,43 @@ class RateBudget:
         self._clock = clock
         self._sleep = sleep
         self._locks = {kind: asyncio.Lock() for kind in Kind}
-        self.replies_waiting = 0
+        self.waiting = dict.fromkeys(Kind, 0)
+        #: Tokens taken for waiters of this process that have not yet picked them up.
+        self.spare = dict.fromkeys(Kind, 0)
         self.paused_until = 0.0
         self.taken = dict.fromkeys(Kind, 0)
 
     async def acquire(self, kind: Kind) -> None:
         """Wait for one token of `kind`; a reply overtakes every broadcast row waiting here and,
-        through the bucket's threshold, in every other process."""
-        if kind is Kind.REPLY:
-            self.replies_waiting += 1
+        through the bucket's threshold, in every other process.
+
+        One waiter of each kind polls the bucket at a time and takes tokens for every waiter of
+        its kind at once (one database round trip for many sends); the others find theirs in
+        `spare` when the lock comes to them, moments later."""
+        self.waiting[kind] += 1
         try:
             async with self._locks[kind]:
                 while True:
+                    if self.spare[kind] and (kind is Kind.REPLY or not self.waiting[Kind.REPLY]):
+                        self.spare[kind] -= 1
+                        break
                     nap = self._paused()
-                    if nap <= 0 and kind is Kind.BULK and self.replies_waiting:
+                    if nap <= 0 and kind is Kind.BULK and self.waiting[Kind.REPLY]:
                         nap = 0.005  # a reply of this process goes first
                     if nap <= 0:
-                        nap = await self._take(self.thresholds[kind])
-                    if nap <= 0:
-                        self.taken[kind] += 1
-                        return
+                        want = min(self.waiting[kind], MAX_TAKE)
+                        taken, nap = await self._take(self.thresholds[kind], want)
+                        if taken:
+                            self.spare[kind] += taken - 1
+                            break
                     await self._sleep(min(nap, MAX_NAP_SECONDS))
         finally:
-            if kind is Kind.REPLY:
-                self.replies_waiting -= 1
+            self.waiting[kind] -= 1
+        self.taken[kind] += 1
+
+    @property
+    def replies_waiting(self) -> int:
+        return self.waiting[Kind.REPLY]
 
     def pause(self, seconds: float) -> None:
         """Hold every send of this process for `seconds` (Telegram said "retry after")."""
@@ -203,15 +219,15 @@ class RateBudget:
     def _paused(self) -> float:
         return self.paused_until - self._clock()
 
-    async def _take(self, threshold: float) -> float:
+    async def _take(self, threshold: float, want: int) -> tuple[int, float]:
         try:
             if self.in_thread:
-                return await asyncio.to_thread(self.store.take, threshold)
-            return self.store.take(threshold)
+                return await asyncio.to_thread(self.store.take, threshold, want)
+            return self.store.take(threshold, want)
         except DBAPIError:
             # The connection was dropped (a restart, pg_terminate_backend): the pool reconnects.
             log.warning("budget.take_failed", exc_info=True)
-            return ERROR_NAP_SECONDS
+            return 0, ERROR_NAP_SECONDS
 
 
 def build_budget(db: Database, rate: float) -> RateBudget:
