@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -152,32 +153,43 @@ class Dispatcher:
     # --- the loop -------------------------------------------------------------------------------
     async def run(self, stop_event: asyncio.Event) -> None:
         log.info("dispatcher.start", extra={"worker": self.worker, "rate": self.rate})
-        self._reclaim()
         try:
             while not stop_event.is_set():
-                claimed = self._claim_more()
-                if not claimed and not self._tasks:
-                    self._flush()
-                    await self._report_progress(idle=True)
-                    self._maybe_reclaim()
+                try:
+                    await self._step(stop_event)
+                except DBAPIError:
+                    # A deadlock, a dropped connection, a restarting database: the dispatcher
+                    # lives on (it is the only one sending from this process) and tries again.
+                    log.warning("dispatcher.database_error", exc_info=True)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop_event.wait(), timeout=self.poll_interval)
-                    continue
-                if self._tasks:
-                    await asyncio.wait(
-                        self._tasks, timeout=0.05, return_when=asyncio.FIRST_COMPLETED
-                    )
-                if time.monotonic() - self._last_flush >= 0.1:
-                    self._flush()
-                    await self._report_progress()
-                    self._maybe_reclaim()
             if self._tasks:  # let sends already under way finish, so their outcome is recorded
                 await asyncio.wait(self._tasks, timeout=30)
         finally:
             # On cancellation too: whatever was sent gets recorded, which keeps duplicates small.
-            self._flush()
+            with contextlib.suppress(DBAPIError):
+                self._flush()
         await self._report_progress(idle=True)
         log.info("dispatcher.stop", extra={"worker": self.worker, "sent": self.sent})
+
+    async def _step(self, stop_event: asyncio.Event) -> None:
+        """Claim, send, record, report, reclaim: one round of the loop."""
+        if not self._last_reclaim:
+            self._reclaim()
+        claimed = self._claim_more()
+        if not claimed and not self._tasks:
+            self._flush()
+            await self._report_progress(idle=True)
+            self._maybe_reclaim()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop_event.wait(), timeout=self.poll_interval)
+            return
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
+        if time.monotonic() - self._last_flush >= 0.1:
+            self._flush()
+            await self._report_progress()
+            self._maybe_reclaim()
 
     def _claim_more(self) -> int:
         room = self.max_claimed - len(self._tasks)
@@ -300,8 +312,12 @@ class Dispatcher:
         if not self._outcomes:
             return
         batch, self._outcomes = self._outcomes, []
-        with transaction(self.db) as session:
-            outbox.record(session, batch)
+        try:
+            with transaction(self.db) as session:
+                outbox.record(session, batch)
+        except DBAPIError:
+            self._outcomes = batch + self._outcomes  # written with the next flush
+            raise
 
     # --- progress for the staff member ----------------------------------------------------------
     async def _report_progress(self, *, idle: bool = False) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from bot.app import prepare_database
 from bot.config import PROJECT_ROOT
@@ -43,7 +44,9 @@ def free_port() -> int:
 def fresh_database(admin_url: str, name: str) -> Iterator[str]:
     """A new, empty PostgreSQL database `name` beside `admin_url`'s; dropped afterwards."""
     admin = create_engine(
-        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+        make_url(admin_url).set(drivername="postgresql+psycopg"),
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,  # a fresh connection each time: the test drops connections
     )
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
