@@ -8,9 +8,9 @@ on at the full rate. The half a broadcast leaves in the bucket is the replies' h
 
 Where the bucket lives:
 
-- **PostgreSQL** (several processes): one `rate_budget` row, read with `SELECT … FOR UPDATE`
-  and written back in the same transaction (the row lock serialises the takers; the database's
-  clock counts the refill, so hosts need not agree on the time). Each process lets one waiter of
+- **PostgreSQL** (several processes): one `rate_budget` row, taken with one conditional
+  `UPDATE … RETURNING` (the row lock serialises the takers; the database's clock counts the
+  refill, so hosts need not agree on the time). Each process lets one waiter of
   each kind poll at a time, taking tokens for all its waiters of that kind at once.
 - **SQLite** (one process): the same bucket in memory.
 
@@ -106,17 +106,28 @@ class MemoryTokens:
         return 0, max(MIN_NAP_SECONDS, (threshold - available) / self.rate)
 
 
-_LOCK = text(
-    """
-    SELECT tokens, updated_epoch, extract(epoch from clock_timestamp())
-    FROM rate_budget WHERE name = :name FOR UPDATE
-    """
+#: The tokens there are now: the stored ones plus the refill since the last take, at most the
+#: capacity. `statement_timestamp()` is read once per statement (consistent within it); if this
+#: statement waited for another taker's lock, it is older than that taker's stamp and the refill
+#: counts as zero, never as more.
+_AVAILABLE = """least(:capacity, tokens
+    + greatest(0, extract(epoch from statement_timestamp()) - updated_epoch) * :rate)"""
+_TAKEN = f"least(:want, floor({_AVAILABLE} - :threshold + 1e-6) + 1)"
+_TAKE = text(
+    f"""
+    UPDATE rate_budget SET
+        tokens = {_AVAILABLE} - {_TAKEN},
+        last_taken = {_TAKEN},
+        updated_epoch = greatest(updated_epoch, extract(epoch from statement_timestamp()))
+    WHERE name = :name AND {_AVAILABLE} >= :threshold - 1e-6
+    RETURNING last_taken
+    """  # noqa: S608 - built from the constants above, values are bound parameters
 )
-_SET = text("UPDATE rate_budget SET tokens = :tokens, updated_epoch = :at WHERE name = :name")
+_PEEK = text(f"SELECT {_AVAILABLE} FROM rate_budget WHERE name = :name")  # noqa: S608 - constants
 _CREATE = text(
     """
-    INSERT INTO rate_budget (name, tokens, updated_epoch)
-    VALUES (:name, 0, extract(epoch from clock_timestamp()))
+    INSERT INTO rate_budget (name, tokens, updated_epoch, last_taken)
+    VALUES (:name, 0, extract(epoch from clock_timestamp()), 0)
     ON CONFLICT (name) DO NOTHING
     """
 )
@@ -125,31 +136,28 @@ _CREATE = text(
 class PostgresTokens:
     """The bucket as one `rate_budget` row, shared by every process on the database.
 
-    `SELECT … FOR UPDATE` serialises the takers. The database's clock may be read before the lock
-    is granted, i.e. earlier than the previous taker's stamp: the refill then counts as zero,
-    never more, so the rate can only be undershot by a hair, never exceeded.
+    One conditional `UPDATE … RETURNING` per take: the row lock serialises the takers, and after
+    waiting for another taker PostgreSQL re-evaluates the condition and the new values on the
+    newest row version (READ COMMITTED), so no token is ever taken twice. The SET expressions
+    read the row as it was; `last_taken` says how many this statement took.
     """
 
     def __init__(self, db: Database, rate: float, capacity: float, *, name: str = TELEGRAM):
         self.db = db
-        self.name = name
+        self.params = {"name": name, "rate": rate, "capacity": capacity}
         self.rate = rate
-        self.capacity = capacity
 
     def take(self, threshold: float, want: int = 1) -> tuple[int, float]:
+        params = {**self.params, "threshold": threshold, "want": want}
         with self.db.engine.begin() as connection:
-            row = connection.execute(_LOCK, {"name": self.name}).first()
-            if row is None:
-                connection.execute(_CREATE, {"name": self.name})
+            taken = connection.execute(_TAKE, params).scalar()
+            if taken is not None:
+                return int(taken), 0.0
+            available = connection.execute(_PEEK, params).scalar()
+            if available is None:
+                connection.execute(_CREATE, params)
                 return 0, 1.0 / self.rate
-            tokens, updated, now = float(row[0]), float(row[1]), float(row[2])
-            at = max(updated, now)
-            available = min(self.capacity, tokens + (at - updated) * self.rate)
-            taken = _share(available, threshold, want) if available >= threshold - EPSILON else 0
-            connection.execute(_SET, {"name": self.name, "tokens": available - taken, "at": at})
-        if taken:
-            return taken, 0.0
-        return 0, max(MIN_NAP_SECONDS, (threshold - available) / self.rate)
+        return 0, max(MIN_NAP_SECONDS, (threshold - float(available)) / self.rate)
 
 
 class RateBudget:

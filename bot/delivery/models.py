@@ -54,3 +54,5 @@ class RateBudget(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     updated_epoch: Mapped[float] = mapped_column(Float)
+    #: How many tokens the last take took (what its `UPDATE … RETURNING` reports).
+    last_taken: Mapped[int] = mapped_column(default=0)

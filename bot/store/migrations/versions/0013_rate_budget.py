@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=40), nullable=False),
         sa.Column("tokens", sa.Float(), nullable=False),
         sa.Column("updated_epoch", sa.Float(), nullable=False),
+        sa.Column("last_taken", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_rate_budget")),
     )
     with op.batch_alter_table("processed_update", schema=None) as batch_op:
