@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from bot.app import prepare_database
@@ -55,8 +56,15 @@ def fresh_database(admin_url: str, name: str) -> Iterator[str]:
     try:
         yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for attempt in range(3):  # a test elsewhere may drop our admin connection meanwhile
+            try:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                break
+            except OperationalError:
+                if attempt == 2:
+                    raise
+                time.sleep(1.0)
         admin.dispose()
 
 
