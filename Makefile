@@ -58,8 +58,8 @@ lint: .venv/.synced
 	.venv/bin/mypy
 	.venv/bin/hadolint deploy/Dockerfile.bot deploy/Dockerfile.nlu
 
-test-fast: .venv/.synced ## the inner loop: everything but the real Rasa server and the slow demo journey
-	.venv/bin/pytest -m "not rasa and not slow" -q $(PYTEST_ARGS)
+test-fast: .venv/.synced ## the inner loop: everything but the real Rasa server, the slow demo journey and the system test
+	.venv/bin/pytest -m "not rasa and not slow and not system" -q $(PYTEST_ARGS)
 
 chromium: ## Debian's chromium for the browser tests (installed when missing and possible)
 	sh tests/ensure-chromium.sh

@@ -21,6 +21,7 @@ from bot.core.flows.base import Flow
 from bot.core.flows.menu import MenuFlow, SettingsFlow
 from bot.core.flows.onboarding import OnboardingFlow
 from bot.core.services import Services
+from bot.delivery.budget import build_budget
 from bot.directory import Directory
 from bot.faq import Faq
 from bot.files.privacy import register_file_privacy
@@ -121,6 +122,7 @@ def build_services(
     services.nlu = (
         nlu if nlu is not None else (build_nlu(settings, directory) if with_nlu else None)
     )
+    services.budget = build_budget(database, settings.broadcast_rate_per_second)
     register_grant_privacy(services.grants)
     register_award_privacy()
     register_consultation_privacy()

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, description="public https URL of /telegram")
     webhook_listen: str = Field(default="127.0.0.1")
     webhook_port: int = Field(default=8080, gt=0, lt=65536)
+    #: /healthz and /metrics are served here only, never on the public port (probes and
+    #: Prometheus reach it inside the deployment; nothing public should).
+    webhook_internal_listen: str = Field(default="127.0.0.1")
+    webhook_internal_port: int = Field(default=9090, gt=0, lt=65536)
+    #: An update claimed but not handled after this long is taken over by another worker (the
+    #: first one died with it); longer than any turn takes.
+    webhook_claim_lease_seconds: float = Field(default=60.0, gt=0)
     #: Users who have not written for this many days are erased by the daily retention job.
     retention_days: int = Field(default=730, gt=0)
     concurrent_updates: int = Field(default=16, ge=1, description="turns handled at once")

@@ -31,6 +31,7 @@ from bot.config import Settings
 from bot.core.conversation import Conversation
 from bot.core.events import Event, EventKind, IncomingDocument
 from bot.core.replies import Button, OutgoingDocument, Reply
+from bot.delivery.budget import BudgetRateLimiter
 from bot.files import store
 from bot.i18n import normalise_language, t
 from bot.store.database import transaction
@@ -355,9 +356,13 @@ def build_application(
     if settings.telegram_api_base_url:
         base_url, file_url = api_urls(settings.telegram_api_base_url)
         builder = builder.base_url(base_url).base_file_url(file_url)
-    if rate_limiter:
-        # Replies to the user's own updates stay well under Telegram's limits; the limiter only
-        # retries a reply that hit a 429. Bulk sends go through the outbox dispatcher instead.
+    budget = conversation.services.budget
+    if rate_limiter and budget is not None:
+        # Replies draw on the bot's one budget first (broadcast rows wait while a reply does), so
+        # replies and the outbox together stay within Telegram's ~30/s, across processes too.
+        builder = builder.rate_limiter(BudgetRateLimiter(budget, max_retries=2))
+    elif rate_limiter:
+        # Without a shared budget the limiter only retries a reply that hit a 429.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
 
     running: list[asyncio.Future[None]] = []

@@ -15,6 +15,7 @@ from bot.store.base import utcnow
 from bot.store.database import Database
 
 if TYPE_CHECKING:
+    from bot.delivery.budget import RateBudget
     from nlu.client import NluResult
 
 
@@ -62,3 +63,6 @@ class Services:
     #: The bot's Telegram username, for `t.me/<bot>` links: `BOT_USERNAME`, or what Telegram
     #: says once the bot is initialised (`getMe`); None in the terminal chat without either.
     bot_username: str | None = None
+    #: The bot's one send budget (Telegram's ~30/s), drawn on by replies first and by the outbox
+    #: dispatcher; shared across processes on PostgreSQL. None: each sender paces itself.
+    budget: RateBudget | None = None

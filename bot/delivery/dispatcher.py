@@ -1,11 +1,12 @@
 """The dispatcher: sends outbox rows with a PTB `Bot`, within Telegram's limits, and reports.
 
-It owns the pacing (PTB's `AIORateLimiter` neither spaces messages per chat nor retries by
-default): a global rate (default 25/s, under Telegram's ~30/s), about one message a second per
-chat, `retry_after` obeyed after a 429 (for everyone when several chats get one at once, else for
-that chat), 403 marks the user as having blocked the bot, network errors and 5xx are retried with
-exponential backoff and jitter, 400 is final. Rows are claimed in small batches and outcomes are
-written in small batches; rows of a dispatcher that died are taken back after a lease (see
+It owns the pacing of bulk sends: the bot's one budget (`bot.delivery.budget`: default 25/s,
+under Telegram's ~30/s, shared with replies, which go first, and across processes on
+PostgreSQL), about one message a second per chat, `retry_after` obeyed after a 429 (for
+everyone when several chats get one at once, else for that chat), 403 marks the user as having
+blocked the bot, network errors and 5xx are retried with exponential backoff and jitter, 400 is
+final. Rows are claimed in small batches and outcomes are written in small batches; rows of a
+dispatcher that died are taken back after a lease (see
 `bot.delivery.outbox` for the at-least-once guarantee this gives).
 
 Run it as a background task of the Telegram application (`dispatcher_task`) or as its own
@@ -29,14 +30,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.delivery import outbox
+from bot.delivery.budget import Kind, RateBudget, build_budget
 from bot.delivery.models import Broadcast
 from bot.delivery.outbox import Claimed, Outcome
-from bot.delivery.pacing import ChatSpacing, FloodDetector, RateLimiter
+from bot.delivery.pacing import ChatSpacing, FloodDetector
 from bot.i18n import t, tn
 from bot.store.base import utcnow
 from bot.store.database import Database, transaction
@@ -112,6 +115,7 @@ class Dispatcher:
         on_progress: ProgressHook | None = None,
         worker: str | None = None,
         clock: Callable[[], datetime] = utcnow,
+        budget: RateBudget | None = None,
     ) -> None:
         # We read `retry_after` as a timedelta already; opting in to PTB's future behaviour stops
         # the deprecation warning its own RetryAfter constructor emits on every 429 (PTB's
@@ -120,7 +124,9 @@ class Dispatcher:
         self.bot = bot
         self.db = db
         self.rate = rate
-        self.limiter = RateLimiter(rate)
+        # The bot's one budget, shared with replies (and, on PostgreSQL, with every process);
+        # without one given, a budget of this dispatcher's own at `rate`.
+        self.budget = budget if budget is not None else build_budget(db, rate)
         self.chats = ChatSpacing(per_chat_interval)
         self.floods = FloodDetector()
         self.semaphore = asyncio.Semaphore(concurrency)
@@ -147,32 +153,43 @@ class Dispatcher:
     # --- the loop -------------------------------------------------------------------------------
     async def run(self, stop_event: asyncio.Event) -> None:
         log.info("dispatcher.start", extra={"worker": self.worker, "rate": self.rate})
-        self._reclaim()
         try:
             while not stop_event.is_set():
-                claimed = self._claim_more()
-                if not claimed and not self._tasks:
-                    self._flush()
-                    await self._report_progress(idle=True)
-                    self._maybe_reclaim()
+                try:
+                    await self._step(stop_event)
+                except DBAPIError:
+                    # A deadlock, a dropped connection, a restarting database: the dispatcher
+                    # lives on (it is the only one sending from this process) and tries again.
+                    log.warning("dispatcher.database_error", exc_info=True)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop_event.wait(), timeout=self.poll_interval)
-                    continue
-                if self._tasks:
-                    await asyncio.wait(
-                        self._tasks, timeout=0.05, return_when=asyncio.FIRST_COMPLETED
-                    )
-                if time.monotonic() - self._last_flush >= 0.1:
-                    self._flush()
-                    await self._report_progress()
-                    self._maybe_reclaim()
             if self._tasks:  # let sends already under way finish, so their outcome is recorded
                 await asyncio.wait(self._tasks, timeout=30)
         finally:
             # On cancellation too: whatever was sent gets recorded, which keeps duplicates small.
-            self._flush()
+            with contextlib.suppress(DBAPIError):
+                self._flush()
         await self._report_progress(idle=True)
         log.info("dispatcher.stop", extra={"worker": self.worker, "sent": self.sent})
+
+    async def _step(self, stop_event: asyncio.Event) -> None:
+        """Claim, send, record, report, reclaim: one round of the loop."""
+        if not self._last_reclaim:
+            self._reclaim()
+        claimed = self._claim_more()
+        if not claimed and not self._tasks:
+            self._flush()
+            await self._report_progress(idle=True)
+            self._maybe_reclaim()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop_event.wait(), timeout=self.poll_interval)
+            return
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
+        if time.monotonic() - self._last_flush >= 0.1:
+            self._flush()
+            await self._report_progress()
+            self._maybe_reclaim()
 
     def _claim_more(self) -> int:
         room = self.max_claimed - len(self._tasks)
@@ -213,7 +230,8 @@ class Dispatcher:
         try:
             await self.chats.wait(row.chat_id)
             async with self.semaphore:
-                await self.limiter.acquire()
+                await self.budget.acquire(Kind.BULK)
+                self.chats.mark(row.chat_id)
                 outcome = await self._deliver(row)
             self._outcomes.append(outcome)
             if row.broadcast_id is not None:
@@ -235,7 +253,7 @@ class Dispatcher:
         except RetryAfter as error:
             seconds = retry_after_seconds(error)
             if self.floods.is_global(row.chat_id):
-                self.limiter.pause(seconds)
+                self.budget.pause(seconds)
             self.chats.pause(row.chat_id, seconds)
             log.warning("dispatcher.flood", extra={"chat_id": row.chat_id, "seconds": seconds})
             # A 429 is Telegram pacing us, not a failure of this message: no attempt is used up.
@@ -294,8 +312,12 @@ class Dispatcher:
         if not self._outcomes:
             return
         batch, self._outcomes = self._outcomes, []
-        with transaction(self.db) as session:
-            outbox.record(session, batch)
+        try:
+            with transaction(self.db) as session:
+                outbox.record(session, batch)
+        except DBAPIError:
+            self._outcomes = batch + self._outcomes  # written with the next flush
+            raise
 
     # --- progress for the staff member ----------------------------------------------------------
     async def _report_progress(self, *, idle: bool = False) -> None:
@@ -382,7 +404,7 @@ class Dispatcher:
     ) -> int | None:
         text = self.staff_text(action, p, language)
         try:
-            await self.limiter.acquire()
+            await self.budget.acquire(Kind.BULK)
             if action == "progress" and message_id is not None:
                 await self.bot.edit_message_text(
                     text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML
@@ -430,7 +452,8 @@ async def run_dispatcher(
     """Send outbox rows until `stop_event` is set (or the task is cancelled).
 
     `options` are `Dispatcher`'s: per_chat_interval, concurrency, lease_seconds, max_attempts,
-    backoff_base, poll_interval, progress_interval, worker, clock.
+    backoff_base, poll_interval, progress_interval, worker, clock, budget (the process's shared
+    `RateBudget`; replies draw from it too).
     """
     dispatcher = Dispatcher(bot, db, rate=rate, on_progress=on_progress, **options)
     await dispatcher.run(stop_event)
@@ -460,6 +483,7 @@ def dispatcher_task(services: Services) -> Callable[[Application], Awaitable[Non
                 services.db,
                 rate=services.settings.broadcast_rate_per_second,
                 stop_event=stop,
+                budget=services.budget,
             )
         finally:
             watcher.cancel()

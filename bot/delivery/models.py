@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.base import Base, utcnow
@@ -40,3 +40,19 @@ class Broadcast(Base):
     progress_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class RateBudget(Base):
+    """The bot's global send budget, shared by every process on PostgreSQL (`bot.delivery.budget`).
+
+    One row per budget (`telegram`): the tokens left and when they were last counted, in seconds
+    since the epoch by the database's own clock (so processes on different hosts agree).
+    """
+
+    __tablename__ = "rate_budget"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_epoch: Mapped[float] = mapped_column(Float)
+    #: How many tokens the last take took (what its `UPDATE … RETURNING` reports).
+    last_taken: Mapped[int] = mapped_column(default=0)

@@ -200,13 +200,20 @@ def claim(
 
 def reclaim_stale(session: Session, *, worker: str, lease: timedelta, now: datetime) -> int:
     """Give rows left ``sending`` by a dead dispatcher (older than `lease`) back to the queue."""
-    result = session.execute(
-        update(OutboxMessage)
+    # Rows another dispatcher is writing an outcome for right now are skipped, not waited for
+    # (two dispatchers updating the same rows in different orders would deadlock).
+    stale = (
+        select(OutboxMessage.id)
         .where(
             OutboxMessage.status == SENDING,
             OutboxMessage.claimed_at < now - lease,
             (OutboxMessage.claimed_by != worker) | OutboxMessage.claimed_by.is_(None),
         )
+        .with_for_update(skip_locked=True)
+    )
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(stale))
         .values(status=PENDING, claimed_at=None, claimed_by=None, next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )

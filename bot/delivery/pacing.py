@@ -67,6 +67,11 @@ class ChatSpacing:
         if slot > now:
             await self._sleep(slot - now)
 
+    def mark(self, chat_id: int) -> None:
+        """A message to `chat_id` goes out now (later than its slot, when the global budget made
+        it wait): the next one waits a full interval from now."""
+        self._next[chat_id] = max(self._next.get(chat_id, 0.0), self._clock() + self.interval)
+
     def pause(self, chat_id: int, seconds: float) -> None:
         self._next[chat_id] = max(self._next.get(chat_id, 0.0), self._clock() + seconds)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 
 import uvicorn
 
@@ -74,6 +75,7 @@ def build_webhook_app(settings: Settings) -> WebhookApp:
                 services.db,
                 rate=settings.broadcast_rate_per_second,
                 stop_event=stop_dispatcher,
+                budget=services.budget,
             )
         )
         await application.bot.set_webhook(
@@ -103,15 +105,27 @@ def build_webhook_app(settings: Settings) -> WebhookApp:
     )
 
 
+def listening_sockets(settings: Settings) -> list[socket.socket]:
+    """The public socket (WEBHOOK_LISTEN:WEBHOOK_PORT, /telegram) and the internal one
+    (WEBHOOK_INTERNAL_LISTEN:WEBHOOK_INTERNAL_PORT, /healthz and /metrics). Raises OSError when
+    a port is taken, and WebhookConfigError when both are the same port."""
+    if settings.webhook_port == settings.webhook_internal_port:
+        raise WebhookConfigError("WEBHOOK_INTERNAL_PORT must differ from WEBHOOK_PORT")
+    return [
+        socket.create_server((settings.webhook_listen, settings.webhook_port)),
+        socket.create_server((settings.webhook_internal_listen, settings.webhook_internal_port)),
+    ]
+
+
 def run_webhook(settings: Settings) -> None:
     """Serve until SIGINT/SIGTERM (uvicorn handles both and shuts down gracefully)."""
     app = build_webhook_app(settings)
-    uvicorn.run(
+    sockets = listening_sockets(settings)
+    config = uvicorn.Config(
         app,
-        host=settings.webhook_listen,
-        port=settings.webhook_port,
         lifespan="on",
         log_config=None,  # keep our structured logging
         access_log=False,  # each update is logged by the core, by id
         proxy_headers=True,
     )
+    uvicorn.Server(config).run(sockets=sockets)

@@ -49,10 +49,11 @@ def _scheduler(services: Services) -> dict[str, Any]:
 async def check_health(services: Services) -> tuple[int, dict[str, Any]]:
     """(HTTP status, body). Without the database this worker can do nothing: 503. Without the NLU
     or the scheduler it still answers (buttons work, reminders wait): 200, status "degraded"."""
+    # The SQL runs in threads: a stuck database must not stall this worker's updates.
     components = {
-        "database": _database(services),
+        "database": await asyncio.to_thread(_database, services),
         "nlu": await _nlu(services),
-        "scheduler": _scheduler(services),
+        "scheduler": await asyncio.to_thread(_scheduler, services),
     }
     if not components["database"]["ok"]:
         return 503, {"status": "down", "components": components}

@@ -18,7 +18,10 @@ class ProcessedUpdate(Base):
     __tablename__ = "processed_update"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    #: When the claim was taken (or taken over from a worker that died with it).
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    #: When the update was handled and acknowledged; None while a worker is at it.
+    done_at: Mapped[datetime | None] = mapped_column()
 
 
 class Heartbeat(Base):

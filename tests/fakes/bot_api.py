@@ -3,7 +3,8 @@
 It records every request (method and parameters) so tests assert on what the bot sent, serves
 `getUpdates` from a queue for long polling, serves files a test registered (`add_file`) through
 `getFile` and the file download URL, and can be told to fail: 429 with `retry_after`, 403 for a
-blocked user, 500, or a dropped connection, per chat or for the next N calls.
+blocked user, 500, or a dropped connection, per chat or for the next N calls. With `rate_cap` it
+holds the bot to Telegram's per-bot message rate, answering 429 above it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import asyncio
 import itertools
 import json
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from bot.delivery.budget import counts
 
 BOT_USER = {
     "id": 777000111,
@@ -125,8 +128,13 @@ class Failure:
 class FakeBotApi:
     """`await FakeBotApi().start()`; point PTB at `base_url`; inspect `calls`."""
 
-    def __init__(self, *, latency: float = 0.0) -> None:
+    def __init__(self, *, latency: float = 0.0, rate_cap: int | None = None) -> None:
         self.calls: list[Call] = []
+        #: Telegram's per-bot limit: with a cap, a message (`bot.delivery.budget.counts`) beyond
+        #: `rate_cap` in any one second is refused with 429 "retry after 1" and not recorded.
+        self.rate_cap = rate_cap
+        self.too_many = 0
+        self._recent: deque[float] = deque()
         self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.latency = latency
         self._message_ids = itertools.count(1000)
@@ -236,6 +244,17 @@ class FakeBotApi:
                 return web.json_response({"ok": True, "result": await self._get_updates(params)})
             if self.latency:
                 await asyncio.sleep(self.latency)
+            if self._over_cap(method):
+                self.too_many += 1
+                return web.json_response(
+                    {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": "Too Many Requests: retry after 1",
+                        "parameters": {"retry_after": 1},
+                    },
+                    status=429,
+                )
             call = Call(method, params)
             self.calls.append(call)
             failure = self._failure_for(params)
@@ -269,6 +288,17 @@ class FakeBotApi:
                 self.downloads.append(path)
                 return web.Response(body=content, content_type="application/octet-stream")
         return web.Response(status=404, text="Not Found")
+
+    def _over_cap(self, method: str) -> bool:
+        if self.rate_cap is None or not counts(method):
+            return False
+        now = time.monotonic()
+        while self._recent and now - self._recent[0] >= 1.0:
+            self._recent.popleft()
+        if len(self._recent) >= self.rate_cap:
+            return True
+        self._recent.append(now)
+        return False
 
     def _failure_for(self, params: dict[str, Any]) -> Failure | None:
         chat = params.get("chat_id")

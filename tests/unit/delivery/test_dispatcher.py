@@ -320,3 +320,27 @@ async def test_a_group_chat_id_never_gets_a_broadcast(
     await drain(database, bot_api)
     assert {c.chat_id for c in bot_api.sent(method="sendMessage")} == {11, 12, STAFF}
     assert statuses(database) == {11: "sent", 12: "sent", -55: "failed"}
+
+
+async def test_a_database_error_does_not_end_the_dispatcher(
+    database: Database, bot_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deadlock or a dropped connection while recording outcomes used to end the dispatcher
+    (and with it all sending from that worker); now it logs, waits a moment and goes on, and the
+    outcomes are written with the next flush."""
+    from sqlalchemy.exc import OperationalError
+
+    real_record = outbox.record
+    failures = [OperationalError("UPDATE outbox_message", {}, Exception("deadlock detected"))]
+
+    def record(session: object, outcomes: object) -> None:
+        if failures:
+            raise failures.pop()
+        real_record(session, outcomes)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outbox, "record", record)
+    queue(database, [41, 42, 43], created_by=None)
+    await drain(database, bot_api)
+    assert not failures  # the error happened
+    assert statuses(database) == {41: "sent", 42: "sent", 43: "sent"}
+    assert sorted(c.chat_id or 0 for c in bot_api.sent(method="sendMessage")) == [41, 42, 43]

@@ -224,3 +224,88 @@ async def test_many_chats_at_once_while_the_nlu_thinks(
     for user in users:
         answer = " ".join(call.text for call in bot_api.sent(user.user_id)[-2:])
         assert "ikke sikker på, hvad du mener" in answer
+
+
+async def test_health_and_metrics_only_on_the_internal_port(
+    telegram_app: Application,  # type: ignore[type-arg]
+    services: Services,
+    bot_api: FakeBotApi,
+) -> None:
+    """A worker listening on 0.0.0.0 must not show its health and metrics to the internet."""
+    webhook = WebhookApp(telegram_app, services, secret=SECRET, internal_port=9090)
+    transport = httpx.ASGITransport(app=webhook)
+    async with httpx.AsyncClient(transport=transport) as http:
+        public, internal = "http://bot:8080", "http://bot:9090"
+        assert (await http.get(f"{public}/healthz")).status_code == 404
+        assert (await http.get(f"{public}/metrics")).status_code == 404
+        assert (await http.get(f"{internal}/healthz")).status_code == 200
+        assert b"frivillig_updates" in (await http.get(f"{internal}/metrics")).content
+        update = bot_api.user(3535).text("/start")
+        assert (
+            await http.post(f"{internal}/telegram", json=update, headers=HEADERS)
+        ).status_code == 404
+        assert (
+            await http.post(f"{public}/telegram", json=update, headers=HEADERS)
+        ).status_code == 200
+    await webhook.drain()
+    assert len(bot_api.sent(3535)) == 1
+
+
+async def test_a_slow_health_query_does_not_hold_up_updates(
+    client: httpx.AsyncClient,
+    webhook: WebhookApp,
+    bot_api: FakeBotApi,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database part of /healthz blocks for a second; an update posted meanwhile is still
+    acknowledged at once, because that SQL runs in a thread, not on the event loop."""
+    import asyncio
+    import time
+
+    from bot.webhook import health
+
+    def slow_database(services: Services) -> dict[str, Any]:
+        time.sleep(1.0)
+        return {"ok": True}
+
+    monkeypatch.setattr(health, "_database", slow_database)
+    probe = asyncio.create_task(client.get("/healthz"))
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    update = bot_api.user(3636).text("/start")
+    response = await client.post("/telegram", json=update, headers=HEADERS)
+    acknowledged = time.perf_counter() - started
+    assert response.status_code == 200
+    assert acknowledged < 0.6
+    assert (await probe).status_code == 200
+    await webhook.drain()
+
+
+def test_a_claim_never_finished_is_taken_over_after_its_lease(services: Services) -> None:
+    """The worker that claimed update 7 died before handling it: after the lease another worker
+    takes it; a handled update is never taken again."""
+    from bot.webhook.dedupe import finish_update, update_done
+
+    now = services.clock()
+    assert claim_update(services.db, 7, now - timedelta(seconds=61))
+    assert not claim_update(services.db, 7, now - timedelta(seconds=30), lease=60)
+    assert claim_update(services.db, 7, now, lease=60)  # taken over
+    assert not update_done(services.db, 7)
+    finish_update(services.db, 7, now)
+    assert update_done(services.db, 7)
+    assert not claim_update(services.db, 7, now + timedelta(hours=1), lease=60)
+
+
+async def test_a_redelivery_while_the_update_is_in_hand_is_not_acknowledged(
+    client: httpx.AsyncClient, webhook: WebhookApp, bot_api: FakeBotApi, services: Services
+) -> None:
+    """503 while another worker holds the claim (Telegram tries again later), 200 once done."""
+    update = bot_api.user(3737).text("/start")
+    claim_update(services.db, int(update["update_id"]), services.clock())  # another worker's
+    assert (await client.post("/telegram", json=update, headers=HEADERS)).status_code == 503
+    assert bot_api.sent(3737) == []
+    from bot.webhook.dedupe import finish_update
+
+    finish_update(services.db, int(update["update_id"]), services.clock())
+    assert (await client.post("/telegram", json=update, headers=HEADERS)).status_code == 200
+    assert bot_api.sent(3737) == []

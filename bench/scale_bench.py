@@ -1,0 +1,316 @@
+"""Scale-out benchmark on PostgreSQL with real processes (issue 14); needs TEST_DATABASE_URL (a
+fresh database is created beside it and dropped afterwards).
+
+1. A 10,000-recipient broadcast sent by two `frivillig dispatcher` processes sharing one budget
+   (`--rate`, default 200/s; the fake Bot API refuses anything above rate + burst with 429); one
+   of them is SIGKILLed at 40 %. `broadcast_rate_ratio_2_dispatchers` (achieved ÷ configured
+   while both run; `…_with_kill` over the whole run, lease wait included),
+   `broadcast_peak_ratio_2_dispatchers` (busiest second ÷ configured; the burst of the bucket is
+   0.2 s of the rate, so ≤ 1.2), `broadcast_lost_after_kill_2_dispatchers` (must be 0),
+   `broadcast_duplicates_after_kill_2_dispatchers`, `broadcast_429_2_dispatchers`.
+2. Two webhook workers at Telegram's budget (25/s, the fake API capped at 30/s) while their
+   dispatchers send a 10,000-recipient broadcast: 200 users arrive at 10 a second, each sends
+   /start and presses »Dansk«. `reply_p95_ms_during_broadcast` (the press, from POST to the
+   answer, which the worker gives once the reply is sent), `reply_429_during_broadcast`.
+3. Webhook throughput: `--chats` users onboard at once (4 updates each) through one worker, then
+   other users through two. `webhook_updates_per_s_1_worker`, `webhook_scaleout_ratio_2_workers`,
+   `webhook_p99_ms` (two workers), `webhook_cpu_count`.
+
+stdout carries only `name=value` lines; progress goes to stderr.
+
+    .venv/bin/python bench/scale_bench.py [--recipients 10000] [--rate 200] [--chats 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import delete, func, insert, select, update
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.delivery.outbox import FINAL_STATUSES, Message, create_broadcast  # noqa: E402
+from bot.store.base import utcnow  # noqa: E402
+from bot.store.database import Database, transaction  # noqa: E402
+from bot.store.models import OutboxMessage, User  # noqa: E402
+from bot.webhook.models import ProcessedUpdate  # noqa: E402
+from tests.fakes.bot_api import FakeBotApi  # noqa: E402
+from tests.fakes.databases import TEST_DATABASE_URL  # noqa: E402
+from tests.system.cluster import (  # noqa: E402
+    ChatUser,
+    LoadBalancer,
+    Process,
+    common_env,
+    fresh_database,
+    make_worker,
+    onboarding,
+    prepare,
+    wait_healthy,
+)
+
+FIRST_CHAT = 10_000_000
+LEASE_SECONDS = 10.0  # claimed rows wait for the shared budget: not too short on a busy machine
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def insert_users(db: Database, recipients: int) -> list[int]:
+    chats = list(range(FIRST_CHAT, FIRST_CHAT + recipients))
+    now = utcnow()
+    with transaction(db) as session:
+        session.execute(
+            insert(User),
+            [
+                {
+                    "telegram_id": chat, "language": "da", "municipality_slug": "sonderborg",
+                    "consent_notices": True, "onboarded": True, "blocked_bot": False,
+                    "first_seen": now, "last_seen": now,
+                }
+                for chat in chats
+            ],
+        )  # fmt: skip
+    return chats
+
+
+def queue(db: Database, chats: list[int], key: str) -> None:
+    with transaction(db) as session:
+        create_broadcast(
+            session,
+            key=key,
+            kind="notice",
+            title=key,
+            messages=[Message(chat, f"{key}: Dialogmøde om frivillighed", []) for chat in chats],
+            now=utcnow(),
+        )
+
+
+def unfinished(db: Database) -> int:
+    with db.unit_of_work() as uow:
+        return int(
+            uow.session.scalar(
+                select(func.count()).where(OutboxMessage.status.not_in(FINAL_STATUSES))
+            )
+            or 0
+        )
+
+
+def abandon_outbox(db: Database) -> None:
+    """What a phase left unsent is not the next phase's business."""
+    with transaction(db) as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status.not_in(FINAL_STATUSES))
+            .values(status="failed")
+        )
+
+
+class Sends:
+    """Times and chats of one broadcast's messages as the fake API received them."""
+
+    def __init__(self, api: FakeBotApi, key: str) -> None:
+        self.api, self.prefix, self.cursor = api, f"{key}:", 0
+        self.times: list[float] = []
+        self.chats: Counter[int] = Counter()
+
+    def count(self) -> int:
+        calls = self.api.calls
+        for call in calls[self.cursor :]:
+            if call.method == "sendMessage" and str(call.params.get("text", "")).startswith(
+                self.prefix
+            ):
+                self.times.append(call.at)
+                self.chats[int(call.params["chat_id"])] += 1
+        self.cursor = len(calls)
+        return len(self.times)
+
+
+def busiest_second(times: list[float]) -> int:
+    times = sorted(times)
+    best, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def wait_until(predicate: object, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def two_dispatchers(
+    url: str, db: Database, chats: list[int], rate: float, folder: Path
+) -> dict[str, float | int]:
+    api = await FakeBotApi(latency=0.01, rate_cap=int(rate * 1.2)).start()
+    env = common_env(url, api)
+    args = ["dispatcher", "--rate", str(rate), "--concurrency", "8"]
+    args += ["--lease-seconds", str(LEASE_SECONDS)]
+    dispatchers = [Process(f"dispatcher{i}", args, env, folder / f"d{i}.log") for i in range(2)]
+    try:
+        queue(db, chats, "shared")
+        for process in dispatchers:
+            process.start()
+        sends = Sends(api, "shared")
+        await wait_until(lambda: sends.count() >= 0.4 * len(chats), len(chats) / rate * 4 + 60)
+        dispatchers[0].kill()
+        before_kill = sorted(sends.times)
+        log(f"dispatcher0 killed after {sends.count()} sends")
+        await wait_until(lambda: unfinished(db) == 0, len(chats) / rate * 4 + 60)
+        await asyncio.sleep(0.5)
+        sends.count()
+    finally:
+        for process in dispatchers:
+            process.stop()
+        await api.stop()
+    times = sorted(sends.times)
+    # The rate while both dispatchers ran (after the kill the other one waits out the lease).
+    achieved = (len(before_kill) - 1) / (before_kill[-1] - before_kill[0])
+    overall = (len(times) - 1) / (times[-1] - times[0])
+    log(f"two dispatchers: {achieved:.1f}/s, with the kill {overall:.1f}/s; 429s: {api.too_many}")
+    return {
+        "broadcast_rate_ratio_2_dispatchers": round(achieved / rate, 3),
+        "broadcast_rate_ratio_2_dispatchers_with_kill": round(overall / rate, 3),
+        "broadcast_peak_ratio_2_dispatchers": round(busiest_second(times) / rate, 3),
+        "broadcast_lost_after_kill_2_dispatchers": sum(1 for c in chats if sends.chats[c] == 0),
+        "broadcast_duplicates_after_kill_2_dispatchers": sum(
+            n - 1 for n in sends.chats.values() if n > 1
+        ),
+        "broadcast_429_2_dispatchers": api.too_many,
+    }
+
+
+async def start_workers(
+    url: str, api: FakeBotApi, folder: Path, count: int, tag: str, **settings: str
+) -> list:
+    # Each phase's fake API numbers its updates from 1 again: forget the last phase's claims.
+    db = Database(url)
+    with transaction(db) as session:
+        session.execute(delete(ProcessedUpdate))
+    db.dispose()
+    workers = [make_worker(url, api, folder, i, **settings) for i in range(count)]
+    for worker in workers:
+        worker.log_path = folder / f"{tag}-{worker.name}.log"
+        worker.start()
+    await asyncio.gather(*(wait_healthy(worker) for worker in workers))
+    return workers
+
+
+async def replies_during_broadcast(
+    url: str, db: Database, chats: list[int], folder: Path
+) -> dict[str, float | int]:
+    api = await FakeBotApi(rate_cap=30).start()
+    workers = await start_workers(url, api, folder, 2, "replies", BROADCAST_RATE_PER_SECOND="25")
+    lb = LoadBalancer(workers)
+    presses: list[float] = []
+
+    async def user(index: int) -> None:
+        await asyncio.sleep(index / 10)
+        chat = ChatUser(api, lb, 600_000 + index)
+        await chat.send("/start")
+        started = time.monotonic()
+        await chat.press("Dansk")
+        presses.append(time.monotonic() - started)
+
+    try:
+        queue(db, chats, "during")
+        sends = Sends(api, "during")
+        await wait_until(lambda: sends.count() >= 100, 60)  # the broadcast is under way
+        await asyncio.gather(*(user(i) for i in range(200)))
+        sends.count()
+    finally:
+        await lb.close()
+        for worker in workers:
+            worker.stop()
+        await api.stop()
+        abandon_outbox(db)
+    log(f"replies: p50 {percentile(presses, 0.5) * 1000:.0f} ms; broadcast sent {len(sends.times)}")
+    return {
+        "reply_p95_ms_during_broadcast": round(percentile(presses, 0.95) * 1000),
+        "reply_429_during_broadcast": api.too_many,
+    }
+
+
+async def throughput(url: str, folder: Path, count: int, chats: int, first: int) -> list[float]:
+    api = await FakeBotApi().start()
+    workers = await start_workers(
+        url, api, folder, count, f"tp{count}", BROADCAST_RATE_PER_SECOND="100000"
+    )
+    lb = LoadBalancer(workers)
+    try:
+        users = [ChatUser(api, lb, first + i) for i in range(chats)]
+        started = time.monotonic()
+        await asyncio.gather(*(onboarding(chat) for chat in users))
+        elapsed = time.monotonic() - started
+    finally:
+        await lb.close()
+        for worker in workers:
+            worker.stop()
+        await api.stop()
+    latencies = [d.seconds for d in lb.deliveries]
+    log(f"{count} worker(s): {len(latencies)} updates in {elapsed:.1f}s")
+    return [len(latencies) / elapsed, *latencies]
+
+
+async def bench(recipients: int, rate: float, chats: int) -> dict[str, float | int]:
+    assert TEST_DATABASE_URL
+    figures: dict[str, float | int] = {"webhook_cpu_count": os.cpu_count() or 0}
+    with (
+        tempfile.TemporaryDirectory() as name,
+        fresh_database(TEST_DATABASE_URL, f"frivillig_bench_{os.getpid()}") as url,
+    ):
+        folder = Path(name)
+        prepare(url)
+        db = Database(url)
+        try:
+            recipients_ = insert_users(db, recipients)
+            figures |= await two_dispatchers(url, db, recipients_, rate, folder)
+            figures |= await replies_during_broadcast(url, db, recipients_, folder)
+            one = await throughput(url, folder, 1, chats, 800_000)
+            two = await throughput(url, folder, 2, chats, 900_000)
+            figures["webhook_updates_per_s_1_worker"] = round(one[0], 1)
+            figures["webhook_updates_per_s_2_workers"] = round(two[0], 1)
+            figures["webhook_scaleout_ratio_2_workers"] = round(two[0] / one[0], 2)
+            figures["webhook_p99_ms"] = round(percentile(two[1:], 0.99) * 1000)
+        finally:
+            db.dispose()
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--chats", type=int, default=100)
+    args = parser.parse_args()
+    if not TEST_DATABASE_URL:
+        log("scale_bench needs PostgreSQL: set TEST_DATABASE_URL")
+        print("scale_bench_skipped=1", flush=True)
+        return 0
+    figures = asyncio.run(bench(args.recipients, args.rate, args.chats))
+    for name, value in figures.items():
+        print(f"{name}={value}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,299 @@
+"""The bot's one send budget: Telegram's ~30 messages a second hold per bot, across every process
+and every kind of message, so replies and broadcasts draw from one token bucket.
+
+**Replies come first.** A reply to a user's own action takes a token as soon as one is there; a
+broadcast row only when the bucket is over half full (`capacity / 2 + 1` tokens). While replies
+wait they keep the bucket near empty, so broadcasts pause until the replies are served, then go
+on at the full rate. The half a broadcast leaves in the bucket is the replies' head start.
+
+Where the bucket lives:
+
+- **PostgreSQL** (several processes): one `rate_budget` row, taken with one conditional
+  `UPDATE … RETURNING` (the row lock serialises the takers; the database's clock counts the
+  refill, so hosts need not agree on the time). Each process lets one waiter of
+  each kind poll at a time, taking tokens for all its waiters of that kind at once.
+- **SQLite** (one process): the same bucket in memory.
+
+Every process must be given the same rate (`BROADCAST_RATE_PER_SECOND`): the rate and capacity
+travel with each take, so a process with a higher rate would refill faster for itself.
+
+The rule's source: Telegram's Bot FAQ, "avoid sending more than about 30 messages per second"
+(per bot, any chats), https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import warnings
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.store.database import Database
+
+log = logging.getLogger(__name__)
+
+#: The bucket's name in `rate_budget` (one bot, one budget).
+TELEGRAM = "telegram"
+#: Capacity as seconds of the rate: the most that can go out at once after a quiet spell. At
+#: 25/s it is 5 messages, so no one-second window sees more than 30.
+BURST_SECONDS = 0.2
+#: Longest single sleep of a waiter, so a pause or a freed token is noticed soon.
+MAX_NAP_SECONDS = 0.25
+#: Shortest sleep of a waiter (a wait computed shorter is rounding).
+MIN_NAP_SECONDS = 0.001
+#: Rounding allowed when comparing token counts (floats of a clock near 1.7e9 s).
+EPSILON = 1e-6
+#: Most tokens one waiter takes for the waiters of its kind in one round trip.
+MAX_TAKE = 8
+#: After a database error (a dropped connection), wait this long and try again.
+ERROR_NAP_SECONDS = 0.1
+
+
+class Kind(StrEnum):
+    REPLY = "reply"  # an answer to a user's own update: first
+    BULK = "bulk"  # an outbox row (broadcasts, reminders, notices): when no reply waits
+
+
+def counts(method: str) -> bool:
+    """Whether a Bot API method is a message Telegram counts against the ~30/s: sending, editing,
+    copying or forwarding one. `answerCallbackQuery`, `getFile`, `setWebhook`, `sendChatAction` …
+    are not messages and are not counted."""
+    return method.startswith(("send", "edit", "copy", "forward")) and method != "sendChatAction"
+
+
+class TokenStore(Protocol):
+    def take(self, threshold: float, want: int = 1) -> tuple[int, float]:
+        """If at least `threshold` tokens are there, take up to `want` of them (never going
+        below `threshold - 1`): (taken, 0.0). Otherwise take nothing: (0, seconds until there
+        will be `threshold`)."""
+        ...
+
+
+def _share(available: float, threshold: float, want: int) -> int:
+    return max(1, min(want, int(available - threshold + EPSILON) + 1))
+
+
+class MemoryTokens:
+    """The bucket in this process (SQLite deployments run one process)."""
+
+    def __init__(
+        self, rate: float, capacity: float, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.capacity = capacity
+        self._clock = clock
+        self.tokens = 0.0
+        self._updated = clock()
+
+    def take(self, threshold: float, want: int = 1) -> tuple[int, float]:
+        now = self._clock()
+        available = min(self.capacity, self.tokens + max(0.0, now - self._updated) * self.rate)
+        self._updated = now
+        if available >= threshold - EPSILON:
+            taken = _share(available, threshold, want)
+            self.tokens = available - taken
+            return taken, 0.0
+        self.tokens = available
+        return 0, max(MIN_NAP_SECONDS, (threshold - available) / self.rate)
+
+
+#: The tokens there are now: the stored ones plus the refill since the last take, at most the
+#: capacity. `statement_timestamp()` is read once per statement (consistent within it); if this
+#: statement waited for another taker's lock, it is older than that taker's stamp and the refill
+#: counts as zero, never as more.
+_AVAILABLE = """least(:capacity, tokens
+    + greatest(0, extract(epoch from statement_timestamp()) - updated_epoch) * :rate)"""
+_TAKEN = f"least(:want, floor({_AVAILABLE} - :threshold + 1e-6) + 1)"
+_TAKE = text(
+    f"""
+    UPDATE rate_budget SET
+        tokens = {_AVAILABLE} - {_TAKEN},
+        last_taken = {_TAKEN},
+        updated_epoch = greatest(updated_epoch, extract(epoch from statement_timestamp()))
+    WHERE name = :name AND {_AVAILABLE} >= :threshold - 1e-6
+    RETURNING last_taken
+    """  # noqa: S608 - built from the constants above, values are bound parameters
+)
+_PEEK = text(f"SELECT {_AVAILABLE} FROM rate_budget WHERE name = :name")  # noqa: S608 - constants
+_CREATE = text(
+    """
+    INSERT INTO rate_budget (name, tokens, updated_epoch, last_taken)
+    VALUES (:name, 0, extract(epoch from clock_timestamp()), 0)
+    ON CONFLICT (name) DO NOTHING
+    """
+)
+
+
+class PostgresTokens:
+    """The bucket as one `rate_budget` row, shared by every process on the database.
+
+    One conditional `UPDATE … RETURNING` per take: the row lock serialises the takers, and after
+    waiting for another taker PostgreSQL re-evaluates the condition and the new values on the
+    newest row version (READ COMMITTED), so no token is ever taken twice. The SET expressions
+    read the row as it was; `last_taken` says how many this statement took.
+    """
+
+    def __init__(self, db: Database, rate: float, capacity: float, *, name: str = TELEGRAM):
+        self.db = db
+        self.params = {"name": name, "rate": rate, "capacity": capacity}
+        self.rate = rate
+
+    def take(self, threshold: float, want: int = 1) -> tuple[int, float]:
+        params = {**self.params, "threshold": threshold, "want": want}
+        with self.db.engine.begin() as connection:
+            taken = connection.execute(_TAKE, params).scalar()
+            if taken is not None:
+                return int(taken), 0.0
+            available = connection.execute(_PEEK, params).scalar()
+            if available is None:
+                connection.execute(_CREATE, params)
+                return 0, 1.0 / self.rate
+        return 0, max(MIN_NAP_SECONDS, (threshold - float(available)) / self.rate)
+
+
+class RateBudget:
+    """Tokens for sends to Telegram, replies first. `await acquire(Kind.REPLY)` before a reply,
+    `await acquire(Kind.BULK)` before an outbox row; `pause(seconds)` after a global 429."""
+
+    def __init__(
+        self,
+        store: TokenStore,
+        capacity: float,
+        *,
+        in_thread: bool,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.store = store
+        self.capacity = capacity
+        # A broadcast row needs the bucket over half full: the lower half is the replies' head
+        # start, the upper half is slack so a broadcast waiter a little late loses no tokens.
+        self.thresholds = {Kind.REPLY: 1.0, Kind.BULK: min(capacity, max(1.0, capacity / 2 + 1))}
+        self.in_thread = in_thread
+        self._clock = clock
+        self._sleep = sleep
+        self._locks = {kind: asyncio.Lock() for kind in Kind}
+        self.waiting = dict.fromkeys(Kind, 0)
+        #: Tokens taken for waiters of this process that have not yet picked them up.
+        self.spare = dict.fromkeys(Kind, 0)
+        self.paused_until = 0.0
+        self.taken = dict.fromkeys(Kind, 0)
+
+    async def acquire(self, kind: Kind) -> None:
+        """Wait for one token of `kind`; a reply overtakes every broadcast row waiting here and,
+        through the bucket's threshold, in every other process.
+
+        One waiter of each kind polls the bucket at a time and takes tokens for every waiter of
+        its kind at once (one database round trip for many sends); the others find theirs in
+        `spare` when the lock comes to them, moments later."""
+        self.waiting[kind] += 1
+        try:
+            async with self._locks[kind]:
+                while True:
+                    if self.spare[kind] and (kind is Kind.REPLY or not self.waiting[Kind.REPLY]):
+                        self.spare[kind] -= 1
+                        break
+                    nap = self._paused()
+                    if nap <= 0 and kind is Kind.BULK and self.waiting[Kind.REPLY]:
+                        nap = 0.005  # a reply of this process goes first
+                    if nap <= 0:
+                        want = min(self.waiting[kind], MAX_TAKE)
+                        taken, nap = await self._take(self.thresholds[kind], want)
+                        if taken:
+                            self.spare[kind] += taken - 1
+                            break
+                    await self._sleep(min(nap, MAX_NAP_SECONDS))
+        finally:
+            self.waiting[kind] -= 1
+        self.taken[kind] += 1
+
+    @property
+    def replies_waiting(self) -> int:
+        return self.waiting[Kind.REPLY]
+
+    def pause(self, seconds: float) -> None:
+        """Hold every send of this process for `seconds` (Telegram said "retry after")."""
+        self.paused_until = max(self.paused_until, self._clock() + seconds)
+
+    def _paused(self) -> float:
+        return self.paused_until - self._clock()
+
+    async def _take(self, threshold: float, want: int) -> tuple[int, float]:
+        try:
+            if self.in_thread:
+                return await asyncio.to_thread(self.store.take, threshold, want)
+            return self.store.take(threshold, want)
+        except DBAPIError:
+            # The connection was dropped (a restart, pg_terminate_backend): the pool reconnects.
+            log.warning("budget.take_failed", exc_info=True)
+            return 0, ERROR_NAP_SECONDS
+
+
+def build_budget(db: Database, rate: float) -> RateBudget:
+    """The budget for a deployment at `rate` messages a second (`BROADCAST_RATE_PER_SECOND`):
+    shared through PostgreSQL, in memory on SQLite. Raises ValueError for a rate ≤ 0."""
+    if rate <= 0:
+        raise ValueError("rate must be positive")
+    capacity = max(2.0, round(rate * BURST_SECONDS))
+    if db.is_postgres:
+        return RateBudget(PostgresTokens(db, rate, capacity), capacity, in_thread=True)
+    return RateBudget(MemoryTokens(rate, capacity), capacity, in_thread=False)
+
+
+Callback = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]
+
+
+class BudgetRateLimiter(BaseRateLimiter[None]):
+    """PTB's rate limiter for replies: each counted message takes a reply token from the shared
+    budget; a 429 pauses this process's sends and the call is tried again (`max_retries`)."""
+
+    def __init__(self, budget: RateBudget, *, max_retries: int = 2) -> None:
+        self.budget = budget
+        self.max_retries = max_retries
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        attempt = 0
+        while True:
+            if counts(endpoint):
+                await self.budget.acquire(Kind.REPLY)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                if attempt >= self.max_retries:
+                    raise
+                attempt += 1
+                seconds = _seconds(error)
+                self.budget.pause(seconds)
+                log.warning("reply.flood", extra={"endpoint": endpoint, "seconds": seconds})
+                await asyncio.sleep(seconds)
+
+
+def _seconds(error: RetryAfter) -> float:
+    # PTB 22 warns when `retry_after` is read as an int; the value is the same either way.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value: Any = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

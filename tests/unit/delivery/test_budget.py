@@ -1,0 +1,236 @@
+"""The bot's one send budget: the rate held, replies before broadcast rows, across processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.delivery.budget import (
+    BudgetRateLimiter,
+    Kind,
+    MemoryTokens,
+    PostgresTokens,
+    RateBudget,
+    build_budget,
+    counts,
+)
+from bot.store.database import Database
+from tests.fakes.databases import TEST_DATABASE_URL
+
+needs_postgres = pytest.mark.skipif(
+    not TEST_DATABASE_URL, reason="the shared budget needs PostgreSQL (set TEST_DATABASE_URL)"
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def test_messages_count_and_other_calls_do_not() -> None:
+    assert counts("sendMessage") and counts("editMessageText") and counts("sendDocument")
+    assert not counts("answerCallbackQuery")
+    assert not counts("getFile") and not counts("setWebhook") and not counts("sendChatAction")
+
+
+def test_memory_bucket_refills_at_the_rate_up_to_its_capacity() -> None:
+    clock = Clock()
+    tokens = MemoryTokens(10, 3, clock=clock)
+    assert tokens.take(1) == (0, pytest.approx(0.1))  # starts empty: no burst at start-up
+    clock.now += 10  # a long quiet spell fills it to 3, not 100
+    assert [tokens.take(1) for _ in range(3)] == [(1, 0.0), (1, 0.0), (1, 0.0)]
+    assert tokens.take(1) == (0, pytest.approx(0.1))
+    clock.now += 10
+    assert tokens.take(1, want=5) == (3, 0.0)  # several waiters at once: all there is
+
+
+async def test_a_reply_takes_a_token_a_broadcast_row_would_have_to_wait_for() -> None:
+    clock = Clock()
+    budget = RateBudget(MemoryTokens(10, 3, clock=clock), 3, in_thread=False, clock=clock)
+    clock.now += 0.15  # 1.5 tokens: enough for a reply, not for a broadcast row (needs 2.5)
+    assert budget.store.take(budget.thresholds[Kind.BULK])[0] == 0
+    assert budget.store.take(budget.thresholds[Kind.REPLY]) == (1, 0.0)
+
+
+async def test_the_rate_is_held_over_many_bulk_sends() -> None:
+    clock = Clock()
+    budget = RateBudget(
+        MemoryTokens(25, 5, clock=clock), 5, in_thread=False, clock=clock, sleep=clock.sleep
+    )
+    start = clock.now
+    for _ in range(250):
+        await budget.acquire(Kind.BULK)
+    elapsed = clock.now - start
+    assert 250 / elapsed <= 25 * 1.001
+    assert 250 / elapsed >= 25 * 0.95
+
+
+async def test_waiting_replies_go_before_broadcast_rows_in_one_process() -> None:
+    budget = build_budget(Database("sqlite://"), 20)
+    order: list[str] = []
+
+    async def bulk() -> None:
+        while True:
+            await budget.acquire(Kind.BULK)
+            order.append("bulk")
+
+    async def reply(index: int) -> None:
+        await budget.acquire(Kind.REPLY)
+        order.append(f"reply{index}")
+
+    sender = asyncio.create_task(bulk())
+    await asyncio.sleep(0.5)  # the broadcast is under way
+    started = len(order)
+    await asyncio.gather(*(reply(i) for i in range(5)))
+    sender.cancel()
+    during = order[started:]
+    replies_done = max(i for i, what in enumerate(during) if what.startswith("reply"))
+    # Every reply went out before the broadcast got another token.
+    assert all(what.startswith("reply") for what in during[: replies_done + 1])
+
+
+async def test_a_429_pauses_sends_and_the_reply_is_tried_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    from telegram.error import RetryAfter
+
+    budget = build_budget(Database("sqlite://"), 100)
+    limiter = BudgetRateLimiter(budget, max_retries=2)
+    calls: list[float] = []
+
+    async def call() -> bool:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise RetryAfter(timedelta(seconds=1))
+        return True
+
+    assert await limiter.process_request(call, (), {}, "sendMessage", {}, None) is True
+    assert len(calls) == 2 and calls[1] - calls[0] >= 0.95
+
+
+# --- PostgreSQL: one bucket for every process ---------------------------------------------
+
+TAKER = """
+import asyncio, json, sys, time
+from bot.delivery.budget import Kind, PostgresTokens, RateBudget
+from bot.store.database import Database
+
+url, name, kind, seconds = sys.argv[1], sys.argv[2], Kind(sys.argv[3]), float(sys.argv[4])
+
+async def main():
+    db = Database(url)
+    budget = RateBudget(PostgresTokens(db, 20.0, 4.0, name=name), 4.0, in_thread=True)
+    stamps = []
+    print("ready", flush=True)
+    sys.stdin.readline()
+    end = time.time() + seconds
+
+    async def sender():  # eight at once, as a dispatcher's sends are
+        while time.time() < end:
+            await budget.acquire(kind)
+            stamps.append(time.time())
+
+    await asyncio.gather(*(sender() for _ in range(8)))
+    print(json.dumps(stamps), flush=True)
+    db.dispose()
+
+asyncio.run(main())
+"""
+
+
+def _takers(name: str, kinds: list[str], seconds: float) -> list[list[float]]:
+    assert TEST_DATABASE_URL
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", TAKER, TEST_DATABASE_URL, name, kind, str(seconds)],
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for kind in kinds
+    ]
+    for process in processes:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    for process in processes:  # start together
+        assert process.stdin is not None
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    results = []
+    for process in processes:
+        out, _ = process.communicate(timeout=seconds + 60)
+        assert process.returncode == 0
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+def _busiest_second(stamps: list[float]) -> int:
+    stamps = sorted(stamps)
+    best, start = 0, 0
+    for end, at in enumerate(stamps):
+        while at - stamps[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+@pytest.fixture
+def postgres(postgres_database: Database | None) -> Database:
+    assert postgres_database is not None
+    return postgres_database
+
+
+@needs_postgres
+def test_two_processes_share_one_rate(postgres: Database) -> None:
+    """Two processes sending broadcast rows at once get 20/s between them, not 20/s each."""
+    first, second = _takers("two-processes", ["bulk", "bulk"], 4.0)
+    together = first + second
+    assert first and second  # both got their share
+    span = max(together) - min(together)
+    assert len(together) / span <= 20 * 1.05 + 4 / span
+    assert len(together) / 4.0 >= 20 * 0.85  # the rate is used, not wasted
+    assert _busiest_second(together) <= 20 + 4  # never a second above rate + capacity
+
+
+@needs_postgres
+def test_replies_of_another_process_go_before_its_broadcast(postgres: Database) -> None:
+    """While one process keeps asking for reply tokens, the other's broadcast rows get almost
+    none; the replies get nearly the whole rate."""
+    replies, bulk = _takers("replies-first", ["reply", "bulk"], 3.0)
+    assert len(replies) >= 20 * 3.0 * 0.85
+    # (once the reply process has stopped asking, the broadcast goes on: not counted)
+    during = [at for at in bulk if min(replies) <= at <= max(replies)]
+    assert len(during) <= 0.1 * len(replies)
+
+
+@needs_postgres
+async def test_a_dropped_connection_costs_a_moment_not_the_send(postgres: Database) -> None:
+    from sqlalchemy import text
+
+    db = Database(postgres.url)
+    budget = RateBudget(PostgresTokens(db, 50, 5, name="dropped"), 5, in_thread=True)
+    await budget.acquire(Kind.REPLY)
+    with postgres.engine.begin() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    await asyncio.wait_for(budget.acquire(Kind.REPLY), 5)
+    db.dispose()
