@@ -119,7 +119,7 @@ class Interest(Base):
 
 
 class SavedSearch(Base):
-    """ "Tell me about new ones": the filters of a search, checked by the daily digest."""
+    """ "Tell me about new opportunities": the filters of a search, checked by the daily digest."""
 
     __tablename__ = "saved_search"
 

@@ -131,7 +131,7 @@ async def test_my_search_alerts_list_pause_resume_and_delete_with_the_nlu_down(
     calls = await telegram.press("Mine søgeagenter")
     assert "Du har ingen søgeagenter endnu" in texts(calls)
     await _elderly_weekend_in_sonderborg(telegram, bot_api)
-    calls = await telegram.press("Giv mig besked om nye")
+    calls = await telegram.press("Giv mig besked om nye opslag")
     assert "Jeg skriver til dig" in texts(calls)
     assert {"🔔 Mine søgeagenter", "⬅️ Tilbage til resultaterne"} <= set(labels(calls))
     calls = await telegram.press("Mine søgeagenter")
@@ -167,12 +167,12 @@ async def test_a_second_press_of_delete_deletes_nothing_more(
 ) -> None:
     await telegram.onboard()
     await _elderly_weekend_in_sonderborg(telegram, bot_api)
-    await telegram.press("Giv mig besked om nye")
+    await telegram.press("Giv mig besked om nye opslag")
     await telegram.press("Ny søgning")
     await telegram.press("Børn")
     await telegram.press("Ligegyldigt")
     await telegram.press("Hele Sønderborg Kommune")
-    await telegram.press("Giv mig besked om nye")
+    await telegram.press("Giv mig besked om nye opslag")
     calls = await telegram.press("Mine søgeagenter")
     assert "1. Børn, Sønderborg Kommune – aktiv" in texts(calls)  # newest first
     assert "2. Ældre, weekender, Sønderborg – aktiv" in texts(calls)

@@ -105,7 +105,7 @@ async def test_staff_send_a_csv_and_get_the_import_report_through_telegram(
     shown = texts(calls)
     assert "Import af »opslag.csv«" in shown
     assert "række 3: ukendt by »Sønderbrog« – mente du Sønderborg?" in shown
-    assert "Import: 1 nye, 0 opdateret, 1 afvist." in shown
+    assert "Importen er færdig – nye: 1, opdaterede: 0, afviste: 1." in shown
     assert "Frivilligopslag i Sønderborg Kommune" in shown  # the staff screen again
     assert all(c.parse_mode == "HTML" for c in calls if c.method == "sendMessage")
     with services.db.unit_of_work() as uow:

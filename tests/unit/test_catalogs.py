@@ -262,3 +262,64 @@ def test_counts_and_amounts_have_thousands_separators() -> None:
     assert not found, f"write »3.000 tegn«, »4.500 kr.«: {found}"
     assert UNSEPARATED.search("mellem 20 og 3000 tegn")
     assert not UNSEPARATED.search("fx 15/3-2027 kl. 17 eller 2027-06-30")
+
+
+# --- Term drift and counts a copy editor found (issue 16 §3, review of 29 November 2026) ------
+
+#: Words STYLE.md's term list replaces: the money is »tilskuddet«, a place is a »placering«, an
+#: event an »arrangement«; the municipality sends »nyheder«.
+DRIFT = re.compile(
+    r"\bpengene\b|\bmidler(ne)?\b|(?<!\{)\bposition\b|\bbegivenhed|\bmeddelelse", re.IGNORECASE
+)
+#: A clock time written the English way (»17:00«); Danish writes »kl. 17.00«.
+COLON_TIME = re.compile(r"(?<![\d{])\d{1,2}:\d{2}\b")
+#: A number placeholder right before a plural adjective in a text without plural forms: it reads
+#: »1 nye«, »1 åbne«. Put the number last (»nye: {created}«) or use `msgid_plural`.
+PLURAL_AFTER_NUMBER = re.compile(r"\{\w+\} (nye|åbne|lukkede|afviste|opdaterede)\b")
+
+
+def test_one_word_per_thing_in_the_danish_catalog() -> None:
+    drift = {k: v for k, v in _strings("da").items() if DRIFT.search(v)}
+    assert not drift, f"use STYLE.md's term list (tilskuddet, placering, arrangement): {drift}"
+    assert DRIFT.search("Husk at afrapportere brugen af pengene")
+    assert not DRIFT.search("Du er nr. {position} på ventelisten")  # a placeholder, not a word
+
+
+def test_the_grant_forms_call_the_money_tilskud() -> None:
+    """The forms' Danish labels, help and explanations say »tilskuddet«, not »pengene«."""
+    found = []
+    for path in sorted((PROJECT_ROOT / "data" / "grants").glob("*.yaml")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            danish = re.findall(r"\bda: \"([^\"]*)\"", line)
+            if any(re.search(r"\bpengene\b|\bstøtte til\b", text) for text in danish):
+                found.append(f"{path.name}:{number}")
+    assert not found, f"say »tilskud«: {found}"
+
+
+def test_times_are_written_the_danish_way() -> None:
+    colon = {k: v for k, v in _strings("da").items() if COLON_TIME.search(v)}
+    assert not colon, f"write »kl. 17.00«, not »17:00«: {colon}"
+    assert COLON_TIME.search("fx 15.03.2027 17:00")
+    assert not COLON_TIME.search("kl. 17.00 – {hours}:{minutes}")
+
+
+def test_a_number_before_a_plural_adjective_has_plural_forms() -> None:
+    found = {k: v for k, v in catalog("da").items() if PLURAL_AFTER_NUMBER.search(v)}
+    assert not found, f"»1 nye« – put the number last or use msgid_plural: {found}"
+    assert PLURAL_AFTER_NUMBER.search("Import: {created} nye, {updated} opdateret")
+
+
+def test_the_meetings_menu_is_named_the_same_where_the_bot_says_what_it_does() -> None:
+    """»Arrangementer og møder« holds courses and parties too: not »dialogmøder« (STYLE.md)."""
+    for key in ("onboarding.welcome", "intent.out_of_scope"):
+        text = catalog("da")[key]
+        assert "møder og arrangementer" in text and "dialogmøder" not in text, key
+
+
+def test_the_consent_is_named_as_in_the_settings() -> None:
+    """The setting is »Invitationer og nyheder«; texts about it do not call it »beskeder«."""
+    settings = catalog("da")["settings.summary"]
+    assert "Invitationer og nyheder" in settings
+    for key in ("core.cancel_onboarding", "onboarding.done_no_consent", "onboarding.done_consent"):
+        text = catalog("da")[key]
+        assert "invit" in text and "nyheder" in text, key  # »invitationer«, »inviterer«

@@ -39,7 +39,8 @@ def _render(language: str, key: str, terms: dict[str, str]) -> str:
     return t(language, key, **{**{name: f"<{name}>" for name in fields}, **terms})
 
 
-#: The Danish texts before the terms moved to the data (main, 29 November 2026), word for word.
+#: The Danish texts before the terms moved to the data (main, 29 November 2026), word for word –
+#: with the copy edits of issue 16 §3 since (»tilskuddet«, not »pengene«; »møder og arrangementer«).
 BEFORE = {
     "menu.grants": "📝 Søg § 18-tilskud",
     "staff.section.grants": "📝 § 18-ansøgninger",
@@ -49,10 +50,10 @@ BEFORE = {
     "grants.reminder.draft_1d": "Sidste chance: Ansøgningsfristen for § 18-puljen er i morgen,"
     " <deadline>. Din kladde venter.",
     "grants.notify.approved": "🎉 <b>Ansøgning <reference> er bevilget</b>\nI får <amount>, som"
-    " udbetales til foreningens NemKonto. Husk at afrapportere brugen af pengene senest"
-    " <report_due>.",
+    " udbetales til foreningens NemKonto. Husk at afrapportere, hvad I har brugt tilskuddet til,"
+    " senest <report_due>.",
     "intent.out_of_scope": "Det kan jeg desværre ikke hjælpe med. Jeg kender til frivilligt"
-    " arbejde, § 18-tilskud og dialogmøder.",
+    " arbejde, § 18-tilskud samt møder og arrangementer.",
 }
 
 

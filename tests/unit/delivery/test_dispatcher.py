@@ -97,7 +97,7 @@ async def test_every_recipient_gets_one_message_with_buttons_and_staff_gets_a_ta
     assert to_recipients[0].buttons == [("Jeg kommer", "g:meetings:rsvp:1:y")]
     assert to_recipients[0].parse_mode == "HTML"
     tally = [c for c in sent if c.chat_id == STAFF]
-    assert len(tally) == 1 and "20 leveret, 0 blokeret" in tally[0].text
+    assert len(tally) == 1 and "20 leveret, 0 har blokeret assistenten" in tally[0].text
     assert reports[-1].finished and reports[-1].delivered == 20
     with database.unit_of_work() as uow:
         broadcast = uow.session.scalars(select(Broadcast)).one()

@@ -31,7 +31,7 @@ def test_paid_work_fails_with_a_kind_explanation(schemes: dict[str, GrantScheme]
     assert not outcome.passed
     assert outcome.failed_key == "unpaid"
     assert outcome.explanation("da") == (
-        "§ 18-midler støtter ulønnet arbejde. "
+        "§ 18-tilskud går kun til ulønnet arbejde. "
         "Tal gerne med kommunens kontaktperson om andre puljer."
     )
     assert outcome.explanation("en") is not None and "unpaid" in outcome.explanation("en")

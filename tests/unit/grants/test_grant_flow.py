@@ -204,7 +204,7 @@ async def test_a_no_gets_a_kind_explanation_and_a_contact_not_a_dead_end(chair: 
     await chair.press("Ja")
     replies = await chair.press("Nej")  # unpaid? no
     text = text_of(replies)
-    assert "§ 18-midler støtter ulønnet arbejde" in text
+    assert "§ 18-tilskud går kun til ulønnet arbejde" in text
     assert "paragraf18@sonderborg.dk" in text and "Jens Christian Hansen" in text
     replies = await chair.press("Ret mit svar")
     assert "ulønnede" in text_of(replies)

@@ -156,7 +156,7 @@ async def test_staff_ask_for_more_information_and_the_applicant_answers_in_chat(
     [told] = _outbox(services, STAFF_ID)
     assert "Omkring 300 besøg." in told.text
     replies = await staff.press_payload(told.buttons[0][0]["payload"])
-    assert "Ansøger svarede: Omkring 300 besøg." in text_of(replies)
+    assert "Ansøgeren svarede: Omkring 300 besøg." in text_of(replies)
     await staff.press("Giv afslag")
     await staff.send("Puljen er brugt op i år.")
     assert _app(services).status == Status.REJECTED.value

@@ -70,7 +70,7 @@ def test_rows_are_validated_with_reasons_and_good_rows_go_in(session: Session) -
     assert "titlen mangler" in row4
     assert "»svømning« i kolonnen activities" in row4
     assert "»mange« i kolonnen hours_per_week" in row4
-    assert lines[-1] == "Import: 1 nye, 0 opdateret, 2 afvist."
+    assert lines[-1] == "Importen er færdig – nye: 1, opdaterede: 0, afviste: 2."
     assert _count(session) == before + 1
     row = session.scalars(select(Opportunity).where(Opportunity.key == "son-csv-1")).one()
     assert unmask(row.area_mask, AREAS) == ["children", "youth"]  # Danish names understood
@@ -136,7 +136,7 @@ def test_cli_import_reports_and_sets_the_exit_status(services: Services, tmp_pat
     path.write_bytes(_csv(GOOD))
     out = io.StringIO()
     assert import_opportunities(services, path, "sonderborg", out) == 0
-    assert "Import: 1 nye" in out.getvalue()
+    assert "nye: 1," in out.getvalue()
     path.write_bytes(_csv(BAD_TOWN))
     assert import_opportunities(services, path, None, io.StringIO()) == 1
     assert import_opportunities(services, tmp_path / "missing.csv", None) == 2

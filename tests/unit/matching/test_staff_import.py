@@ -92,7 +92,7 @@ async def test_a_good_csv_creates_the_opportunities_and_shows_the_totals(
     _make_staff(conversation, onboarded_chat.user_id)
     await onboarded_chat.send("/staff")
     replies = await onboarded_chat.press("Frivilligopslag")
-    open_before = int(text_of(replies).split(" åbne")[0].rsplit("\n", 1)[-1])
+    open_before = int(text_of(replies).split("Åbne: ")[1].split(" ")[0])
     shown = await _open_import(onboarded_chat)
     # The columns are explained, and the keys of the municipality's associations are listed.
     assert "<code>association</code>" in shown and "<code>areas</code>" in shown
@@ -102,11 +102,11 @@ async def test_a_good_csv_creates_the_opportunities_and_shows_the_totals(
     replies = await onboarded_chat.send_document(files.add("f1", _csv(GOOD, SECOND)))
     shown = text_of(replies)
     assert "Import af »opslag.csv«" in shown
-    assert "Import: 2 nye, 0 opdateret, 0 afvist." in shown
+    assert "Importen er færdig – nye: 2, opdaterede: 0, afviste: 0." in shown
     assert "række" not in shown and "Ret de afviste" not in shown  # nothing refused
     # Back on the main screen, with the new opportunities counted.
     assert "Frivilligopslag i Sønderborg Kommune" in shown
-    assert f"{open_before + 2} åbne" in shown
+    assert f"Åbne: {open_before + 2} · " in shown
     assert _place(conversation) == ("staff_opportunities", "main")
     assert files.fetched == ["f1"]
     with conversation.services.db.unit_of_work() as uow:
@@ -130,7 +130,7 @@ async def test_refused_rows_are_reported_by_number_and_the_rest_go_in(
     assert "række 3: ukendt by »Sønderbrog« – mente du Sønderborg?" in shown
     # Another municipality's association cannot be written by Sønderborg's staff.
     assert "række 4: ukendt forening »ton-frivilligcenter-tonder«" in shown
-    assert "Import: 1 nye, 0 opdateret, 2 afvist." in shown
+    assert "Importen er færdig – nye: 1, opdaterede: 0, afviste: 2." in shown
     assert "Ret de afviste rækker, og send filen igen" in shown
     keys = _keys(conversation)
     assert "son-csv-1" in keys and not {"son-csv-2", "ton-csv-4"} & keys
@@ -138,7 +138,7 @@ async def test_refused_rows_are_reported_by_number_and_the_rest_go_in(
     # The same file again: the good row is updated, not duplicated.
     await _open_import(onboarded_chat)
     replies = await onboarded_chat.send_document(files.add("f3", content))
-    assert "Import: 0 nye, 1 opdateret, 2 afvist." in text_of(replies)
+    assert "Importen er færdig – nye: 0, opdaterede: 1, afviste: 2." in text_of(replies)
 
 
 async def test_a_long_report_is_cut_to_one_readable_message(
@@ -155,7 +155,8 @@ async def test_a_long_report_is_cut_to_one_readable_message(
     assert 1 <= len(listed) <= 20
     assert listed[0].startswith("række 3: ukendt by »Ukendtby") and listed[0].endswith("…")
     assert f"her vises kun de første {len(listed)} af 60 afviste rækker" in report
-    assert "Import: 1 nye, 0 opdateret, 60 afvist." in report  # the totals are always there
+    # The totals are always there.
+    assert "Importen er færdig – nye: 1, opdaterede: 0, afviste: 60." in report
     assert "son-csv-1" in _keys(conversation)
 
 

@@ -55,7 +55,7 @@ async def test_staff_import_a_csv_with_fil_in_the_terminal(
     shown = await terminal.type(f"/fil {data}")
 
     assert "Import af »opslag.csv«" in shown
-    assert "Import: 1 nye, 0 opdateret, 0 afvist." in shown
+    assert "Importen er færdig – nye: 1, opdaterede: 0, afviste: 0." in shown
     assert "Her kan jeg ikke modtage filer" not in shown  # what the terminal said before
     with conversation.services.db.unit_of_work() as uow:
         assert (

@@ -230,9 +230,9 @@ async def test_searching_another_municipality_on_purpose_allows_its_buttons(
 
 async def test_alert_is_saved_once(onboarded_chat: ChatDriver, conversation: Conversation) -> None:
     await _search_nordborg_elderly(onboarded_chat)
-    replies = await onboarded_chat.press("Giv mig besked om nye")
+    replies = await onboarded_chat.press("Giv mig besked om nye opslag")
     assert "højst én besked om dagen" in text_of(replies)
-    await onboarded_chat.press("Giv mig besked om nye")
+    await onboarded_chat.press("Giv mig besked om nye opslag")
     with conversation.services.db.unit_of_work() as uow:
         searches = uow.session.scalars(select(SavedSearch)).all()
         assert len(searches) == 1
@@ -246,7 +246,7 @@ async def test_alert_asks_for_consent_first(chat: ChatDriver, conversation: Conv
     await chat.press("Sønderborg")
     await chat.press("Nej")
     await _search_nordborg_elderly(chat)
-    replies = await chat.press("Giv mig besked om nye")
+    replies = await chat.press("Giv mig besked om nye opslag")
     assert "højst én om dagen" in text_of(replies)
     replies = await chat.press("Ja, send mig besked")
     assert "Fint!" in text_of(replies)
