@@ -145,8 +145,8 @@ async def test_a_sermersooq_user_is_never_shown_danish_law(
     assert "tryk på »📝 Søg tilskud« i menuen" in texts(calls)
 
     # The seeded meeting's invitation, delivered by the dispatcher, the answer and the .ics.
-    await _deliver_outbox(telegram_app, conversation, clock, bot_api, user, "inviterer")
-    invitation = [c for c in bot_api.sent(user) if "inviterer" in c.text]
+    await _deliver_outbox(telegram_app, conversation, clock, bot_api, user, "Sermersooq inviterer")
+    invitation = [c for c in bot_api.sent(user) if "Sermersooq inviterer" in c.text]
     assert len(invitation) == 1 and "grønlandsk tid" in invitation[0].text
     assert "og puljen til frivilligt socialt arbejde" in invitation[0].text
     [rsvp] = [data for label, data in invitation[0].buttons if label == "Jeg kommer"]

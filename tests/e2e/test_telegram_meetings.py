@@ -58,12 +58,12 @@ async def test_an_invitation_sent_by_the_dispatcher_is_answered_in_telegram(
         )
     )
     for _ in range(100):
-        if any("inviterer" in c.text for c in bot_api.sent(telegram.user.user_id)):
+        if any("Kommune inviterer" in c.text for c in bot_api.sent(telegram.user.user_id)):
             break
         await asyncio.sleep(0.05)
     stop.set()
     await asyncio.wait_for(task, 10)
-    invitation = [c for c in bot_api.sent(telegram.user.user_id) if "inviterer" in c.text]
+    invitation = [c for c in bot_api.sent(telegram.user.user_id) if "Kommune inviterer" in c.text]
     assert len(invitation) == 1
     assert ("Jeg kommer", f"g:meetings:rsvp:{meeting_id}:y") in invitation[0].buttons
     calls = await telegram.press("Jeg kommer")
