@@ -42,6 +42,7 @@ def interest_figures(
     since = now - WINDOW
     rows = session.execute(
         select(Opportunity.area_mask, Opportunity.town, func.count())
+        .select_from(Interest)
         .join(Opportunity, Interest.opportunity_id == Opportunity.id)
         .where(Opportunity.municipality_slug == municipality, Interest.created_at >= since)
         .group_by(Opportunity.area_mask, Opportunity.town)
