@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 COLOURS = ("#1f5fa8", "#7fb2e5", "#2e8b57")
 
@@ -23,9 +24,11 @@ def bar_chart_svg(
     title: str,
     unit: str = "",
     rotate: bool = False,
+    whole: bool = False,
 ) -> bytes:
     """Grouped bars: one group per category, one bar per (name, values) series. SVG bytes.
-    `rotate` slants the category names (long names: areas, towns)."""
+    `rotate` slants the category names (long names: areas, towns); `whole` keeps the value axis
+    to whole numbers (counts)."""
     figure = Figure(figsize=(7.0, 3.2), dpi=100)
     FigureCanvasSVG(figure)
     axes = figure.add_subplot()
@@ -42,6 +45,8 @@ def bar_chart_svg(
             color=COLOURS[index % len(COLOURS)],
         )
     axes.set_xticks(positions, list(categories))
+    if whole:
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     if rotate:
         axes.tick_params(axis="x", labelrotation=35, labelsize=8)
         for label in axes.get_xticklabels():
@@ -81,6 +86,7 @@ def line_chart_svg(
     if unit:
         axes.set_ylabel(unit)
     axes.set_ylim(bottom=0)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of people
     axes.spines[["top", "right"]].set_visible(False)
     if len(series) > 1:
         axes.legend(frameon=False, fontsize=9)

@@ -52,6 +52,7 @@ async def _chart(request: Request, which: str) -> Response:
             title=t(lang, TITLES[which]),
             unit=t(lang, "web.interests.count"),
             rotate=True,
+            whole=True,
         )
 
     return Response(await run_in_threadpool(draw), media_type="image/svg+xml")
