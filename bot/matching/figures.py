@@ -1,8 +1,8 @@
 """Interests in a municipality's opportunities, counted for the dashboard's charts (issue 13):
 per area and per town over the last 12 months.
 
-The count is grouped in SQL by (area mask, town), which gives a few hundred rows however many
-interests there are; the masks are then spread over the areas here (an opportunity in two areas
+The count is grouped in SQL per opportunity (a few hundred rows however many
+interests there are), and the masks are then spread over the areas here (an opportunity in two areas
 counts once in each, see `bot.matching.vocabulary`).
 """
 
@@ -40,12 +40,18 @@ def interest_figures(
     12 months before `now` (UTC). Raises `NotStaffError` unless `staff_id` is staff there."""
     require_staff(session, staff_id, municipality)
     since = now - WINDOW
+    # Counted per opportunity first (the interest table's own index), then joined to the few
+    # opportunities: 100,000 interests are one index scan, not 100,000 joined rows.
+    per_opportunity = (
+        select(Interest.opportunity_id, func.count().label("n"))
+        .where(Interest.created_at >= since)
+        .group_by(Interest.opportunity_id)
+        .subquery()
+    )
     rows = session.execute(
-        select(Opportunity.area_mask, Opportunity.town, func.count())
-        .select_from(Interest)
-        .join(Opportunity, Interest.opportunity_id == Opportunity.id)
-        .where(Opportunity.municipality_slug == municipality, Interest.created_at >= since)
-        .group_by(Opportunity.area_mask, Opportunity.town)
+        select(Opportunity.area_mask, Opportunity.town, per_opportunity.c.n)
+        .join(per_opportunity, per_opportunity.c.opportunity_id == Opportunity.id)
+        .where(Opportunity.municipality_slug == municipality)
     ).all()
     areas: Counter[str] = Counter()
     towns: Counter[str] = Counter()
