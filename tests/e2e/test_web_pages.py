@@ -100,6 +100,9 @@ async def test_a_meeting_made_in_the_browser_is_sent_and_answered_in_telegram(
     assert "Temadag om ensomhed" in invitation and "17.00" in invitation
     assert "1 modtager" in await page.inner_text("#audience")
     await shot(page, "21-meeting-preview")
+    await page.click("#back button[type=submit]")  # back to the form, as typed
+    assert await page.input_value("#field-title") == "Temadag om ensomhed"
+    await page.click("#preview")
     await page.click("#confirm button[type=submit]")
     await page.wait_for_selector("#tally")
     assert "/broadcasts/" in page.url

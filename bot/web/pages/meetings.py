@@ -285,13 +285,14 @@ async def create(request: Request) -> Response:
     def audience_counts(session: Session) -> dict[str, int]:
         return {name: len(service.audience_recipients(session, name, slug)) for name in AUDIENCES}
 
-    if form.errors:
+    if form.errors or texts.get("confirm") == "back":  # "back": the preview's »Ret i mødet«
+        texts.pop("confirm", None)
         counts = await in_db(request, audience_counts)
         return render(
             request,
             "meeting_form.html",
             {**_choices(request, slug), "texts": texts, "errors": form.errors, "counts": counts},
-            status_code=400,
+            status_code=400 if form.errors else 200,
         )
     draft = _draft(form, slug, key)
     if texts.get("confirm") != "1":
