@@ -23,6 +23,7 @@ BENCHMARKS: tuple[tuple[str, Path], ...] = (
     ("broadcast_bench.py", BOT_PYTHON),
     ("turn_bench.py", BOT_PYTHON),
     ("web_bench.py", BOT_PYTHON),
+    ("web_pages_bench.py", BOT_PYTHON),
 )
 
 

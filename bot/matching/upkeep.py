@@ -52,20 +52,21 @@ def counts(session: Session, telegram_id: int, municipality: str) -> dict[str, i
 
 
 def listing(
-    session: Session, telegram_id: int, municipality: str, page: int
+    session: Session, telegram_id: int, municipality: str, page: int, page_size: int = LIST_PAGE
 ) -> tuple[Sequence[Opportunity], int]:
-    """A page of the municipality's opportunities (open first, newest first), and the pages."""
+    """A page of the municipality's opportunities (open first, newest first), and the pages
+    (`page_size` a page: the chat's short list, or the dashboard's table)."""
     require_staff(session, telegram_id, municipality)
     where = Opportunity.municipality_slug == municipality
     total = session.scalar(select(func.count()).select_from(Opportunity).where(where)) or 0
-    pages = max(1, -(-total // LIST_PAGE))
+    pages = max(1, -(-total // page_size))
     page = min(max(page, 0), pages - 1)
     rows = session.scalars(
         select(Opportunity)
         .where(where)
         .order_by(Opportunity.status.desc(), Opportunity.created_at.desc(), Opportunity.id.desc())
-        .offset(page * LIST_PAGE)
-        .limit(LIST_PAGE)
+        .offset(page * page_size)
+        .limit(page_size)
     ).all()
     return rows, pages
 

@@ -14,8 +14,9 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -479,3 +480,74 @@ def upcoming(session: Session, municipality: str, now: datetime) -> list[Meeting
             .order_by(Meeting.starts_at)
         )
     )
+
+
+# --- the dashboard's views (bot.web.pages.meetings) ----------------------------------------------
+def meetings_of(session: Session, staff_id: int, municipality: str) -> list[Meeting]:
+    """Every meeting of `municipality`, newest start first (cancelled and past ones too).
+    Raises `NotStaffError` unless `staff_id` is staff there."""
+    require_staff(session, staff_id, municipality)
+    return list(
+        session.scalars(
+            select(Meeting)
+            .where(Meeting.municipality_slug == municipality)
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One person's answer as staff see it; `status` is confirmed | waitlist | maybe | no."""
+
+    name: str
+    association: str
+    status: str
+    question: str
+    answered_at: datetime
+
+
+def answers(session: Session, staff_id: int, meeting_id: int) -> list[Answer]:
+    """Everyone who answered, in seat order (confirmed and waitlist by when they got the seat,
+    the rest by when they answered). Raises `NotStaffError` (as `staff_meeting`)."""
+    meeting = staff_meeting(session, staff_id, meeting_id)
+    rows = session.execute(
+        select(User.display_name, Rsvp)
+        .join(User, User.id == Rsvp.user_id)
+        .where(Rsvp.meeting_id == meeting.id)
+        .order_by(Rsvp.seat_at, Rsvp.answered_at, Rsvp.id)
+    ).all()
+    return [
+        Answer(
+            name or "-",
+            rsvp.association or "",
+            rsvp.seat if rsvp.answer == "yes" and rsvp.seat else rsvp.answer,
+            rsvp.question or "",
+            rsvp.answered_at,
+        )
+        for name, rsvp in rows
+    ]
+
+
+def rsvp_timeline(
+    session: Session, staff_id: int, meeting_id: int
+) -> list[tuple[date, int, int, int]]:
+    """RSVP over time: per local day (the municipality's zone) with answers, the running totals
+    of (coming or waitlisted, maybe, not coming) by each person's latest answer. Raises
+    `NotStaffError` (as `staff_meeting`)."""
+    meeting = staff_meeting(session, staff_id, meeting_id)
+    zone = ZoneInfo(municipality_of(session, meeting.municipality_slug).timezone)
+    rows = session.execute(
+        select(Rsvp.answered_at, Rsvp.answer)
+        .where(Rsvp.meeting_id == meeting.id)
+        .order_by(Rsvp.answered_at)
+    ).all()
+    days: dict[date, Counter[str]] = {}
+    for answered_at, answer in rows:
+        days.setdefault(answered_at.astimezone(zone).date(), Counter())[answer] += 1
+    totals: Counter[str] = Counter()
+    timeline = []
+    for day in sorted(days):
+        totals.update(days[day])
+        timeline.append((day, totals["yes"], totals["maybe"], totals["no"]))
+    return timeline

@@ -30,7 +30,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.core.services import Services
 from bot.web.common import SESSION_SECONDS, LoginRequiredError, render
-from bot.web.pages import applications, login, overview
+from bot.web.pages import (
+    applications,
+    associations,
+    broadcasts,
+    interest_charts,
+    login,
+    meetings,
+    opportunities,
+    overview,
+)
 
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "frivillig_session"
@@ -87,7 +96,37 @@ def routes() -> list[BaseRoute]:
             methods=["POST"],
         ),
         Route("/staff/{slug}/applications/{app_id}/files/{key}", applications.attachment),
+        *page_routes(),
         Mount("/staff/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+
+def page_routes() -> list[BaseRoute]:
+    """Møder, Udsendelser, Frivilligopslag, Foreninger and Overblik's interest charts."""
+    m = "/staff/{slug}/meetings"
+    o = "/staff/{slug}/opportunities"
+    return [
+        Route("/staff/{slug}/overview/interests-areas.svg", interest_charts.areas_chart),
+        Route("/staff/{slug}/overview/interests-towns.svg", interest_charts.towns_chart),
+        Route(m, meetings.index),
+        Route(f"{m}/new", meetings.new, methods=["GET"]),
+        Route(f"{m}/new", meetings.create, methods=["POST"]),
+        Route(m + "/{meeting_id}", meetings.detail),
+        Route(m + "/{meeting_id}/attendees.csv", meetings.attendees),
+        Route(m + "/{meeting_id}/rsvp.svg", meetings.rsvp_chart),
+        Route(m + "/{meeting_id}/edit", meetings.edit, methods=["GET"]),
+        Route(m + "/{meeting_id}/edit", meetings.save, methods=["POST"]),
+        Route(m + "/{meeting_id}/cancel", meetings.cancel, methods=["POST"]),
+        Route("/staff/{slug}/broadcasts", broadcasts.index),
+        Route("/staff/{slug}/broadcasts/{broadcast_id}", broadcasts.detail),
+        Route(o, opportunities.index),
+        Route(f"{o}/import", opportunities.import_form, methods=["GET"]),
+        Route(f"{o}/import", opportunities.import_upload, methods=["POST"]),
+        Route(f"{o}/interests.csv", opportunities.export),
+        Route(o + "/{opportunity_id}", opportunities.detail, methods=["GET"]),
+        Route(o + "/{opportunity_id}", opportunities.save, methods=["POST"]),
+        Route(o + "/{opportunity_id}/status", opportunities.set_status, methods=["POST"]),
+        Route("/staff/{slug}/associations", associations.index),
     ]
 
 
@@ -128,6 +167,9 @@ def build_web_app(services: Services) -> ASGIApp:
         cookie_path="/",
         cookie_secure=https,
         cookie_samesite="Lax",
+        # asgi-csrf cannot read multipart bodies with python-multipart >= 0.0.26
+        # (simonw/asgi-csrf#38): the one upload form checks its token itself.
+        skip_if_scope=opportunities.checks_its_own_token,
     )
     return SecurityHeaders(protected)
 

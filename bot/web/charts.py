@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 COLOURS = ("#1f5fa8", "#7fb2e5", "#2e8b57")
 
@@ -22,8 +23,12 @@ def bar_chart_svg(
     *,
     title: str,
     unit: str = "",
+    rotate: bool = False,
+    whole: bool = False,
 ) -> bytes:
-    """Grouped bars: one group per category, one bar per (name, values) series. SVG bytes."""
+    """Grouped bars: one group per category, one bar per (name, values) series. SVG bytes.
+    `rotate` slants the category names (long names: areas, towns); `whole` keeps the value axis
+    to whole numbers (counts)."""
     figure = Figure(figsize=(7.0, 3.2), dpi=100)
     FigureCanvasSVG(figure)
     axes = figure.add_subplot()
@@ -40,9 +45,48 @@ def bar_chart_svg(
             color=COLOURS[index % len(COLOURS)],
         )
     axes.set_xticks(positions, list(categories))
+    if whole:
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if rotate:
+        axes.tick_params(axis="x", labelrotation=35, labelsize=8)
+        for label in axes.get_xticklabels():
+            label.set_horizontalalignment("right")
     axes.set_title(title, loc="left", fontsize=11)
     if unit:
         axes.set_ylabel(unit)
+    axes.spines[["top", "right"]].set_visible(False)
+    if len(series) > 1:
+        axes.legend(frameon=False, fontsize=9)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def line_chart_svg(
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    *,
+    title: str,
+    unit: str = "",
+) -> bytes:
+    """Lines over the categories (days …), one per (name, values) series, with markers so a
+    single day still shows. SVG bytes."""
+    figure = Figure(figsize=(7.0, 3.2), dpi=100)
+    FigureCanvasSVG(figure)
+    axes = figure.add_subplot()
+    positions = list(range(len(categories)))
+    for index, (name, values) in enumerate(series):
+        axes.plot(
+            positions, list(values), marker="o", label=name, color=COLOURS[index % len(COLOURS)]
+        )
+    step = max(1, len(categories) // 10)  # at most about ten labels: they must stay readable
+    axes.set_xticks(positions[::step], list(categories)[::step])
+    axes.set_title(title, loc="left", fontsize=11)
+    if unit:
+        axes.set_ylabel(unit)
+    axes.set_ylim(bottom=0)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of people
     axes.spines[["top", "right"]].set_visible(False)
     if len(series) > 1:
         axes.legend(frameon=False, fontsize=9)

@@ -13,8 +13,9 @@ from bot.core.events import Event
 from bot.core.replies import OutgoingDocument
 from bot.core.turn import Turn
 from bot.meetings import service
-from bot.meetings.staff.common import iso, meeting_link, parse_iso, show_home, slug, zone
-from bot.meetings.staff.fields import Typed, ask_which_instant, check, chosen_instant, parse_field
+from bot.meetings.fields import Typed, check, iso, parse_field, parse_iso
+from bot.meetings.staff.common import meeting_link, show_home, slug, zone
+from bot.meetings.staff.fields import ask_which_instant, chosen_instant
 from bot.meetings.staff.steps import EDIT_STEPS, EDITED_FIELD, JOURNEY, StaffMeetingStep
 from bot.meetings.times import AmbiguousTime, format_local
 from bot.staff.access import NotStaffError

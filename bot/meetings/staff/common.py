@@ -4,8 +4,6 @@ meeting's link, and the home screen every machine returns to."""
 from __future__ import annotations
 
 import html
-from datetime import datetime
-from typing import Any
 
 from bot.core import navigation
 from bot.core.links import private_chat_link
@@ -15,16 +13,6 @@ from bot.meetings import service
 from bot.meetings.audiences import AUDIENCES
 from bot.meetings.staff.steps import JOURNEY, StaffMeetingStep
 from bot.staff.access import is_staff
-
-
-def iso(moment: datetime) -> str:
-    """A UTC instant as it is kept in the step data."""
-    return moment.isoformat()
-
-
-def parse_iso(value: Any) -> datetime:
-    """An instant kept in the step data (UTC) back as a `datetime`."""
-    return datetime.fromisoformat(str(value))
 
 
 def slug(turn: Turn) -> str:

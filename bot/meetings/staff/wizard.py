@@ -14,19 +14,18 @@ from bot.core.replies import Button
 from bot.core.turn import Turn
 from bot.meetings import service
 from bot.meetings.audiences import AUDIENCES
+from bot.meetings.fields import Typed, check, iso, parse_field, parse_iso
 from bot.meetings.kinds import DIALOGUE, KINDS, kind_of, worded
 from bot.meetings.render import details, rsvp_buttons
 from bot.meetings.staff import admin, discard
 from bot.meetings.staff.common import (
     ask_to_send,
-    iso,
     meeting_link,
-    parse_iso,
     refuse,
     slug,
     zone,
 )
-from bot.meetings.staff.fields import Typed, ask_which_instant, check, chosen_instant, parse_field
+from bot.meetings.staff.fields import ask_which_instant, chosen_instant
 from bot.meetings.staff.steps import (
     FIELDS,
     JOURNEY,

@@ -14,7 +14,15 @@ from bot.grants.models import REVIEWABLE
 from bot.grants.service import RoundFigures
 from bot.i18n import t
 from bot.web.charts import bar_chart_svg
-from bot.web.common import in_db, language, render, require_municipality, services_of
+from bot.web.common import (
+    in_db,
+    language,
+    render,
+    require_login,
+    require_municipality,
+    services_of,
+)
+from bot.web.pages import interest_charts
 
 
 async def _figures(request: Request) -> tuple[str, list[RoundFigures]]:
@@ -26,6 +34,7 @@ async def _figures(request: Request) -> tuple[str, list[RoundFigures]]:
 
 async def overview(request: Request) -> Response:
     slug, rounds = await _figures(request)
+    interests = await interest_charts.context(request, require_login(request), slug)
     lang = language(request)
     services = services_of(request)
     scheme = services.grants.scheme(slug)
@@ -52,6 +61,7 @@ async def overview(request: Request) -> Response:
             "statuses": [s.value for s in REVIEWABLE],
             "current": current.key if current else None,
             "days_left": days_left,
+            **interests,
         },
     )
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.meetings.fields import PARSERS, Typed, parse_field
 from bot.meetings.service import EDITABLE
-from bot.meetings.staff.fields import PARSERS, Typed, parse_field
 from bot.meetings.staff.steps import EDIT_STEPS, FIELDS, TEXT_FIELDS, WIZARD_STEPS
 from bot.validation.errors import InvalidInput
 

@@ -1,0 +1,133 @@
+"""The dashboard's overview with its interest charts, server-side: 5,000 applications and
+100,000 interests (1,000 citizens × 100 opportunities in Sønderborg), the page and its three
+charts as one figure, the median of repeated requests through the ASGI app.
+
+Prints `web_overview_interests_p50_ms` (issue 13's `web_overview_p50_ms` target, ≤ 150, with
+the interests it asks for) and `web_meeting_p50_ms` (a meeting's page with 1,000 answers).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, select
+from starlette.testclient import TestClient
+
+from bot.app import build_services, prepare_database
+from bot.config import PROJECT_ROOT, Settings
+from bot.matching.models import Association, Interest, Opportunity
+from bot.meetings import service as meetings
+from bot.meetings.models import Rsvp
+from bot.store.database import transaction
+from bot.store.models import User
+from bot.web.app import build_web_app
+from bot.web.auth import create_login_link
+from tests.unit.web.seed import STAFF_ID, add_applications, add_staff
+
+CITIZENS = 1_000
+ROUNDS = 15
+OPPORTUNITIES = 100
+
+
+def _median_ms(client: TestClient, url: str, rounds: int = ROUNDS) -> float:
+    client.get(url)  # warm: templates compiled, caches filled
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        answer = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert answer.status_code == 200, answer.status_code
+    return statistics.median(times)
+
+
+def _seed(services) -> int:  # type: ignore[no-untyped-def]
+    now = services.clock()
+    with transaction(services.db) as session:
+        association = Association(key="bench", municipality_slug="sonderborg", name="Bench")
+        session.add(association)
+        session.flush()
+        towns = ("Sønderborg", "Nordborg", "Gråsten", "Augustenborg", "Broager")
+        session.execute(
+            insert(Opportunity),
+            [
+                {"key": f"bench-{n}", "association_id": association.id,
+                 "municipality_slug": "sonderborg", "title": f"Opslag {n}",
+                 "town": towns[n % len(towns)], "latitude": 54.9, "longitude": 9.8,
+                 "area_mask": 1 << (n % 11) | 1 << ((n + 3) % 11), "status": "open",
+                 "created_at": now, "updated_at": now}
+                for n in range(OPPORTUNITIES)
+            ],
+        )  # fmt: skip
+        session.execute(
+            insert(User),
+            [{"telegram_id": 10_000_000 + n, "language": "da", "municipality_slug": "sonderborg"}
+             for n in range(CITIZENS)],
+        )  # fmt: skip
+        users = list(session.scalars(select(User.id).where(User.telegram_id >= 10_000_000)))
+        opportunities = list(session.scalars(select(Opportunity.id)))
+        rows = [
+            {"user_id": u, "opportunity_id": o, "status": "active",
+             "created_at": now - timedelta(days=(u * 7 + o) % 500), "updated_at": now}
+            for u in users for o in opportunities
+        ]  # fmt: skip
+        for start in range(0, len(rows), 5_000):
+            session.execute(insert(Interest), rows[start : start + 5_000])
+        start_at = now + timedelta(days=30)
+        draft = meetings.Draft(
+            key="bench", municipality="sonderborg", title="Bench", starts_at=start_at,
+            ends_at=start_at + timedelta(hours=2), place="Her", address="Der", agenda="",
+            capacity=None, per_association=None, rsvp_deadline=start_at - timedelta(days=7),
+            audience="citizens", questions_enabled=False,
+        )  # fmt: skip
+        meeting, _, _ = meetings.publish_meeting(session, STAFF_ID, draft, now)
+        session.execute(
+            insert(Rsvp),
+            [{"meeting_id": meeting.id, "user_id": u, "answer": "yes", "seat": "confirmed",
+              "seat_at": now - timedelta(hours=u % 300),
+              "answered_at": now - timedelta(hours=u % 300)}
+             for u in users],
+        )  # fmt: skip
+        return meeting.id
+
+
+def main() -> int:
+    folder = Path(tempfile.mkdtemp(prefix="web-pages-bench-"))
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token="1:BENCH",
+        database_url=f"sqlite:///{folder / 'bench.db'}",
+        data_dir=PROJECT_ROOT / "data",
+    )
+    services = build_services(settings, with_nlu=False)
+    prepare_database(services.db, services.directory)
+    add_staff(services)
+    add_applications(services, 5_000)
+    meeting_id = _seed(services)
+    with transaction(services.db) as session:
+        token = create_login_link(session, STAFF_ID, services.clock())
+    with TestClient(build_web_app(services), base_url="http://127.0.0.1:8000") as client:
+        page = client.get(f"/staff/login/{token}")
+        csrf = re.search(r'name="csrftoken" value="([^"]+)"', page.text)
+        assert csrf is not None
+        client.post(f"/staff/login/{token}", data={"csrftoken": csrf.group(1)})
+        base = "/staff/sonderborg"
+        overview = sum(
+            _median_ms(client, f"{base}/overview{tail}")
+            for tail in ("", "/rounds.svg", "/interests-areas.svg", "/interests-towns.svg")
+        )
+        meeting = sum(
+            _median_ms(client, f"{base}/meetings/{meeting_id}{tail}") for tail in ("", "/rsvp.svg")
+        )
+    print(f"web_overview_interests_p50_ms={overview:.1f}")
+    print(f"web_meeting_p50_ms={meeting:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Overblik's volunteer charts: interests per area and per town over the last 12 months
+(`bot.matching.figures`), as SVG beside a table of the same numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.i18n import t
+from bot.matching.figures import InterestFigures, interest_figures
+from bot.web.charts import bar_chart_svg
+from bot.web.common import language, require_municipality, services_of
+from bot.web.pages.shared import serve
+
+#: Towns shown in the chart (the table lists them all).
+CHART_TOWNS = 12
+TITLES = {"areas": "web.interests.chart_areas", "towns": "web.interests.chart_towns"}
+
+
+async def figures(request: Request, tid: int, slug: str) -> InterestFigures:
+    now = services_of(request).clock()
+    return await serve(request, lambda session: interest_figures(session, tid, slug, now))
+
+
+async def context(request: Request, tid: int, slug: str) -> dict[str, Any]:
+    """What the overview's template shows of interests: the two tables."""
+    lang = language(request)
+    found = await figures(request, tid, slug)
+    return {
+        "interest_total": found.total,
+        "interest_areas": [(t(lang, f"matching.area.{a}"), n) for a, n in found.by_area],
+        "interest_towns": found.by_town,
+    }
+
+
+async def _chart(request: Request, which: str) -> Response:
+    tid, slug = await require_municipality(request)
+    lang = language(request)
+    found = await figures(request, tid, slug)
+    if which == "areas":
+        pairs = [(t(lang, f"matching.area.{a}"), n) for a, n in found.by_area]
+    else:
+        pairs = found.by_town[:CHART_TOWNS]
+
+    def draw() -> bytes:
+        return bar_chart_svg(
+            [name for name, _ in pairs],
+            [(t(lang, "web.interests.count"), [n for _, n in pairs])],
+            title=t(lang, TITLES[which]),
+            unit=t(lang, "web.interests.count"),
+            rotate=True,
+            whole=True,
+        )
+
+    return Response(await run_in_threadpool(draw), media_type="image/svg+xml")
+
+
+async def areas_chart(request: Request) -> Response:
+    return await _chart(request, "areas")
+
+
+async def towns_chart(request: Request) -> Response:
+    return await _chart(request, "towns")

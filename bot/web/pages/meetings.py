@@ -1,0 +1,439 @@
+"""Møder: the municipality's meetings, one meeting's answers and questions, the attendee CSV,
+the RSVP chart, and creating, changing and cancelling a meeting.
+
+Every field is read by `bot.meetings.fields` and every change made by `bot.meetings.service`,
+exactly as the chat wizard does: times typed in the municipality's zone, the end after the start,
+the deadline before the start. A new meeting is shown as its invitation first (the preview) and
+sent only on confirmation; the page then follows the send-out (`broadcasts.detail`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.i18n import t
+from bot.meetings import service
+from bot.meetings.audiences import AUDIENCES
+from bot.meetings.fields import Typed, parse_field, parse_iso
+from bot.meetings.kinds import DIALOGUE, KINDS, kind_of
+from bot.meetings.models import Meeting
+from bot.meetings.render import details
+from bot.meetings.times import AmbiguousTime, default_deadline
+from bot.validation.errors import InvalidInput
+from bot.web.charts import line_chart_svg
+from bot.web.common import in_db, language, redirect, render, require_municipality, services_of
+from bot.web.pages.shared import local, path_id, plain, serve, zone_of
+
+#: The form's text fields, in the order the wizard asks them (`bot.meetings.staff.steps`).
+TEXT_FIELDS = (
+    "title",
+    "starts_at",
+    "ends_at",
+    "place",
+    "address",
+    "agenda",
+    "capacity",
+    "per_association",
+    "rsvp_deadline",
+)
+#: Fields a published meeting may change (`service.EDITABLE`).
+EDIT_FIELDS = service.EDITABLE
+STATUS_ORDER = ("confirmed", "waitlist", "maybe", "no")
+
+
+async def index(request: Request) -> Response:
+    tid, slug = await require_municipality(request)
+    lang = language(request)
+    zone = zone_of(request, slug)
+    now = services_of(request).clock()
+
+    def load(session: Session) -> list[dict[str, Any]]:
+        rows = []
+        for meeting in service.meetings_of(session, tid, slug):
+            counts = service.summary(session, tid, meeting.id)
+            rows.append(
+                {
+                    "id": meeting.id,
+                    "title": meeting.title,
+                    "kind": kind_of(meeting.kind).key,
+                    "starts": local(meeting.starts_at, zone, lang),
+                    "status": "cancelled"
+                    if meeting.status == "cancelled"
+                    else "past"
+                    if meeting.ends_at <= now
+                    else "active",
+                    "coming": counts.coming,
+                    "waitlist": counts.waitlist,
+                    "capacity": meeting.capacity,
+                }
+            )
+        return rows
+
+    rows = await serve(request, load)
+    return render(request, "meeting_list.html", {"slug": slug, "rows": rows})
+
+
+async def detail(request: Request) -> Response:
+    tid, slug = await require_municipality(request)
+    meeting_id = path_id(request, "meeting_id")
+    lang = language(request)
+    zone = zone_of(request, slug)
+
+    def load(session: Session) -> dict[str, Any] | None:
+        meeting = service.staff_meeting(session, tid, meeting_id)
+        if meeting.municipality_slug != slug:
+            return None
+        answers = service.answers(session, tid, meeting_id)
+        lists: dict[str, list[dict[str, str]]] = {status: [] for status in STATUS_ORDER}
+        for answer in answers:
+            lists.setdefault(answer.status, []).append(
+                {
+                    "name": answer.name,
+                    "association": answer.association,
+                    "when": local(answer.answered_at, zone, lang),
+                }
+            )
+        timeline = [
+            {"day": day.isoformat(), "yes": yes, "maybe": maybe, "no": no}
+            for day, yes, maybe, no in service.rsvp_timeline(session, tid, meeting_id)
+        ]
+        return {
+            "meeting": {
+                "id": meeting.id,
+                "title": meeting.title,
+                "kind": kind_of(meeting.kind).key,
+                "status": meeting.status,
+                "starts": local(meeting.starts_at, zone, lang),
+                "ends": local(meeting.ends_at, zone, lang),
+                "deadline": local(meeting.rsvp_deadline, zone, lang),
+                "place": meeting.place,
+                "address": meeting.address,
+                "capacity": meeting.capacity,
+                "audience": meeting.audience,
+            },
+            "summary": service.summary(session, tid, meeting_id),
+            "lists": lists,
+            "questions": service.questions(session, tid, meeting_id),
+            "timeline": timeline,
+        }
+
+    data = await serve(request, load)
+    return render(request, "meeting.html", {**data, "slug": slug, "statuses": list(STATUS_ORDER)})
+
+
+async def attendees(request: Request) -> Response:
+    """The attendee list as CSV for Excel (the same file the chat sends)."""
+    tid, slug = await require_municipality(request)
+    meeting_id = path_id(request, "meeting_id")
+    lang = language(request)
+
+    def load(session: Session) -> bytes | None:
+        meeting = service.staff_meeting(session, tid, meeting_id)
+        if meeting.municipality_slug != slug:
+            return None
+        return service.attendee_csv(session, tid, meeting_id, lang)
+
+    body = await serve(request, load)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="deltagere-{meeting_id}.csv"'},
+    )
+
+
+async def rsvp_chart(request: Request) -> Response:
+    """Answers over time (running totals of yes, maybe, no), as SVG."""
+    tid, slug = await require_municipality(request)
+    meeting_id = path_id(request, "meeting_id")
+    lang = language(request)
+
+    def load(session: Session) -> list[tuple[Any, int, int, int]] | None:
+        meeting = service.staff_meeting(session, tid, meeting_id)
+        if meeting.municipality_slug != slug:
+            return None
+        return service.rsvp_timeline(session, tid, meeting_id)
+
+    timeline = await serve(request, load)
+
+    def draw() -> bytes:
+        days = [day.strftime("%d.%m") for day, *_ in timeline]
+        return line_chart_svg(
+            days,
+            [
+                (t(lang, "web.meetings.answer.yes"), [row[1] for row in timeline]),
+                (t(lang, "web.meetings.answer.maybe"), [row[2] for row in timeline]),
+                (t(lang, "web.meetings.answer.no"), [row[3] for row in timeline]),
+            ],
+            title=t(lang, "web.meetings.chart_title"),
+            unit=t(lang, "web.meetings.chart_unit"),
+        )
+
+    return Response(await run_in_threadpool(draw), media_type="image/svg+xml")
+
+
+# --- creating a meeting ---------------------------------------------------------------------------
+@dataclass
+class MeetingForm:
+    """What the form sent (text as typed), the draft read from it, and what to correct."""
+
+    texts: dict[str, str]
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _error_text(lang: str, problem: InvalidInput) -> str:
+    if isinstance(problem, AmbiguousTime):
+        return t(lang, "web.meetings.ambiguous_time")
+    return t(lang, problem.key, **problem.params)
+
+
+def read_form(texts: dict[str, str], zone: str, now: Any, lang: str) -> MeetingForm:
+    """Every field of the form read as the wizard reads it (`bot.meetings.fields`), in the
+    wizard's order so the end and the deadline are checked against the start."""
+    form = MeetingForm(texts)
+    kind_key = texts.get("kind") or DIALOGUE
+    if kind_key not in KINDS:
+        form.errors["kind"] = t(lang, "web.meetings.pick_kind")
+        kind_key = DIALOGUE
+    kind = KINDS[kind_key]
+    form.values["kind"] = kind_key
+    for name in TEXT_FIELDS:
+        text = texts.get(name, "").strip()
+        if name == "per_association" and not kind.per_association:
+            form.values[name] = None
+            continue
+        if name in ("capacity", "per_association") and not text:
+            text = "-"  # an empty limit is no limit
+        if name == "rsvp_deadline" and not text and "starts_at" in form.values:
+            form.values[name] = default_deadline(parse_iso(form.values["starts_at"]), zone)
+            continue
+        if name in ("ends_at", "rsvp_deadline") and "starts_at" not in form.values:
+            continue  # the start's own error says what to fix first
+        try:
+            value = parse_field(name, text, Typed(zone, now, form.values))
+        except InvalidInput as problem:
+            form.errors[name] = _error_text(lang, problem)
+            continue
+        form.values[name] = value
+    for name in ("starts_at", "ends_at", "rsvp_deadline"):
+        if isinstance(form.values.get(name), str):
+            form.values[name] = parse_iso(form.values[name])
+    audience = texts.get("audience") or kind.audience
+    if audience not in AUDIENCES:
+        form.errors["audience"] = t(lang, "web.meetings.pick_audience")
+    form.values["audience"] = audience
+    form.values["questions_enabled"] = kind.questions and texts.get("questions_enabled") == "1"
+    return form
+
+
+def _draft(form: MeetingForm, slug: str, key: str) -> service.Draft:
+    v = form.values
+    return service.Draft(
+        key=key,
+        municipality=slug,
+        title=v["title"],
+        starts_at=v["starts_at"],
+        ends_at=v["ends_at"],
+        place=v["place"],
+        address=v["address"],
+        agenda=v["agenda"],
+        capacity=v["capacity"],
+        per_association=v["per_association"],
+        rsvp_deadline=v["rsvp_deadline"],
+        audience=v["audience"],
+        questions_enabled=v["questions_enabled"],
+        kind=v["kind"],
+    )
+
+
+def _choices(request: Request, slug: str) -> dict[str, Any]:
+    return {"kinds": list(KINDS), "audiences": list(AUDIENCES), "slug": slug}
+
+
+async def new(request: Request) -> Response:
+    """The empty form; its draft key makes a double-sent confirmation one meeting."""
+    _, slug = await require_municipality(request)
+    texts = {"kind": DIALOGUE, "draft_key": "web-" + secrets.token_hex(16)}
+    return render(
+        request,
+        "meeting_form.html",
+        {**_choices(request, slug), "texts": texts, "errors": {}, "counts": {}},
+    )
+
+
+async def create(request: Request) -> Response:
+    """Form → preview (the invitation as recipients get it, and how many) → confirm → sent."""
+    tid, slug = await require_municipality(request)
+    lang = language(request)
+    zone = zone_of(request, slug)
+    services = services_of(request)
+    posted = await request.form()
+    texts = {k: str(v) for k, v in posted.items() if isinstance(v, str) and k != "csrftoken"}
+    key = texts.get("draft_key", "")
+    if not key.startswith("web-") or len(key) != 36:
+        texts["draft_key"] = key = "web-" + secrets.token_hex(16)
+    now = services.clock()
+    form = read_form(texts, zone, now, lang)
+
+    def audience_counts(session: Session) -> dict[str, int]:
+        return {name: len(service.audience_recipients(session, name, slug)) for name in AUDIENCES}
+
+    if form.errors or texts.get("confirm") == "back":  # "back": the preview's »Ret i mødet«
+        texts.pop("confirm", None)
+        counts = await in_db(request, audience_counts)
+        return render(
+            request,
+            "meeting_form.html",
+            {**_choices(request, slug), "texts": texts, "errors": form.errors, "counts": counts},
+            status_code=400 if form.errors else 200,
+        )
+    draft = _draft(form, slug, key)
+    if texts.get("confirm") != "1":
+
+        def preview(session: Session) -> dict[str, Any]:
+            view = service.draft_view(session, draft)
+            return {
+                "text": plain(details(view, lang)),
+                "count": len(service.audience_recipients(session, draft.audience, slug)),
+            }
+
+        shown = await serve(request, preview)
+        return render(
+            request,
+            "meeting_preview.html",
+            {**shown, "slug": slug, "texts": texts, "audience": draft.audience},
+        )
+
+    def publish(session: Session) -> int:
+        _, broadcast, _ = service.publish_meeting(session, tid, draft, now)
+        return broadcast.id
+
+    broadcast_id = await serve(request, publish)
+    return redirect(f"/staff/{slug}/broadcasts/{broadcast_id}")
+
+
+# --- changing and cancelling ----------------------------------------------------------------------
+def _edit_texts(meeting: Meeting, zone: str, lang: str) -> dict[str, str]:
+    return {
+        "title": meeting.title,
+        "starts_at": local(meeting.starts_at, zone, lang),
+        "ends_at": local(meeting.ends_at, zone, lang),
+        "place": meeting.place,
+        "address": meeting.address,
+        "agenda": meeting.agenda,
+    }
+
+
+async def edit(request: Request) -> Response:
+    tid, slug = await require_municipality(request)
+    meeting_id = path_id(request, "meeting_id")
+    lang = language(request)
+    zone = zone_of(request, slug)
+
+    def load(session: Session) -> dict[str, str] | None:
+        meeting = service.staff_meeting(session, tid, meeting_id)
+        if meeting.municipality_slug != slug or meeting.status != "active":
+            return None
+        return {**_edit_texts(meeting, zone, lang), "heading": meeting.title}
+
+    texts = await serve(request, load)
+    return render(
+        request,
+        "meeting_edit.html",
+        {"slug": slug, "meeting_id": meeting_id, "texts": texts, "errors": {}},
+    )
+
+
+async def save(request: Request) -> Response:
+    """The changed fields, read as the chat reads them, then `service.change_meeting` (which
+    tells everyone invited); an unchanged form changes and sends nothing."""
+    tid, slug = await require_municipality(request)
+    meeting_id = path_id(request, "meeting_id")
+    lang = language(request)
+    zone = zone_of(request, slug)
+    posted = await request.form()
+    texts = {name: str(posted.get(name) or "") for name in EDIT_FIELDS}
+    now = services_of(request).clock()
+
+    def apply(session: Session) -> tuple[int | None, dict[str, str], str] | None:
+        meeting = service.staff_meeting(session, tid, meeting_id)
+        if meeting.municipality_slug != slug or meeting.status != "active":
+            return None
+        shown = _edit_texts(meeting, zone, lang)
+        current: dict[str, Any] = {
+            "starts_at": meeting.starts_at.isoformat(),
+            "ends_at": meeting.ends_at.isoformat(),
+            "rsvp_deadline": meeting.rsvp_deadline.isoformat(),
+        }
+        changes: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for name in EDIT_FIELDS:
+            if texts[name].strip() == shown[name].strip():
+                continue
+            try:
+                value = parse_field(name, texts[name], Typed(zone, now, current))
+            except InvalidInput as problem:
+                errors[name] = _error_text(lang, problem)
+                continue
+            if name in ("starts_at", "ends_at"):
+                current[name] = value
+                value = parse_iso(value)
+            changes[name] = value
+        moved = changes.get("starts_at")
+        if moved is not None and "ends_at" not in changes and moved >= meeting.ends_at:
+            errors["ends_at"] = t(lang, "meetings.error.end_before_start")
+        if errors:
+            return None, errors, meeting.title
+        broadcast = service.change_meeting(session, tid, meeting_id, changes, now)
+        return (broadcast.id if broadcast else 0), {}, meeting.title
+
+    broadcast_id, errors, title = await serve(request, apply)
+    if errors:
+        return render(
+            request,
+            "meeting_edit.html",
+            {
+                "slug": slug,
+                "meeting_id": meeting_id,
+                "texts": {**texts, "heading": title},
+                "errors": errors,
+            },
+            status_code=400,
+        )
+    if not broadcast_id:
+        return redirect(f"/staff/{slug}/meetings/{meeting_id}")
+    return redirect(f"/staff/{slug}/broadcasts/{broadcast_id}")
+
+
+async def cancel(request: Request) -> Response:
+    """Without ``confirm=1`` a confirmation page; with it the meeting is cancelled and everyone
+    invited is told (once, however often it is sent)."""
+    tid, slug = await require_municipality(request)
+    meeting_id = path_id(request, "meeting_id")
+    posted = await request.form()
+    now = services_of(request).clock()
+
+    def check(session: Session) -> str | None:
+        meeting = service.staff_meeting(session, tid, meeting_id)
+        return meeting.title if meeting.municipality_slug == slug else None
+
+    title = await serve(request, check)
+    if posted.get("confirm") != "1":
+        return render(
+            request,
+            "meeting_cancel.html",
+            {"slug": slug, "meeting_id": meeting_id, "title": title},
+        )
+
+    def cancel_it(session: Session) -> int:
+        return service.cancel_meeting(session, tid, meeting_id, now).id
+
+    broadcast_id = await serve(request, cancel_it)
+    return redirect(f"/staff/{slug}/broadcasts/{broadcast_id}")
