@@ -49,7 +49,7 @@ INTENTS: Final = frozenset(
         "greet", "goodbye", "thanks", "help", "affirm", "deny", "cancel", "bot_challenge",
         "out_of_scope", "find_opportunity", "volunteer_faq", "apply_grant", "grant_faq",
         "grant_status", "meeting_info", "meeting_signup", "human_handoff", "change_language",
-        "privacy", "award_nomination", "consultation_answer",
+        "privacy", "award_nomination", "consultation_answer", "company_register",
     }
 )  # fmt: skip
 AREAS: Final = frozenset(

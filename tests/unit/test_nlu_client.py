@@ -491,3 +491,16 @@ async def test_without_a_vocabulary_a_typo_is_dropped_as_before() -> None:
 
     assert result.entities == ()
     await client.aclose()
+
+
+def test_the_client_knows_every_intent_the_model_is_trained_on() -> None:
+    """An intent in `nlu/domain.yml` that the client does not know is treated as »unsure«: the
+    bot would never act on it (company_register was missed this way)."""
+    import yaml
+
+    from bot.config import PROJECT_ROOT
+    from nlu.client import INTENTS
+
+    domain = yaml.safe_load((PROJECT_ROOT / "nlu" / "domain.yml").read_text(encoding="utf-8"))
+    trained = {next(iter(i)) if isinstance(i, dict) else i for i in domain["intents"]}
+    assert trained - {"nlu_fallback"} <= INTENTS, sorted(trained - INTENTS)
