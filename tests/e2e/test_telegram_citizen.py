@@ -75,7 +75,7 @@ async def test_related_areas_come_under_their_own_heading_and_the_town_has_no_ze
     first, second = shown.index("<b>1. "), shown.index("<b>2. ")
     separator = shown.index("Tæt på det, du søgte")
     assert first < shown.index("Derfor passer det til dig") < separator < second
-    assert "De næste handler ikke om ældre" in shown
+    assert "Opslagene herunder handler ikke om ældre" in shown
     assert "0,0 km" not in shown
     assert "📍 Sønderborg\n" in shown  # the town, not »Sønderborg (0,0 km)«
     assert "· i Sønderborg" in shown  # the reason names the town too

@@ -63,7 +63,7 @@ VALIDATORS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("spots", parse_integer),
 )
 #: Namespaces whose examples are free text or belong to another parser (see the docstring).
-SKIPPED_NAMESPACES = ("meetings.",)
+SKIPPED_NAMESPACES = ("meetings.", "web.meetings.")
 
 
 def examples_in(text: str) -> Iterator[str]:

@@ -54,7 +54,7 @@ async def test_typed_answers_work_as_well_as_buttons(chat: ChatDriver) -> None:
     replies = await chat.send("graasten")  # a town, without æøå, instead of the municipality
     assert "invitationer" in text_of(replies)
     replies = await chat.send("nej")
-    assert "Velkommen!" in text_of(replies) and "Hvad vil du gerne?" in text_of(replies)
+    assert "Velkommen!" in text_of(replies) and "Hvad vil du gerne gøre?" in text_of(replies)
 
 
 async def test_unknown_municipality_is_refused_and_asked_again(chat: ChatDriver) -> None:
@@ -112,7 +112,7 @@ async def test_forged_button_payload_changes_nothing(onboarded_chat: ChatDriver)
         replies = await onboarded_chat.press_payload(payload)
         assert replies, payload
         assert "Den knap hører til en tidligere besked" in text_of(replies), payload
-        assert "Hvad vil du gerne?" in text_of(replies), payload  # back at the menu
+        assert "Hvad vil du gerne gøre?" in text_of(replies), payload  # back at the menu
 
 
 async def test_cancel_help_language_unknown_command(onboarded_chat: ChatDriver) -> None:

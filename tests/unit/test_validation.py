@@ -257,7 +257,7 @@ async def test_onboarding_consent_takes_the_same_words_as_every_other_yes_no(
     await chat.press("Dansk")
     await chat.press("Sønderborg")
     replies = await chat.send("Jep!")
-    assert "Hvad vil du gerne?" in text_of(replies)
+    assert "Hvad vil du gerne gøre?" in text_of(replies)
 
 
 def test_yes_no_refuses_maybe() -> None:

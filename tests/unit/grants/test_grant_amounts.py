@@ -39,7 +39,7 @@ async def test_budget_lines_with_currency_and_dash_endings_are_echoed(
     chair: ChatDriver, services: Services
 ) -> None:
     replies = await chair.send("Leje af bus: 4.500,-")
-    assert "Noteret: Leje af bus: 4.500 kr. I alt indtil nu: 4.500,00 kr." in text_of(replies)
+    assert "Noteret: Leje af bus: 4.500 kr.\nI alt indtil nu: 4.500,00 kr." in text_of(replies)
     replies = await chair.send("Entré kr. 1.200")
     assert "Noteret: Entré: 1.200 kr." in text_of(replies)
     replies = await chair.send("Tilskud fra fonden: -2.000 kr.")

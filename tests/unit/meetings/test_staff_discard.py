@@ -119,7 +119,7 @@ async def test_typed_text_at_the_preview_keeps_the_meeting_draft(
     assert state_of(conversation)[0] == "m:preview"
     replies = await staff.send("hmm, er det rigtigt?")
     assert "vælger du med knapperne" in text_of(replies)
-    assert "Hvad vil du gerne?" not in text_of(replies)  # not thrown out to the menu
+    assert "Hvad vil du gerne gøre?" not in text_of(replies)  # not thrown out to the menu
     step, data = state_of(conversation)
     draft = data["draft"]
     assert step == "m:preview" and isinstance(draft, dict)
