@@ -177,7 +177,7 @@ def test_a_newcomer_does_everything_in_the_terminal_chat(tmp_path: Path) -> None
             saved.append(copy)
             assert copy.read_bytes() == statutes_bytes
             staff.send("/staff", "Medarbejderværktøjer")
-            staff.press("📅 Dialogmøder og nyheder", "➕ Nyt dialogmøde")
+            staff.press("📅 Arrangementer, møder og nyheder", "➕ Nyt dialogmøde")
             staff.press("➕ Nyt dialogmøde", "Hvad hedder mødet?")
             staff.send("Kaffemøde om ældreområdet", "Hvornår begynder mødet?")
             staff.send(f"{_danish_date(start)} kl. 17", "Hvornår slutter det?")
@@ -188,7 +188,9 @@ def test_a_newcomer_does_everything_in_the_terminal_chat(tmp_path: Path) -> None
             staff.send("30", "Hvor mange må højst komme fra hver forening?")
             staff.send("2", "sidste frist for tilmelding")
             staff.send(_danish_date(start - timedelta(days=1)), "Hvem skal have den?")
-            staff.press("Alle i kommunen, der modtager beskeder (1)", "spørgsmål til politikerne")
+            staff.press(
+                "Alle i kommunen, der får invitationer og nyheder (1)", "spørgsmål til politikerne"
+            )
             preview = staff.press("Nej", "Send til 1")
             assert "📅 Kaffemøde om ældreområdet" in preview and "kl. 17.00–19.00" in preview
             sent = staff.press(
