@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.replies import Button
 from bot.core.turn import Turn
 from bot.i18n import LANGUAGES, t
+from bot.staff.access import staff_municipalities
 
 #: Journeys on the main menu, in order, with their catalog label keys.
 MENU_JOURNEYS: tuple[tuple[str, str], ...] = (
@@ -41,6 +42,11 @@ def menu_buttons(turn: Turn) -> list[list[Button]]:
                 turn.global_button("menu.my_alerts", "volunteer:alerts"),
             ]
         )
+    if turn.navigator.has_journey("staff") and staff_municipalities(
+        turn.session, turn.user.telegram_id
+    ):
+        # Staff reach /staff from the menu too; citizens never see the button.
+        rows.append([turn.global_button("menu.staff", "go:staff")])
     rows.append(
         [
             turn.global_button("menu.settings", "go:settings"),

@@ -114,7 +114,8 @@ class GrantApplication(Base):
 
 
 class GrantReferenceCounter(Base):
-    """The last reference number handed out per municipality and year ("SON-2027-0042")."""
+    """The last reference number handed out per municipality and round year ("SON-2027-0042":
+    the »2027« round, whenever it was sent)."""
 
     __tablename__ = "grant_reference_counter"
 

@@ -23,7 +23,7 @@ from bot.grants.fields import JsonValue
 from bot.grants.forms import FormWalker
 from bot.grants.models import REVIEWABLE, GrantApplication, GrantReferenceCounter, Status
 from bot.grants.notices import Terms, notify_applicant
-from bot.grants.references import reference_for
+from bot.grants.references import reference_for, round_year
 from bot.grants.schemes import FieldSpec, FieldType, GrantScheme
 from bot.i18n import t
 from bot.staff import audit
@@ -264,7 +264,8 @@ class GrantService:
         missing = walker.missing_required(app.answers)
         if missing:
             raise InvalidInput("grants.missing_answers", fields=missing[0].label.get(app.language))
-        app.reference = self._next_reference(session, app.municipality_slug, now.year)
+        year = round_year(app.round_key, app.deadline, today)
+        app.reference = self._next_reference(session, app.municipality_slug, year)
         app.status = Status.SUBMITTED.value
         app.submitted_at = now
         app.updated_at = now
@@ -276,7 +277,9 @@ class GrantService:
         return app
 
     def _next_reference(self, session: Session, slug: str, year: int) -> str:
-        """The next number from the counter row, locked so concurrent submits never share one."""
+        """The next number from the (municipality, round year) counter row, locked so concurrent
+        submits never share one. References handed out before the counter was keyed by round
+        year keep their number; the counter only ever grows, so no number is given twice."""
         dialect = session.get_bind().dialect.name
         values = {"municipality_slug": slug, "year": year, "last_number": 0}
         if dialect == "postgresql":

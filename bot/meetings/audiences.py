@@ -1,9 +1,11 @@
 """Who a meeting or notice goes to: each audience is a small object behind one interface.
 
-Everyone respects 403s (users who blocked the bot are never chosen). Association chairs come from
-matching's associations (their contact's linked Telegram id), volunteers with an interest from
-matching's interests in the municipality's opportunities, companies from `bot.companies`; they
-need tables another part of the bot owns, so they are read only when that module is importable.
+Everyone respects 403s (users who blocked the bot are never chosen). Association chairs are the
+people who sent a § 18 application on behalf of an association in the municipality (grants) and
+the contacts of matching's associations who linked their Telegram id; volunteers with an
+interest from matching's interests in the municipality's opportunities, companies from
+`bot.companies`; they need tables another part of the bot owns, so they are read only when that
+module is importable.
 """
 
 from __future__ import annotations
@@ -68,23 +70,50 @@ class Citizens:
         )
 
 
+def _grants() -> ModuleType | None:
+    try:
+        return importlib.import_module("bot.grants.models")
+    except ImportError:  # grants not installed in this deployment
+        return None
+
+
 class Chairs:
-    """The contact persons of the municipality's associations who linked their Telegram."""
+    """»Foreningernes formænd og kontaktpersoner«: whoever sent a § 18 application on behalf of
+    an association in the municipality (any status but draft: a draft is not yet »on behalf of«
+    anyone), and the contact persons of the municipality's associations who linked their
+    Telegram. One recipient per person, however many applications or associations."""
 
     key = "chairs"
     label_key = "meetings.audience.chairs"
 
     def recipients(self, session: Session, municipality: str) -> list[Recipient]:
-        models = _matching()
-        association = getattr(models, "Association", None)
-        if association is None:
-            return []
-        return _rows(
-            session,
-            select(*_USER)
-            .join(association, association.contact_telegram_id == User.telegram_id)
-            .where(association.municipality_slug == municipality, User.blocked_bot.is_(False)),
-        )
+        found: dict[int, Recipient] = {}
+        association = getattr(_matching(), "Association", None)
+        if association is not None:
+            for recipient in _rows(
+                session,
+                select(*_USER)
+                .join(association, association.contact_telegram_id == User.telegram_id)
+                .where(
+                    association.municipality_slug == municipality,
+                    User.blocked_bot.is_(False),
+                ),
+            ):
+                found.setdefault(recipient.user_id, recipient)
+        application = getattr(_grants(), "GrantApplication", None)
+        if application is not None:
+            for recipient in _rows(
+                session,
+                select(*_USER)
+                .join(application, application.user_id == User.id)
+                .where(
+                    application.municipality_slug == municipality,
+                    application.status != "draft",
+                    User.blocked_bot.is_(False),
+                ),
+            ):
+                found.setdefault(recipient.user_id, recipient)
+        return sorted(found.values(), key=lambda r: r.user_id)
 
 
 class Volunteers:

@@ -18,7 +18,7 @@ from bot.core.flows.base import Flow, Screen
 from bot.core.replies import Button, OutgoingDocument
 from bot.core.turn import Turn
 from bot.meetings import rsvp as answers
-from bot.meetings.kinds import kind_of
+from bot.meetings.kinds import kind_of, worded
 from bot.meetings.models import Meeting, Rsvp
 from bot.meetings.render import ANSWERS, details, ics, ics_name, when
 from bot.meetings.service import view_of
@@ -298,11 +298,17 @@ class MeetingsFlow(Flow):
             self._already(turn, meeting, rsvp)
             return
         if rsvp.seat == answers.CONFIRMED:
-            turn.reply(turn.t("meetings.rsvp.confirmed", title=title))
+            turn.reply(turn.t(worded("meetings.rsvp.confirmed", meeting.kind), title=title))
             self._send_ics(turn, meeting_id)
         elif rsvp.seat == answers.WAITLIST:
             position = answers.waitlist_position(turn.session, rsvp)
-            turn.reply(turn.t("meetings.rsvp.waitlisted", title=title, position=position))
+            turn.reply(
+                turn.t(
+                    worded("meetings.rsvp.waitlisted", meeting.kind),
+                    title=title,
+                    position=position,
+                )
+            )
         elif rsvp.answer == answers.MAYBE:
             turn.reply(turn.t("meetings.rsvp.maybe_saved", title=title))
         else:
@@ -344,7 +350,7 @@ class MeetingsFlow(Flow):
                 ics_name(view),
                 ics(view, sequence=meeting.version - 1, stamp=turn.services.clock()),
                 "text/calendar",
-                caption=turn.t("meetings.calendar.caption"),
+                caption=turn.t(worded("meetings.calendar.caption", meeting.kind)),
             ),
         )
 

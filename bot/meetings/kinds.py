@@ -26,19 +26,22 @@ class EventKind:
     per_association: bool = False
     #: Whether the wizard asks about questions to the politicians in advance.
     questions: bool = False
+    #: Whether texts call it »mødet« (a dialogue meeting, a stormøde, a coordination meeting);
+    #: the other kinds are »arrangementet« (a course, a party, a fair, a theme day).
+    meeting: bool = False
 
 
 DIALOGUE = "dialogmode"
 KINDS: dict[str, EventKind] = {
     kind.key: kind
     for kind in (
-        EventKind(DIALOGUE, "chairs", per_association=True, questions=True),
-        EventKind("stormode", "chairs", per_association=True, questions=True),
+        EventKind(DIALOGUE, "chairs", per_association=True, questions=True, meeting=True),
+        EventKind("stormode", "chairs", per_association=True, questions=True, meeting=True),
         EventKind("temadag", "citizens"),
         EventKind("kursus", "volunteers"),
         EventKind("fest", "volunteers"),
         EventKind("messe", "citizens"),
-        EventKind("koordinering", "companies"),
+        EventKind("koordinering", "companies", meeting=True),
     )
 }
 
@@ -57,8 +60,9 @@ def heading_key(key: str | None) -> str:
 
 
 def worded(key: str, kind: str | None) -> str:
-    """`key`, or its ``<key>.event`` variant for every kind but a dialogue meeting when the
-    catalogs have one (»arrangementet« where a dialogue meeting says »mødet«)."""
-    if kind_of(kind).key != DIALOGUE and has("da", f"{key}.event"):
+    """`key`, or its ``<key>.event`` variant when the catalogs have one and the kind is not a
+    meeting (`EventKind.meeting`): »arrangementet« for a course or a party where a dialogue
+    meeting, a stormøde or a coordination meeting says »mødet«."""
+    if not kind_of(kind).meeting and has("da", f"{key}.event"):
         return f"{key}.event"
     return key

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.directory import fold
 from bot.i18n import t
+from bot.meetings.kinds import worded
 from bot.meetings.models import Invitation, Meeting, Rsvp
 from bot.meetings.render import ics, ics_name
 from bot.meetings.service import view_of
@@ -97,7 +98,7 @@ def current(session: Session, meeting_id: int, user_id: int) -> Rsvp | None:
 
 def _check_open(meeting: Meeting, now: datetime) -> None:
     if now >= meeting.starts_at:
-        raise InvalidInput("meetings.rsvp.already_started")
+        raise InvalidInput(worded("meetings.rsvp.already_started", meeting.kind))
     if now > meeting.rsvp_deadline:
         raise InvalidInput("meetings.rsvp.deadline_passed")
 
@@ -258,7 +259,7 @@ def promote(session: Session, meeting: Meeting, now: datetime) -> list[int]:
                 chat_id=user.telegram_id,
                 text=t(
                     language,
-                    "meetings.rsvp.promoted",
+                    worded("meetings.rsvp.promoted", meeting.kind),
                     title=html.escape(meeting.title, quote=False),
                 ),
                 buttons=[

@@ -111,4 +111,30 @@ async def test_a_volunteer_signs_up_for_a_course(
     calls = await telegram.press_data(data)
     assert "du er tilmeldt <b>Førstehjælp for frivillige</b>" in texts(calls)
     assert "forening" not in texts(calls)  # signed up as a person
+    assert "Her er arrangementet til din kalender" in texts(calls)
+    assert "mødet" not in texts(calls)
     assert len(documents(calls)) == 1
+    assert documents(calls)[0].text == "Åbn filen for at sætte arrangementet i din kalender."
+
+
+async def test_staff_change_and_cancel_a_course_as_an_event(
+    telegram_app: Application,  # type: ignore[type-arg]
+    bot_api: FakeBotApi,
+    conversation: Conversation,
+    clock: FakeClock,
+) -> None:
+    clock.set(NOW)
+    make_staff(conversation)  # publishes the party
+    make_staff(conversation, telegram_id=7006)
+    publish_event(conversation, kind="fest", audience="volunteers", title="Frivillighedsfesten")
+    staff = TelegramDriver(telegram_app, bot_api, bot_api.user(7006, language_code="da"))
+    await staff.onboard()
+    await staff.send("/staff")
+    await staff.press("Møder og nyheder")
+    calls = await staff.press("Frivillighedsfesten")
+    labels = [label for c in calls for label, _ in c.buttons]
+    assert {"✏️ Ændr arrangementet", "❌ Aflys arrangementet"} <= set(labels)
+    calls = await staff.press("Aflys arrangementet")
+    assert "Nej, behold arrangementet" in [label for c in calls for label, _ in c.buttons]
+    calls = await staff.press("Ja, aflys")
+    assert "Arrangementet er aflyst" in texts(calls)

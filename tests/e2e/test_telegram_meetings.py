@@ -18,6 +18,7 @@ from tests.fakes.bot_api import Call, FakeBotApi
 from tests.fakes.clock import FakeClock
 from tests.fakes.telegram import TelegramDriver, texts
 from tests.unit.meetings.conftest import NOW, make_staff, publish
+from tests.unit.meetings.test_chairs_audience import APPLIED, CONTACT, DRAFT_ONLY, add_chairs
 
 
 async def test_meetings_shows_the_seeded_dialogue_meeting(
@@ -222,3 +223,41 @@ async def test_kasser_kladden_asks_first_in_telegram_and_a_double_tap_discards_o
     assert "Kladden er kasseret." not in texts(calls)
     shown = texts(calls) + " ".join(str(c.params.get("text", "")) for c in calls)
     assert "allerede kasseret" in shown
+
+
+async def test_a_meeting_for_the_chairs_reaches_a_chair_who_applied_for_a_grant(
+    telegram_app: Application,  # type: ignore[type-arg]
+    bot_api: FakeBotApi,
+    conversation: Conversation,
+    clock: FakeClock,
+    no_flood_limit: None,
+) -> None:
+    clock.set(NOW)
+    add_chairs(conversation)  # APPLIED sent a § 18 application, CONTACT is a linked contact
+    with transaction(conversation.services.db) as session:
+        session.add(StaffRole(telegram_id=7003, municipality_slug="sonderborg"))
+    staff = TelegramDriver(telegram_app, bot_api, bot_api.user(7003, language_code="da"))
+    await staff.onboard()
+    await staff.send("/staff")
+    await staff.press("Møder og nyheder")
+    await staff.press("Nyt dialogmøde")
+    for typed in (
+        "Dialogmøde for foreningerne", "15/3-2027 kl. 17", "20", "Frivillighuset",
+        "Perlegade 50, 6400 Sønderborg", "17.00 Velkomst", "40",
+    ):  # fmt: skip
+        await staff.send(typed)
+    await staff.press("Ingen grænse")
+    await staff.send("8/3-2027")
+    calls = await staff.press("En uge før")
+    labels = [label for c in calls for label, _ in c.buttons]
+    assert "Foreningernes formænd og kontaktpersoner (2)" in labels
+    await staff.press("Foreningernes formænd og kontaktpersoner")
+    calls = await staff.press("Ja, tag imod spørgsmål")
+    assert "sendes til 2 modtagere" in texts(calls)
+    calls = await staff.press("Send til 2")
+    assert "på vej til 2 modtagere" in texts(calls)
+    await _dispatch(telegram_app, conversation)
+    for chat_id in (APPLIED, CONTACT):
+        invitation = [c for c in bot_api.sent(chat_id) if "Dialogmøde for foreningerne" in c.text]
+        assert len(invitation) == 1 and "Jeg kommer" in [b for b, _ in invitation[0].buttons]
+    assert not [c for c in bot_api.sent(DRAFT_ONLY) if "Dialogmøde" in c.text]

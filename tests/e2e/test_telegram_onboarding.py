@@ -7,6 +7,9 @@ import asyncio
 from telegram.ext import Application
 
 from bot.channels.telegram import split_text
+from bot.core.conversation import Conversation
+from bot.store.database import transaction
+from bot.store.models import StaffRole
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.telegram import TelegramDriver, texts
 
@@ -137,3 +140,24 @@ def test_long_text_is_split_under_telegrams_limit() -> None:
     parts = split_text("linje\n" * 2000)
     assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
     assert split_text("x" * 9000)[0] == "x" * 4096
+
+
+async def test_staff_see_a_staff_button_on_the_menu_and_citizens_do_not(
+    telegram: TelegramDriver,
+    telegram_app: Application,  # type: ignore[type-arg]
+    bot_api: FakeBotApi,
+    conversation: Conversation,
+) -> None:
+    with transaction(conversation.services.db) as session:
+        session.add(StaffRole(telegram_id=7005, municipality_slug="sonderborg"))
+    staff = TelegramDriver(telegram_app, bot_api, bot_api.user(7005, language_code="da"))
+    await staff.onboard()
+    calls = await staff.send("/menu")
+    assert "🛠 Medarbejder" in [label for c in calls for label, _ in c.buttons]
+    calls = await staff.press("🛠 Medarbejder")
+    assert "Medarbejderværktøjer" in texts(calls)
+
+    await telegram.onboard()
+    calls = await telegram.send("/menu")
+    menu = [label for c in calls for label, _ in c.buttons]
+    assert "❓ Hjælp" in menu and not [label for label in menu if "Medarbejder" in label]

@@ -188,7 +188,9 @@ def test_a_newcomer_does_everything_in_the_terminal_chat(tmp_path: Path) -> None
             staff.send("30", "Hvor mange må højst komme fra hver forening?")
             staff.send("2", "sidste frist for tilmelding")
             staff.send(_danish_date(start - timedelta(days=1)), "Hvem skal have den?")
-            staff.press("Alle i kommunen, der får invitationer og nyheder (1)", "spørgsmål til politikerne")
+            staff.press(
+                "Alle i kommunen, der får invitationer og nyheder (1)", "spørgsmål til politikerne"
+            )
             preview = staff.press("Nej", "Send til 1")
             assert "📅 Kaffemøde om ældreområdet" in preview and "kl. 17.00–19.00" in preview
             sent = staff.press(

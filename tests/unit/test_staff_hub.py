@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.conversation import Conversation
 from bot.store.database import transaction
 from bot.store.models import StaffRole
-from tests.fakes.chat import ChatDriver, text_of
+from tests.fakes.chat import ChatDriver, labels_of, text_of
 
 
 def _make_staff(conversation: Conversation, telegram_id: int, *slugs: str) -> None:
@@ -38,3 +38,19 @@ async def test_staff_of_several_pick_and_cannot_forge_another(
     replies = await onboarded_chat.press_payload(f"{version}:sonderborg")
     assert "kun for kommunens medarbejdere" in text_of(replies)
     assert "Sønderborg" not in text_of(replies).split("kun for")[0]
+
+
+async def test_staff_reach_their_tools_from_the_main_menu(
+    onboarded_chat: ChatDriver, conversation: Conversation
+) -> None:
+    _make_staff(conversation, onboarded_chat.user_id, "sonderborg")
+    replies = await onboarded_chat.send("/menu")
+    assert "🛠 Medarbejder" in labels_of(replies)
+    replies = await onboarded_chat.press("🛠 Medarbejder")
+    assert "Medarbejderværktøjer" in text_of(replies) and "Sønderborg" in text_of(replies)
+
+
+async def test_citizens_never_see_the_staff_button(onboarded_chat: ChatDriver) -> None:
+    replies = await onboarded_chat.send("/menu")
+    assert "❓ Hjælp" in labels_of(replies)
+    assert not [label for label in labels_of(replies) if "Medarbejder" in label]

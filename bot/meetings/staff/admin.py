@@ -14,6 +14,7 @@ from bot.core.replies import OutgoingDocument
 from bot.core.turn import Turn
 from bot.meetings import service
 from bot.meetings.fields import Typed, check, iso, parse_field, parse_iso
+from bot.meetings.kinds import worded
 from bot.meetings.staff.common import meeting_link, show_home, slug, zone
 from bot.meetings.staff.fields import ask_which_instant, chosen_instant
 from bot.meetings.staff.steps import EDIT_STEPS, EDITED_FIELD, JOURNEY, StaffMeetingStep
@@ -40,7 +41,7 @@ def show(turn: Turn) -> None:
             turn.t("meetings.staff.confirm_cancel", title=html.escape(meeting.title, quote=False)),
             [
                 [turn.button("meetings.staff.cancel_yes", "cancel_yes")],
-                [turn.button("meetings.staff.cancel_no", "back")],
+                [turn.button(worded("meetings.staff.cancel_no", meeting.kind), "back")],
             ],
         )
         return
@@ -75,8 +76,8 @@ def show(turn: Turn) -> None:
     if meeting.status == "active":
         rows.append(
             [
-                turn.button("meetings.staff.edit", "edit"),
-                turn.button("meetings.staff.cancel_meeting", "cancel"),
+                turn.button(worded("meetings.staff.edit", meeting.kind), "edit"),
+                turn.button(worded("meetings.staff.cancel_meeting", meeting.kind), "cancel"),
             ]
         )
     rows.append([turn.button("meetings.staff.back", "home")])
@@ -101,7 +102,7 @@ def _show_edit(turn: Turn, meeting: Any) -> None:
         start = parse_iso(changes.get("starts_at") or iso(meeting.starts_at))
         params["start"] = format_local(start, municipality.timezone, turn.lang, "d/M-y 'kl.' HH.mm")
     turn.reply(
-        turn.t(f"meetings.ask.{field}", **params),
+        turn.t(worded(f"meetings.ask.{field}", meeting.kind), **params),
         [[turn.button("meetings.staff.back", "back_to_pick")]],
     )
 
@@ -152,8 +153,10 @@ async def on_event(turn: Turn, event: Event, value: str | None) -> None:
         show(turn)
     elif value == "cancel_yes" and step is StaffMeetingStep.CANCEL:
         broadcast = service.cancel_meeting(turn.session, staff_id, meeting_id, now)
-        turn.say_n("meetings.staff.cancelled", broadcast.total, count=broadcast.total)
-        turn.done("meetings.staff.already_cancelled")
+        turn.say_n(
+            worded("meetings.staff.cancelled", meeting.kind), broadcast.total, count=broadcast.total
+        )
+        turn.done(worded("meetings.staff.already_cancelled", meeting.kind))
         turn.goto(JOURNEY, StaffMeetingStep.MEETING)
         show(turn)
     elif value == "edit" and meeting.status == "active":
@@ -227,7 +230,7 @@ def _change(
         length = parse_iso(current["ends_at"]) - parse_iso(current["starts_at"])
         changes["ends_at"] = iso(parse_iso(parsed_value) + length)
         if parse_iso(parsed_value) <= meeting.rsvp_deadline:
-            turn.say("meetings.staff.deadline_note")
+            turn.say(worded("meetings.staff.deadline_note", meeting.kind))
     changes[field] = parsed_value
     turn.remember(changes=changes, unclear=None)
     turn.goto(JOURNEY, StaffMeetingStep.EDIT_PICK)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.grants.eligibility import REQUIRED_CRITERIA, applicable_questions, evaluate
-from bot.grants.references import Reference, format_reference, parse_reference, reference_for
+from bot.grants.references import (
+    Reference,
+    format_reference,
+    parse_reference,
+    reference_for,
+    round_year,
+)
 from bot.grants.schemes import GrantScheme
 
 
@@ -93,3 +101,12 @@ def test_references_as_people_retype_them() -> None:
     assert parse_reference("hej") is None
     with pytest.raises(ValueError, match="unknown municipality code"):
         format_reference("ABC", 2027, 1)
+
+
+def test_a_reference_is_numbered_by_the_rounds_year_not_the_day_it_is_sent() -> None:
+    late_2026 = date(2026, 11, 29)
+    assert round_year("2027", date(2027, 3, 1), late_2026) == 2027
+    assert round_year("2027-spring", date(2027, 4, 1), late_2026) == 2027
+    # A key without a year: the deadline's year, and for an all-year scheme the day it is sent.
+    assert round_year("forår", date(2027, 4, 1), late_2026) == 2027
+    assert round_year("løbende", None, late_2026) == 2026

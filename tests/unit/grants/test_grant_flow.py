@@ -11,7 +11,7 @@ from bot.app import build_conversation
 from bot.core.conversation import Conversation
 from bot.core.events import IncomingDocument
 from bot.core.services import Services
-from bot.grants.models import GrantApplication, Status
+from bot.grants.models import GrantApplication, GrantReferenceCounter, Status
 from bot.store.database import transaction
 from nlu.client import Entity
 from tests.fakes.chat import ChatDriver, labels_of, text_of
@@ -369,3 +369,26 @@ async def test_attachments_of_the_wrong_type_or_size_are_refused(chair: ChatDriv
     assert "Filen er 12,5 MB. Den må højst være 10 MB." in text_of(replies)
     replies = await chair.send("her er den")
     assert "Send filen som en vedhæftet fil" in text_of(replies)
+
+
+async def test_an_application_sent_in_2026_to_the_2027_round_gets_a_2027_reference(
+    chair: ChatDriver, services: Services, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 29, 10, 0, tzinfo=UTC))
+    with transaction(services.db) as session:  # three 2027 references were handed out before
+        session.add(GrantReferenceCounter(municipality_slug="sonderborg", year=2027, last_number=3))
+        session.add(GrantReferenceCounter(municipality_slug="sonderborg", year=2026, last_number=9))
+    replies = await chair.press("§ 18")
+    assert "Ansøgningsfristen er 1. marts 2027" in text_of(replies)
+    await pass_eligibility(chair)
+    await fill_until_budget(chair)
+    await fill_rest(chair)
+    await chair.press("Videre til erklæringen")
+    replies = await chair.press("Ja, det erklærer jeg")
+    assert "Jeres referencenummer er SON-2027-0004" in text_of(replies)
+    assert "SON-2026" not in text_of(replies)
+    [app] = _applications(services)
+    assert app.round_key == "2027" and app.reference == "SON-2027-0004"
+    with transaction(services.db) as session:  # the 2026 numbers are left alone
+        counters = {c.year: c.last_number for c in session.scalars(select(GrantReferenceCounter))}
+    assert counters == {2026: 9, 2027: 4}

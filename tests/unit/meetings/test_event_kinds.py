@@ -187,3 +187,62 @@ async def test_a_cancelled_course_is_called_an_event_not_a_meeting(
             select(OutboxMessage.text).where(OutboxMessage.chat_id == citizen.user_id)
         ).all()
     assert any("Arrangementet" in text and "er desværre aflyst" in text for text in texts)
+
+
+async def test_a_course_is_an_event_in_replies_and_staff_buttons_not_a_meeting(
+    conversation: Conversation, frozen: datetime, citizen: ChatDriver
+) -> None:
+    make_staff(conversation)
+    make_volunteer(conversation, citizen.user_id)
+    course = publish_event(
+        conversation, kind="kursus", audience="volunteers", title="Førstehjælp", capacity=1
+    )
+    replies = await citizen.press_payload(f"g:meetings:rsvp:{course}:y")
+    assert "Her er arrangementet til din kalender" in text_of(replies)
+    calendar = next(r.document for r in replies if r.document is not None)
+    assert calendar.caption == "Åbn filen for at sætte arrangementet i din kalender."
+    other = ChatDriver(conversation, user_id=4343)
+    await other.onboard()
+    replies = await other.press_payload(f"g:meetings:rsvp:{course}:y")
+    assert "Arrangementet er fuldt" in text_of(replies)
+    assert "mødet" not in text_of(replies).lower()
+
+    staff = ChatDriver(conversation, user_id=STAFF_ID)
+    await staff.onboard()
+    await staff.send("/staff")
+    await staff.press("Møder og nyheder")
+    replies = await staff.press("Førstehjælp")
+    assert {"✏️ Ændr arrangementet", "❌ Aflys arrangementet"} <= set(labels_of(replies))
+    assert not [label for label in labels_of(replies) if "mødet" in label]
+    await staff.press("Ændr arrangementet")
+    replies = await staff.press("Sted")
+    assert "Hvor holdes arrangementet?" in text_of(replies)
+    await staff.press("Tilbage")
+    await staff.send("/staff")
+    await staff.press("Møder og nyheder")
+    await staff.press("Førstehjælp")
+    replies = await staff.press("Aflys arrangementet")
+    assert "Nej, behold arrangementet" in labels_of(replies)
+    cancel = staff.payload_for("Ja, aflys")
+    replies = await staff.press_payload(cancel)
+    assert "Arrangementet er aflyst. Beskeden er på vej til 2 inviterede." in text_of(replies)
+    replies = await staff.press_payload(cancel)  # the double tap
+    assert "Arrangementet er allerede aflyst" in text_of(replies)
+
+
+async def test_a_stormode_and_a_coordination_meeting_are_still_meetings(
+    conversation: Conversation, frozen: datetime
+) -> None:
+    make_staff(conversation)
+    publish_event(conversation, kind="stormode", audience="chairs", title="Stormøde 2027")
+    publish_event(
+        conversation, kind="koordinering", audience="companies", title="CSR-koordinering",
+        key="e2",
+    )  # fmt: skip
+    staff = ChatDriver(conversation, user_id=STAFF_ID)
+    await staff.onboard()
+    for title in ("Stormøde 2027", "CSR-koordinering"):
+        await staff.send("/staff")
+        await staff.press("Møder og nyheder")
+        replies = await staff.press(title)
+        assert {"✏️ Ændr mødet", "❌ Aflys mødet"} <= set(labels_of(replies)), title
