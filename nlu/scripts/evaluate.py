@@ -201,11 +201,13 @@ async def score_model(
     return correct / len(tests), resolved.value(), raw.value(), fallbacks, rankings
 
 
-def train_baseline(train: list[Any]) -> Any:
-    """TF-IDF + LogisticRegression intent classifier (nlu.ensemble), fitted on the training data."""
-    from nlu.ensemble import train_linear
+def train_baseline(data: Path) -> Any:
+    """TF-IDF + LogisticRegression intent classifier (nlu.ensemble), fitted on the training data
+    as the bot would read it (nlu.ensemble.training_examples: the same texts as Rasa's loader)."""
+    from nlu.ensemble import train_linear, training_examples
 
-    return train_linear([m.get("text") for m in train], [m.get("intent") for m in train])
+    texts, intents = zip(*training_examples(data), strict=True)
+    return train_linear(texts, intents)
 
 
 def score_baseline(classifier: Any, tests: list[Any]) -> float:
@@ -260,7 +262,7 @@ def main() -> int:
     train = load_examples(args.data)
     agent = Agent.load(str(args.model))
     vocabulary = Vocabulary.load(places=Directory.load(REPO / "data").place_names())
-    baseline = train_baseline(train)
+    baseline = train_baseline(args.data)
     failed: list[str] = []
     for name, path in sets.items():
         tests = load_examples(path)

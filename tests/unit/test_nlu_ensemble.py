@@ -3,9 +3,13 @@ a weighted average of two distributions, where Rasa's "unsure" (nlu_fallback) is
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from nlu.ensemble import RASA_WEIGHT, combine, rasa_distribution
+import pytest
+import yaml
+
+from bot.config import PROJECT_ROOT
+from nlu.ensemble import RASA_WEIGHT, combine, rasa_distribution, training_examples
 
 
 def ranking(**confidences: float) -> list[dict[str, object]]:
@@ -81,3 +85,34 @@ def test_weight_one_is_rasa_alone_and_zero_the_linear_model_alone() -> None:
     linear = {"thanks": 0.9, "greet": 0.1}
     assert combine(rasa, linear, rasa_weight=1.0)[0][0] == "greet"
     assert combine(rasa, linear, rasa_weight=0.0)[0][0] == "thanks"
+
+
+def test_training_examples_read_rasa_files_without_rasa(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text(
+        'version: "3.1"\n'
+        "nlu:\n"
+        "  - intent: find_opportunity\n"
+        "    examples: |\n"
+        "      - jeg vil hjælpe [ældre](area:elderly) i [weekenden](availability)\n"
+        '      - besøge [nogen]{"entity": "activity", "value": "visiting"} i [Nordborg](location)\n'
+        "  - synonym: elderly\n"
+        "    examples: |\n"
+        "      - ældre\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yml").write_text(
+        'version: "3.1"\nrules: []\nnlu:\n  - intent: greet\n    examples: |\n      - hej\n',
+        encoding="utf-8",
+    )
+    assert training_examples(tmp_path) == [
+        ("jeg vil hjælpe ældre i weekenden", "find_opportunity"),
+        ("besøge nogen i Nordborg", "find_opportunity"),
+        ("hej", "greet"),
+    ]
+
+
+def test_the_real_training_data_has_every_domain_intent_and_no_annotations() -> None:
+    examples = training_examples(PROJECT_ROOT / "nlu" / "data")
+    domain = yaml.safe_load((PROJECT_ROOT / "nlu" / "domain.yml").read_text(encoding="utf-8"))
+    assert {intent for _, intent in examples} == set(domain["intents"])
+    assert not [text for text, _ in examples if "](" in text or "]{" in text]
