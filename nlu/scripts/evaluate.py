@@ -23,6 +23,9 @@ Danish/English mixed requests). For each set NAME it prints one ``name=value`` p
 * ``nlu_entity_f1_NAME_rasa``: the same F1 for Rasa's own entities, before nlu/fuzzy.py.
 * ``nlu_baseline_acc_NAME``: intent accuracy of TF-IDF (word 1-2-grams + char_wb 2-5-grams) with
   LogisticRegression, trained here on the same nlu/data and scored on the same set.
+* ``nlu_ensemble_acc_NAME``: intent accuracy of nlu/ensemble.py's ``combine``: Rasa's
+  ``intent_ranking`` averaged with the baseline's probabilities (fixed weight ``RASA_WEIGHT`` = 0.5,
+  never tuned on a held-out set).
 
 The model is loaded in-process with ``Agent.load`` and ``parse_message``, the same code path as
 ``POST /model/parse`` in ``rasa run --enable-api``.
@@ -172,13 +175,16 @@ def bot_entities(vocabulary: Any, parsed: dict[str, Any], text: str) -> list[dic
 
 async def score_model(
     agent: Any, vocabulary: Any, tests: list[Any]
-) -> tuple[float, float, float, int]:
-    """(intent accuracy, entity F1 as the bot gets them, Rasa's own entity F1, fallback answers)."""
+) -> tuple[float, float, float, int, list[Any]]:
+    """(intent accuracy, entity F1 as the bot gets them, Rasa's own entity F1, fallback answers,
+    Rasa's intent_ranking per example)."""
     correct = fallbacks = 0
+    rankings: list[Any] = []
     resolved, raw = F1(), F1()
     for msg in tests:
         text, gold_intent = msg.get("text"), msg.get("intent")
         parsed = await agent.parse_message(text)
+        rankings.append(parsed.get("intent_ranking") or [])
         guess = best_intent(parsed)
         fallbacks += parsed["intent"]["name"] == FALLBACK
         if guess == gold_intent:
@@ -192,27 +198,38 @@ async def score_model(
         hit = resolved.add(gold, pred)
         if gold != pred:
             log(f"  entity  missed={sorted(gold - hit)} extra={sorted(pred - hit)}  {text!r}")
-    return correct / len(tests), resolved.value(), raw.value(), fallbacks
+    return correct / len(tests), resolved.value(), raw.value(), fallbacks, rankings
 
 
-def train_baseline(train: list[Any]) -> Any:
-    """TF-IDF + LogisticRegression intent classifier, fitted on the training examples."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
+def train_baseline(data: Path) -> Any:
+    """TF-IDF + LogisticRegression intent classifier (nlu.ensemble), fitted on the training data
+    as the bot would read it (nlu.ensemble.training_examples: the same texts as Rasa's loader)."""
+    from nlu.ensemble import train_linear, training_examples
 
-    features = make_union(
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-    )
-    classifier = make_pipeline(features, LogisticRegression(C=10.0, max_iter=2000))
-    classifier.fit([m.get("text").lower() for m in train], [m.get("intent") for m in train])
-    return classifier
+    texts, intents = zip(*training_examples(data), strict=True)
+    return train_linear(texts, intents)
 
 
 def score_baseline(classifier: Any, tests: list[Any]) -> float:
-    predicted = classifier.predict([m.get("text").lower() for m in tests])
+    predicted = classifier.predict([m.get("text") for m in tests])
     return sum(p == m.get("intent") for p, m in zip(predicted, tests, strict=True)) / len(tests)
+
+
+def score_ensemble(classifier: Any, rankings: list[Any], tests: list[Any]) -> float:
+    """Intent accuracy of nlu.ensemble.combine (Rasa's ranking with the linear model's
+    probabilities, fixed weight nlu.ensemble.RASA_WEIGHT) on the same examples."""
+    from nlu.ensemble import combine
+
+    correct = 0
+    for ranking, msg in zip(rankings, tests, strict=True):
+        text, gold_intent = msg.get("text"), msg.get("intent")
+        ranked = combine(ranking, classifier.probabilities(text))
+        guess, score = ranked[0] if ranked else ("", 0.0)
+        if guess == gold_intent:
+            correct += 1
+        else:
+            log(f"  ensemble {gold_intent:>16} -> {guess:<16} ({score:.2f})  {text!r}")
+    return correct / len(tests)
 
 
 def main() -> int:
@@ -245,7 +262,7 @@ def main() -> int:
     train = load_examples(args.data)
     agent = Agent.load(str(args.model))
     vocabulary = Vocabulary.load(places=Directory.load(REPO / "data").place_names())
-    baseline = train_baseline(train)
+    baseline = train_baseline(args.data)
     failed: list[str] = []
     for name, path in sets.items():
         tests = load_examples(path)
@@ -255,7 +272,7 @@ def main() -> int:
         if leaked:
             failed.append(f"{name}: {len(leaked)} held-out texts (nearly) in the training data")
         log(f"[{name}] held-out examples: {len(tests)}; training examples: {len(train)}; mistakes:")
-        intent_acc, entity_f1, raw_f1, fallbacks = asyncio.run(
+        intent_acc, entity_f1, raw_f1, fallbacks, rankings = asyncio.run(
             score_model(agent, vocabulary, tests)
         )
         log(f"[{name}] nlu_fallback answers (counted by best real intent): {fallbacks}")
@@ -263,6 +280,7 @@ def main() -> int:
         print(f"nlu_entity_f1_{name}={entity_f1:.4f}")
         print(f"nlu_entity_f1_{name}_rasa={raw_f1:.4f}")
         print(f"nlu_baseline_acc_{name}={score_baseline(baseline, tests):.4f}")
+        print(f"nlu_ensemble_acc_{name}={score_ensemble(baseline, rankings, tests):.4f}")
         sys.stdout.flush()
         min_intent, min_f1 = GATES.get(name, (0.0, 0.0))
         if intent_acc < min_intent or entity_f1 < min_f1:

@@ -1,0 +1,118 @@
+"""The ensemble of Rasa's intent ranking with the linear model (nlu/ensemble.py, issue 17 §2):
+a weighted average of two distributions, where Rasa's "unsure" (nlu_fallback) is no intent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import PROJECT_ROOT
+from nlu.ensemble import RASA_WEIGHT, combine, rasa_distribution, training_examples
+
+
+def ranking(**confidences: float) -> list[dict[str, object]]:
+    return [{"name": name, "confidence": c} for name, c in confidences.items()]
+
+
+def test_the_weight_is_fixed_at_an_even_split() -> None:
+    assert RASA_WEIGHT == 0.5
+
+
+def test_the_linear_model_can_overrule_a_narrow_rasa_guess() -> None:
+    # "I have a car and could drive older people to the doctor" -> Rasa says goodbye, narrowly.
+    rasa = ranking(goodbye=0.40, find_opportunity=0.35, thanks=0.25)
+    linear = {"find_opportunity": 0.80, "goodbye": 0.05, "thanks": 0.15}
+    best, score = combine(rasa, linear)[0]
+    assert best == "find_opportunity"
+    assert score == pytest.approx(0.5 * 0.35 + 0.5 * 0.80)
+
+
+def test_a_confident_rasa_keeps_its_answer_against_a_lukewarm_linear_model() -> None:
+    rasa = ranking(volunteer_faq=0.95, find_opportunity=0.05)
+    linear = {"find_opportunity": 0.55, "volunteer_faq": 0.45}
+    assert combine(rasa, linear)[0][0] == "volunteer_faq"
+
+
+def test_scores_are_a_distribution_best_first() -> None:
+    rasa = ranking(greet=0.6, thanks=0.4)
+    linear = {"greet": 0.2, "thanks": 0.3, "goodbye": 0.5}
+    ranked = combine(rasa, linear)
+    assert [name for name, _ in ranked] == ["greet", "thanks", "goodbye"]  # 0.40, 0.35, 0.25
+    assert sum(score for _, score in ranked) == pytest.approx(1.0)
+    assert dict(ranked)["goodbye"] == pytest.approx(0.25)  # Rasa did not list it: counts as 0
+
+
+def test_nlu_fallback_is_not_an_intent_and_the_rest_is_renormalised() -> None:
+    rasa = ranking(nlu_fallback=0.6, greet=0.3, thanks=0.1)
+    assert rasa_distribution(rasa) == pytest.approx({"greet": 0.75, "thanks": 0.25})
+    assert "nlu_fallback" not in dict(combine(rasa, {"greet": 1.0}))
+
+
+def test_one_side_missing_lets_the_other_decide() -> None:
+    assert combine([], {"greet": 0.7, "thanks": 0.3})[0] == ("greet", pytest.approx(0.7))
+    assert combine(ranking(thanks=0.9, greet=0.1), {})[0] == ("thanks", pytest.approx(0.9))
+    assert combine(None, {}) == []
+
+
+def test_malformed_ranking_items_are_skipped() -> None:
+    rasa = [
+        "greet",
+        {"name": 3, "confidence": 0.5},
+        {"name": "thanks", "confidence": "high"},
+        {"name": "deny", "confidence": True},
+        {"name": "help", "confidence": -0.2},
+        {"name": "affirm", "confidence": 0.2},
+        {"name": "affirm", "confidence": 0.4},  # listed twice: the higher counts
+    ]
+    assert rasa_distribution(rasa) == {"affirm": 1.0}
+
+
+def test_ties_are_broken_by_name_so_the_answer_is_stable() -> None:
+    ranked = combine(ranking(thanks=0.5, greet=0.5), {"thanks": 0.5, "greet": 0.5})
+    assert [name for name, _ in ranked] == ["greet", "thanks"]
+
+
+@pytest.mark.parametrize("weight", [-0.1, 1.5])
+def test_a_weight_outside_zero_to_one_is_refused(weight: float) -> None:
+    with pytest.raises(ValueError, match="rasa_weight"):
+        combine(ranking(greet=1.0), {"greet": 1.0}, rasa_weight=weight)
+
+
+def test_weight_one_is_rasa_alone_and_zero_the_linear_model_alone() -> None:
+    rasa = ranking(greet=0.6, thanks=0.4)
+    linear = {"thanks": 0.9, "greet": 0.1}
+    assert combine(rasa, linear, rasa_weight=1.0)[0][0] == "greet"
+    assert combine(rasa, linear, rasa_weight=0.0)[0][0] == "thanks"
+
+
+def test_training_examples_read_rasa_files_without_rasa(tmp_path: Path) -> None:
+    (tmp_path / "a.yml").write_text(
+        'version: "3.1"\n'
+        "nlu:\n"
+        "  - intent: find_opportunity\n"
+        "    examples: |\n"
+        "      - jeg vil hjælpe [ældre](area:elderly) i [weekenden](availability)\n"
+        '      - besøge [nogen]{"entity": "activity", "value": "visiting"} i [Nordborg](location)\n'
+        "  - synonym: elderly\n"
+        "    examples: |\n"
+        "      - ældre\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yml").write_text(
+        'version: "3.1"\nrules: []\nnlu:\n  - intent: greet\n    examples: |\n      - hej\n',
+        encoding="utf-8",
+    )
+    assert training_examples(tmp_path) == [
+        ("jeg vil hjælpe ældre i weekenden", "find_opportunity"),
+        ("besøge nogen i Nordborg", "find_opportunity"),
+        ("hej", "greet"),
+    ]
+
+
+def test_the_real_training_data_has_every_domain_intent_and_no_annotations() -> None:
+    examples = training_examples(PROJECT_ROOT / "nlu" / "data")
+    domain = yaml.safe_load((PROJECT_ROOT / "nlu" / "domain.yml").read_text(encoding="utf-8"))
+    assert {intent for _, intent in examples} == set(domain["intents"])
+    assert not [text for text, _ in examples if "](" in text or "]{" in text]
