@@ -19,6 +19,7 @@ from bot.matching.catalog import seed_matching
 from bot.matching.models import Association, Interest, Opportunity
 from bot.meetings import service as meetings
 from bot.meetings.models import Meeting
+from bot.staff.audit import Channel
 from bot.store.database import transaction
 from bot.store.models import StaffRole, User
 from tests.e2e.test_web_browser import _link, browser, log_in, shot, web
@@ -159,6 +160,12 @@ async def test_a_meeting_made_in_the_browser_is_sent_and_answered_in_telegram(
     await page.wait_for_selector("#tally")
     with transaction(services.db) as session:
         assert session.get(Meeting, meeting_id).status == "cancelled"  # type: ignore[union-attr]
+    # The meeting's log says who did what, and from where (the same log as the chat writes).
+    await page.goto(f"{web}/staff/sonderborg/meetings/{meeting_id}")
+    log = await page.inner_text("#audit")
+    for action in ("Oprettet og inviteret", "Ændret", "Aflyst"):
+        assert action in log
+    assert log.count("Kontrolpanel") == 3  # every step was taken on the web
 
 
 CSV = (
@@ -184,7 +191,7 @@ async def test_an_opportunity_csv_uploaded_in_the_browser_gets_the_clis_report(
     await page.click("#upload")
     report = await page.inner_text("#report")
     assert "række 3: ukendt by »Sønderbrog« – mente du Sønderborg?" in report
-    assert "Import: 1 nye, 0 opdateret, 1 afvist." in report
+    assert "Importen er færdig – nye: 1, opdaterede: 0, afviste: 1." in report
     await shot(page, "30-opportunities-import")
     # An upload without the page's token (a cross-site form) is refused and imports nothing.
     forged = await page.request.post(
@@ -289,7 +296,9 @@ async def test_another_municipalitys_ids_are_not_found_on_every_new_page(
             audience="citizens",
             questions_enabled=False,
         )
-        meeting, broadcast, _ = meetings.publish_meeting(session, 8001, draft, clock())
+        meeting, broadcast, _ = meetings.publish_meeting(
+            session, 8001, draft, clock(), channel=Channel.WEB
+        )
         meeting_id, broadcast_id = meeting.id, broadcast.id
         opportunity_id = session.scalars(
             select(Opportunity.id)
