@@ -24,6 +24,7 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.matching.models import Association, Interest, Opportunity
 from bot.meetings import service as meetings
 from bot.meetings.models import Rsvp
+from bot.staff.audit import Channel
 from bot.store.database import transaction
 from bot.store.models import User
 from bot.web.app import build_web_app
@@ -85,7 +86,7 @@ def _seed(services) -> int:  # type: ignore[no-untyped-def]
             capacity=None, per_association=None, rsvp_deadline=start_at - timedelta(days=7),
             audience="citizens", questions_enabled=False,
         )  # fmt: skip
-        meeting, _, _ = meetings.publish_meeting(session, STAFF_ID, draft, now)
+        meeting, _, _ = meetings.publish_meeting(session, STAFF_ID, draft, now, channel=Channel.WEB)
         session.execute(
             insert(Rsvp),
             [{"meeting_id": meeting.id, "user_id": u, "answer": "yes", "seat": "confirmed",

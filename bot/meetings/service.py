@@ -30,7 +30,9 @@ from bot.meetings.models import Invitation, Meeting, Rsvp
 from bot.meetings.reminders import reminder_key
 from bot.meetings.render import MeetingView, details, rsvp_buttons
 from bot.meetings.times import format_local
+from bot.staff import audit
 from bot.staff.access import NotStaffError, require_staff
+from bot.staff.audit import Channel
 from bot.store.models import Municipality, User
 
 #: Fields of a meeting staff set in the wizard and may change later.
@@ -135,11 +137,34 @@ def _messages(recipients: Iterable[Recipient], render: Any, buttons: Any = None)
 
 
 # --- staff: publish, change, cancel --------------------------------------------------------------
+#: `AuditEntry.subject_kind` of a meeting: creating, changing and cancelling one are audited like
+#: a grant decision, from chat and web alike (issue 13).
+AUDIT_KIND = "meeting"
+
+
+def _audit(
+    session: Session, meeting: Meeting, staff_id: int, action: str, channel: Channel, now: datetime
+) -> None:
+    session.flush()
+    audit.record(
+        session,
+        actor=staff_id,
+        municipality=meeting.municipality_slug,
+        subject_kind=AUDIT_KIND,
+        subject_id=meeting.id,
+        action=action,
+        channel=channel,
+        now=now,
+        detail={"title": meeting.title},
+    )
+
+
 def publish_meeting(
-    session: Session, staff_id: int, draft: Draft, now: datetime
+    session: Session, staff_id: int, draft: Draft, now: datetime, *, channel: Channel
 ) -> tuple[Meeting, Broadcast, bool]:
-    """Create the meeting and queue its invitation; a second call with the same draft returns
-    what the first made (created=False) and sends nothing."""
+    """Create the meeting and queue its invitation (`now` UTC); a second call with the same draft
+    returns what the first made (created=False), sends nothing and audits nothing. Raises
+    `NotStaffError` unless `staff_id` is staff of the draft's municipality."""
     require_staff(session, staff_id, draft.municipality)
     existing = session.scalars(select(Meeting).where(Meeting.draft_key == draft.key)).first()
     if existing is not None:
@@ -186,6 +211,7 @@ def publish_meeting(
         created_by=staff_id,
         now=now,
     )
+    _audit(session, meeting, staff_id, "meeting_created", channel, now)
     return meeting, broadcast, True
 
 
@@ -219,11 +245,17 @@ def invited(session: Session, meeting: Meeting) -> list[Recipient]:
 
 
 def change_meeting(
-    session: Session, staff_id: int, meeting_id: int, changes: dict[str, Any], now: datetime
+    session: Session,
+    staff_id: int,
+    meeting_id: int,
+    changes: dict[str, Any],
+    now: datetime,
+    *,
+    channel: Channel,
 ) -> Broadcast | None:
-    """Apply `changes` (EDITABLE fields), bump the version and tell everyone invited.
+    """Apply `changes` (EDITABLE fields), bump the version, tell everyone invited and audit it.
 
-    None when nothing actually changed (nothing is sent then).
+    None when nothing actually changed (nothing is sent or audited then).
     """
     meeting = staff_meeting(session, staff_id, meeting_id)
     if meeting.status != "active":
@@ -252,12 +284,17 @@ def change_meeting(
         created_by=staff_id,
         now=now,
     )
+    _audit(session, meeting, staff_id, "meeting_changed", channel, now)
     return broadcast
 
 
-def cancel_meeting(session: Session, staff_id: int, meeting_id: int, now: datetime) -> Broadcast:
-    """Cancel and tell everyone invited; cancelling twice sends once."""
+def cancel_meeting(
+    session: Session, staff_id: int, meeting_id: int, now: datetime, *, channel: Channel
+) -> Broadcast:
+    """Cancel and tell everyone invited; cancelling twice sends once and audits once."""
     meeting = staff_meeting(session, staff_id, meeting_id)
+    if meeting.status != "cancelled":
+        _audit(session, meeting, staff_id, "meeting_cancelled", channel, now)
     meeting.status = "cancelled"
     meeting.updated_at = now
     view = view_of(session, meeting)

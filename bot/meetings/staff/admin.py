@@ -20,6 +20,7 @@ from bot.meetings.staff.fields import ask_which_instant, chosen_instant
 from bot.meetings.staff.steps import EDIT_STEPS, EDITED_FIELD, JOURNEY, StaffMeetingStep
 from bot.meetings.times import AmbiguousTime, format_local
 from bot.staff.access import NotStaffError
+from bot.staff.audit import Channel
 from bot.validation.errors import InvalidInput
 from bot.zones import zone_name
 
@@ -152,7 +153,9 @@ async def on_event(turn: Turn, event: Event, value: str | None) -> None:
         turn.goto(JOURNEY, StaffMeetingStep.CANCEL)
         show(turn)
     elif value == "cancel_yes" and step is StaffMeetingStep.CANCEL:
-        broadcast = service.cancel_meeting(turn.session, staff_id, meeting_id, now)
+        broadcast = service.cancel_meeting(
+            turn.session, staff_id, meeting_id, now, channel=Channel.CHAT
+        )
         turn.say_n(
             worded("meetings.staff.cancelled", meeting.kind), broadcast.total, count=broadcast.total
         )
@@ -186,7 +189,12 @@ async def _edit_event(turn: Turn, event: Event, value: str | None, meeting: Any)
             for name, v in changes.items()
         }
         broadcast = service.change_meeting(
-            turn.session, turn.user.telegram_id, meeting.id, parsed, turn.services.clock()
+            turn.session,
+            turn.user.telegram_id,
+            meeting.id,
+            parsed,
+            turn.services.clock(),
+            channel=Channel.CHAT,
         )
         if broadcast is None:
             turn.say("meetings.staff.nothing_changed")

@@ -36,6 +36,7 @@ from bot.meetings.staff.steps import (
 )
 from bot.meetings.times import AmbiguousTime, default_deadline, format_local
 from bot.staff.access import NotStaffError
+from bot.staff.audit import Channel
 from bot.validation.errors import InvalidInput
 from bot.zones import zone_name
 
@@ -264,7 +265,11 @@ async def on_event(turn: Turn, event: Event, value: str | None) -> None:
 async def _publish(turn: Turn, draft: dict[str, Any]) -> None:
     try:
         meeting, broadcast, created = service.publish_meeting(
-            turn.session, turn.user.telegram_id, _to_draft(turn, draft), turn.services.clock()
+            turn.session,
+            turn.user.telegram_id,
+            _to_draft(turn, draft),
+            turn.services.clock(),
+            channel=Channel.CHAT,
         )
     except NotStaffError:
         await refuse(turn)

@@ -26,6 +26,7 @@ from bot.meetings.kinds import DIALOGUE, KINDS, kind_of
 from bot.meetings.models import Meeting
 from bot.meetings.render import details
 from bot.meetings.times import AmbiguousTime, default_deadline
+from bot.staff.audit import Channel, entries_for
 from bot.validation.errors import InvalidInput
 from bot.web.charts import line_chart_svg
 from bot.web.common import in_db, language, redirect, render, require_municipality, services_of
@@ -122,6 +123,15 @@ async def detail(request: Request) -> Response:
             "lists": lists,
             "questions": service.questions(session, tid, meeting_id),
             "timeline": timeline,
+            "audit": [
+                {
+                    "at": local(entry.at, zone, lang),
+                    "who": entry.actor_telegram_id,
+                    "action": entry.action,
+                    "channel": entry.channel,
+                }
+                for entry in entries_for(session, slug, service.AUDIT_KIND, meeting.id)
+            ],
         }
 
     data = await serve(request, load)
@@ -312,7 +322,7 @@ async def create(request: Request) -> Response:
         )
 
     def publish(session: Session) -> int:
-        _, broadcast, _ = service.publish_meeting(session, tid, draft, now)
+        _, broadcast, _ = service.publish_meeting(session, tid, draft, now, channel=Channel.WEB)
         return broadcast.id
 
     broadcast_id = await serve(request, publish)
@@ -391,7 +401,9 @@ async def save(request: Request) -> Response:
             errors["ends_at"] = t(lang, "meetings.error.end_before_start")
         if errors:
             return None, errors, meeting.title
-        broadcast = service.change_meeting(session, tid, meeting_id, changes, now)
+        broadcast = service.change_meeting(
+            session, tid, meeting_id, changes, now, channel=Channel.WEB
+        )
         return (broadcast.id if broadcast else 0), {}, meeting.title
 
     broadcast_id, errors, title = await serve(request, apply)
@@ -433,7 +445,7 @@ async def cancel(request: Request) -> Response:
         )
 
     def cancel_it(session: Session) -> int:
-        return service.cancel_meeting(session, tid, meeting_id, now).id
+        return service.cancel_meeting(session, tid, meeting_id, now, channel=Channel.WEB).id
 
     broadcast_id = await serve(request, cancel_it)
     return redirect(f"/staff/{slug}/broadcasts/{broadcast_id}")

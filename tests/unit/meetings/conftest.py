@@ -9,6 +9,7 @@ import pytest
 from bot.core.conversation import Conversation
 from bot.meetings import service
 from bot.meetings.models import Meeting
+from bot.staff.audit import Channel
 from bot.store.base import utcnow
 from bot.store.database import transaction
 from bot.store.models import StaffRole, User
@@ -61,6 +62,7 @@ def publish(
                 questions_enabled=questions,
             ),
             NOW,
+            channel=Channel.CHAT,
         )  # fmt: skip
         return meeting.id
 

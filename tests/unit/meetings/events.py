@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.core.conversation import Conversation
 from bot.matching.models import Association, Interest, Opportunity
 from bot.meetings import service
+from bot.staff.audit import Channel
 from bot.store.database import transaction
 from bot.store.models import User
 from tests.unit.meetings.conftest import NOW, STAFF_ID
@@ -40,6 +41,7 @@ def publish_event(
                 audience=audience, questions_enabled=False, kind=kind,
             ),
             NOW,
+            channel=Channel.CHAT,
         )  # fmt: skip
         return meeting.id
 

@@ -12,6 +12,7 @@ from bot.core.conversation import Conversation
 from bot.meetings import service
 from bot.meetings.models import Meeting
 from bot.meetings.reminders import reminder_plan
+from bot.staff.audit import Channel
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage
 from tests.fakes.chat import ChatDriver, labels_of, text_of
@@ -182,7 +183,7 @@ async def test_a_cancelled_course_is_called_an_event_not_a_meeting(
     course = publish_event(conversation, kind="kursus", audience="volunteers", title="Førstehjælp")
     await citizen.press_payload(f"g:meetings:rsvp:{course}:y")
     with transaction(conversation.services.db) as session:
-        service.cancel_meeting(session, STAFF_ID, course, NOW)
+        service.cancel_meeting(session, STAFF_ID, course, NOW, channel=Channel.CHAT)
         texts = session.scalars(
             select(OutboxMessage.text).where(OutboxMessage.chat_id == citizen.user_id)
         ).all()

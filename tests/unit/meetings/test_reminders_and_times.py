@@ -15,6 +15,7 @@ from bot.core.conversation import Conversation
 from bot.core.services import Services
 from bot.meetings.models import Meeting
 from bot.meetings.times import parse_deadline, parse_end, parse_start
+from bot.staff.audit import Channel
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage
 from bot.validation.errors import InvalidInput
@@ -138,7 +139,7 @@ async def test_a_cancelled_meeting_loses_its_reminder_jobs(
         assert scheduler.get_job(f"meeting-{meeting_id}-reminder-7") is None  # already past
         assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is not None
         with transaction(conversation.services.db) as session:
-            service.cancel_meeting(session, STAFF_ID, meeting_id, NOW)
+            service.cancel_meeting(session, STAFF_ID, meeting_id, NOW, channel=Channel.CHAT)
         jobs.sync_meeting_reminders()
         assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is None
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 
 from bot.core.conversation import Conversation
 from bot.meetings import service
+from bot.staff.audit import Channel
 from bot.store.database import transaction
 from bot.store.models import OutboxMessage
 from tests.fakes.bot_api import FakeBotApi
@@ -62,7 +63,7 @@ async def test_a_reminder_of_a_meeting_cancelled_meanwhile_is_skipped(
     await other.onboard()
     meeting_id = await _reminder_queued(conversation, citizen, other)
     with transaction(conversation.services.db) as session:
-        service.cancel_meeting(session, STAFF_ID, meeting_id, NOW)
+        service.cancel_meeting(session, STAFF_ID, meeting_id, NOW, channel=Channel.CHAT)
     await drain(conversation.services.db, bot_api, clock=lambda: STARTS - timedelta(days=7))
     sent = [c.text for c in bot_api.sent(method="sendMessage")]
     assert not any("Påmindelse" in text for text in sent)

@@ -15,6 +15,8 @@ from bot.delivery.models import Broadcast
 from bot.meetings import service
 from bot.meetings.models import Meeting
 from bot.staff.access import NotStaffError
+from bot.staff.audit import Channel, entries_for
+from bot.store.database import transaction
 from bot.store.models import OutboxMessage
 from tests.fakes.chat import ChatDriver, labels_of, text_of
 from tests.unit.meetings.conftest import (
@@ -323,8 +325,12 @@ async def test_only_staff_of_the_meetings_municipality_may_act(
         for action in (
             lambda: service.summary(uow.session, 8001, meeting_id),
             lambda: service.attendee_csv(uow.session, 8001, meeting_id, "da"),
-            lambda: service.cancel_meeting(uow.session, 8001, meeting_id, NOW),
-            lambda: service.change_meeting(uow.session, 8001, meeting_id, {"title": "x"}, NOW),
+            lambda: service.cancel_meeting(
+                uow.session, 8001, meeting_id, NOW, channel=Channel.CHAT
+            ),
+            lambda: service.change_meeting(
+                uow.session, 8001, meeting_id, {"title": "x"}, NOW, channel=Channel.CHAT
+            ),
             lambda: service.questions(uow.session, 4242, meeting_id),
         ):
             with pytest.raises(NotStaffError):
@@ -341,3 +347,29 @@ async def test_only_staff_of_the_meetings_municipality_may_act(
     await citizen.onboard()
     replies = await citizen.send("/staff")
     assert "Nyt dialogmøde" not in labels_of(replies)
+
+
+def test_creating_changing_and_cancelling_a_meeting_are_audited_once_each(
+    conversation: Conversation, frozen: object
+) -> None:
+    """Issue 13: a meeting's life is in the audit log like a grant decision, whichever channel
+    (the dashboard shows the same log). Repeating the cancel (a button pressed twice) adds
+    nothing."""
+    make_staff(conversation)
+    meeting_id = publish(conversation)
+    with transaction(conversation.services.db) as session:
+        service.change_meeting(
+            session, STAFF_ID, meeting_id, {"title": "Nyt navn"}, NOW, channel=Channel.WEB
+        )
+        service.change_meeting(
+            session, STAFF_ID, meeting_id, {"title": "Nyt navn"}, NOW, channel=Channel.WEB
+        )  # nothing changed: not audited
+        service.cancel_meeting(session, STAFF_ID, meeting_id, NOW, channel=Channel.CHAT)
+        service.cancel_meeting(session, STAFF_ID, meeting_id, NOW, channel=Channel.CHAT)
+    with transaction(conversation.services.db) as session:
+        log = entries_for(session, "sonderborg", service.AUDIT_KIND, meeting_id)
+        assert [(e.action, e.channel, e.actor_telegram_id) for e in log] == [
+            ("meeting_created", "chat", STAFF_ID),
+            ("meeting_changed", "web", STAFF_ID),
+            ("meeting_cancelled", "chat", STAFF_ID),
+        ]

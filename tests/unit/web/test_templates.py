@@ -19,7 +19,14 @@ STATIC_KEY = re.compile(r"""\b_n?\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']""")
 DYNAMIC = {
     "web.column.": [*TABLE_SORTS, "cvr"],
     "grants.status.": [s.value for s in REVIEWABLE],
-    "web.audit.action.": ["approve", "reject", "request_info"],
+    "web.audit.action.": [
+        "approve",
+        "reject",
+        "request_info",
+        "meeting_created",
+        "meeting_changed",
+        "meeting_cancelled",
+    ],
     "web.audit.channel.": ["chat", "web"],
     "web.history.": ["submitted", "asked", "answered", "decided"],
     "web.decision.done.": ["approve", "reject", "ask"],
