@@ -7,7 +7,13 @@ Copenhagen are four or five hours ahead (DOMAIN.md: Sermersooq is in America/Nuu
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from bot.i18n import t
+from bot.store.models import Municipality
+
+#: The zone of a municipality with none on record: every Danish municipality's (DOMAIN.md).
+DEFAULT_ZONE = "Europe/Copenhagen"
 
 #: Zones whose times are labelled, with the catalog key of the label.
 _LABELS = {"America/Nuuk": "zones.greenland", "America/Godthab": "zones.greenland"}
@@ -25,3 +31,10 @@ def zone_note(zone: str, language: str) -> str:
     understood."""
     key = _LABELS.get(zone)
     return f" ({t(language, key)})" if key else ""
+
+
+def municipality_zone(session: Session, slug: str) -> str:
+    """The IANA zone of municipality `slug` as stored (`Municipality.timezone`), for showing its
+    deadlines on its own wall clock; `DEFAULT_ZONE` for a slug not in the database."""
+    municipality = session.get(Municipality, slug)
+    return municipality.timezone if municipality is not None else DEFAULT_ZONE

@@ -24,7 +24,8 @@ from bot.i18n import t
 from bot.meetings.audiences import AUDIENCES
 from bot.meetings.times import format_local
 from bot.staff.access import NotStaffError, require_staff
-from bot.store.models import Municipality, User
+from bot.store.models import User
+from bot.zones import municipality_zone
 
 #: Who can be nominated (issue 18: »a person, group or association«).
 NOMINEE_KINDS = ("person", "group", "association")
@@ -55,16 +56,11 @@ class Nomination:
     may_contact: bool
 
 
-def _zone(session: Session, slug: str) -> str:
-    municipality = session.get(Municipality, slug)
-    return municipality.timezone if municipality is not None else "Europe/Copenhagen"
-
-
 def deadline_text(session: Session, award_round: AwardRound, language: str) -> str:
     """The deadline on the municipality's wall clock (»fredag den 15. januar 2027 kl. 23.59«)."""
     return format_local(
         award_round.deadline,
-        _zone(session, award_round.municipality_slug),
+        municipality_zone(session, award_round.municipality_slug),
         language,
         t(language, "award.format.deadline"),
     )
@@ -195,7 +191,7 @@ def export_rows(
     session: Session, staff_id: int, round_id: int, language: str
 ) -> list[dict[str, object]]:
     """One row per nomination for the CSV (column names in `language`)."""
-    zone = _zone(session, staff_round(session, staff_id, round_id).municipality_slug)
+    zone = municipality_zone(session, staff_round(session, staff_id, round_id).municipality_slug)
 
     def column(name: str) -> str:
         return t(language, f"award.csv.{name}")

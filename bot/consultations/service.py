@@ -28,6 +28,7 @@ from bot.meetings.audiences import AUDIENCES, Recipient
 from bot.meetings.times import format_local
 from bot.staff.access import NotStaffError, require_staff
 from bot.store.models import Municipality, User
+from bot.zones import municipality_zone
 
 #: The reminder goes this many days before the deadline, to recipients who have not answered.
 REMINDER_DAYS_BEFORE = 3
@@ -58,16 +59,11 @@ class Draft:
     audience: str
 
 
-def zone_of(session: Session, slug: str) -> str:
-    municipality = session.get(Municipality, slug)
-    return municipality.timezone if municipality is not None else "Europe/Copenhagen"
-
-
 def deadline_text(session: Session, consultation: Consultation, language: str) -> str:
     """The deadline on the municipality's wall clock."""
     return format_local(
         consultation.deadline,
-        zone_of(session, consultation.municipality_slug),
+        municipality_zone(session, consultation.municipality_slug),
         language,
         t(language, "consultations.format.deadline"),
     )
@@ -313,7 +309,7 @@ def export_rows(
 ) -> list[dict[str, object]]:
     """One row per answer for CSV/XLSX, column names in `language`; times local."""
     consultation = staff_consultation(session, staff_id, consultation_id)
-    zone = zone_of(session, consultation.municipality_slug)
+    zone = municipality_zone(session, consultation.municipality_slug)
 
     def column(name: str) -> str:
         return t(language, f"consultations.csv.{name}")
