@@ -32,6 +32,7 @@ from bot.validation.amounts import Ambiguous, read_amount
 from bot.validation.errors import InvalidInput
 from bot.validation.text import parse_text
 from bot.web.common import in_db, language, redirect, render, require_municipality, services_of
+from bot.web.pages.shared import zone_of
 
 PAGE_SIZE = 25
 REASON_LIMIT = 1500
@@ -113,17 +114,12 @@ def _local(moment: datetime | None, zone: str, lang: str) -> str:
     )
 
 
-def _zone(request: Request, slug: str) -> str:
-    place = services_of(request).directory.get(slug)
-    return place.timezone if place else "Europe/Copenhagen"
-
-
 async def table(request: Request) -> Response:
     tid, slug = await require_municipality(request)
     grants = services_of(request).grants
     _scheme(request, slug)  # a municipality without a § 18 scheme has no table: 404
     lang = language(request)
-    zone = _zone(request, slug)
+    zone = zone_of(request, slug)
 
     def load(session: Session) -> dict[str, Any]:
         rounds = grants.round_keys(session, slug)
@@ -209,7 +205,7 @@ def _detail(request: Request, tid: int, slug: str, app_id: str) -> Any:
     grants = services_of(request).grants
     scheme = _scheme(request, slug)
     lang = language(request)
-    zone = _zone(request, slug)
+    zone = zone_of(request, slug)
 
     def load(session: Session) -> dict[str, Any]:
         try:
