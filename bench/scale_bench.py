@@ -29,14 +29,14 @@ import os
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.broadcast_bench import Sends, log, unfinished  # noqa: E402
 from bot.delivery.outbox import FINAL_STATUSES, Message, create_broadcast  # noqa: E402
 from bot.store.base import utcnow  # noqa: E402
 from bot.store.database import Database, transaction  # noqa: E402
@@ -58,10 +58,6 @@ from tests.system.cluster import (  # noqa: E402
 
 FIRST_CHAT = 10_000_000
 LEASE_SECONDS = 10.0  # claimed rows wait for the shared budget: not too short on a busy machine
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def insert_users(db: Database, recipients: int) -> list[int]:
@@ -94,16 +90,6 @@ def queue(db: Database, chats: list[int], key: str) -> None:
         )
 
 
-def unfinished(db: Database) -> int:
-    with db.unit_of_work() as uow:
-        return int(
-            uow.session.scalar(
-                select(func.count()).where(OutboxMessage.status.not_in(FINAL_STATUSES))
-            )
-            or 0
-        )
-
-
 def abandon_outbox(db: Database) -> None:
     """What a phase left unsent is not the next phase's business."""
     with transaction(db) as session:
@@ -112,26 +98,6 @@ def abandon_outbox(db: Database) -> None:
             .where(OutboxMessage.status.not_in(FINAL_STATUSES))
             .values(status="failed")
         )
-
-
-class Sends:
-    """Times and chats of one broadcast's messages as the fake API received them."""
-
-    def __init__(self, api: FakeBotApi, key: str) -> None:
-        self.api, self.prefix, self.cursor = api, f"{key}:", 0
-        self.times: list[float] = []
-        self.chats: Counter[int] = Counter()
-
-    def count(self) -> int:
-        calls = self.api.calls
-        for call in calls[self.cursor :]:
-            if call.method == "sendMessage" and str(call.params.get("text", "")).startswith(
-                self.prefix
-            ):
-                self.times.append(call.at)
-                self.chats[int(call.params["chat_id"])] += 1
-        self.cursor = len(calls)
-        return len(self.times)
 
 
 def busiest_second(times: list[float]) -> int:
