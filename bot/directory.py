@@ -156,6 +156,10 @@ def closest_key(key: str, keys: Iterable[str], *, cutoff: float, limit: int = 1)
 PLACE_CUTOFF: Final = 0.8
 
 
+#: The zone of a municipality with none on record: every Danish municipality's (DOMAIN.md).
+DEFAULT_ZONE: Final = "Europe/Copenhagen"
+
+
 class Directory:
     """Municipalities in the order users see them, with lookups for places."""
 
@@ -183,6 +187,12 @@ class Directory:
 
     def get(self, slug: str | None) -> MunicipalityInfo | None:
         return self.municipalities.get(slug) if slug else None
+
+    def zone(self, slug: str | None) -> str:
+        """The IANA zone of municipality `slug` (its deadlines and meetings are on that wall
+        clock: DOMAIN.md, Sermersooq is in America/Nuuk); `DEFAULT_ZONE` for an unknown slug."""
+        place = self.get(slug)
+        return place.timezone if place else DEFAULT_ZONE
 
     def terms(self, slug: str | None, language: str) -> Mapping[str, str]:
         """`terms_for` the municipality `slug` (None: none chosen yet) in `language`, worked out

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot.directory import DEFAULT_ZONE
 from bot.i18n import t
 from bot.store.models import Municipality
 
-#: The zone of a municipality with none on record: every Danish municipality's (DOMAIN.md).
-DEFAULT_ZONE = "Europe/Copenhagen"
+__all__ = ["DEFAULT_ZONE", "municipality_zone", "zone_name", "zone_note"]
 
 #: Zones whose times are labelled, with the catalog key of the label.
 _LABELS = {"America/Nuuk": "zones.greenland", "America/Godthab": "zones.greenland"}

@@ -60,8 +60,7 @@ def refusal_key(problem: InvalidInput | ApplicationNotFoundError) -> str:
 
 def today_in(turn: Turn, slug: str) -> date:
     """Today where the municipality is: a deadline ends at midnight in Nuuk or Copenhagen."""
-    info = turn.services.directory.get(slug)
-    zone = ZoneInfo(info.timezone if info else "Europe/Copenhagen")
+    zone = ZoneInfo(turn.services.directory.zone(slug))
     return turn.services.clock().astimezone(zone).date()
 
 
@@ -72,8 +71,7 @@ def long_date(day: date, lang: str) -> str:
 def deadline_date(turn: Turn, day: date) -> str:
     """A deadline as the applicant reads it: the long date, labelled »(grønlandsk tid)« when
     their municipality is in Greenland (a deadline ends at midnight there, `bot.zones`)."""
-    place = turn.services.directory.get(turn.user.municipality_slug)
-    zone = place.timezone if place else "Europe/Copenhagen"
+    zone = turn.services.directory.zone(turn.user.municipality_slug)
     return long_date(day, turn.lang) + zone_note(zone, turn.lang)
 
 

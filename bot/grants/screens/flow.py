@@ -245,14 +245,13 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
         if scheme is None or app.reference is None or app.submitted_at is None:
             turn.say("grants.not_found")
             return
-        place = turn.services.directory.get(app.municipality_slug)
         pdf = documents.render_summary_pdf(
             scheme,
             app.answers,
             app.reference,
             turn.lang,
             app.submitted_at,
-            zone=place.timezone if place else "Europe/Copenhagen",
+            zone=turn.services.directory.zone(app.municipality_slug),
         )
         turn.reply(
             turn.t("grants.receipt.pdf_caption", reference=app.reference),
@@ -340,8 +339,7 @@ class GrantsFlow(FormSteps, MyApplications, Flow):
         self._show_restart(turn, scheme, draft)
 
     def _zone_of(self, turn: Turn, draft: GrantApplication) -> ZoneInfo:
-        place = turn.services.directory.get(draft.municipality_slug)
-        return ZoneInfo(place.timezone if place else "Europe/Copenhagen")
+        return ZoneInfo(turn.services.directory.zone(draft.municipality_slug))
 
     def _keep_data(self, turn: Turn) -> dict[str, Any]:
         data = turn.data

@@ -612,14 +612,13 @@ class FormSteps(ABC):
         else:
             receipt = turn.t("grants.receipt.submitted_all_year", reference=reference)
         turn.reply("\n\n".join([receipt, turn.t("grants.receipt.next")]))
-        place = turn.services.directory.get(draft.municipality_slug)
         pdf = documents.render_summary_pdf(
             scheme,
             app.answers,
             reference,
             lang,
             app.submitted_at or now,
-            zone=place.timezone if place else "Europe/Copenhagen",
+            zone=turn.services.directory.zone(draft.municipality_slug),
         )
         turn.reply(
             turn.t("grants.receipt.pdf_caption", reference=reference),

@@ -304,5 +304,4 @@ def _last_question(app: GrantApplication) -> str | None:
 
 def _zone(turn: Turn, slug: str) -> ZoneInfo:
     """The municipality's zone: the day an application was sent is its calendar day there."""
-    place = turn.services.directory.get(slug)
-    return ZoneInfo(place.timezone if place else "Europe/Copenhagen")
+    return ZoneInfo(turn.services.directory.zone(slug))

@@ -16,7 +16,6 @@ from starlette.requests import Request
 from bot.meetings.times import format_local
 from bot.staff.access import NotStaffError
 from bot.web.common import in_db, services_of
-from bot.zones import DEFAULT_ZONE
 
 T = TypeVar("T")
 
@@ -47,8 +46,7 @@ def path_id(request: Request, name: str) -> int:
 
 def zone_of(request: Request, slug: str) -> str:
     """The municipality's IANA zone from the directory (`DEFAULT_ZONE` for an unknown slug)."""
-    place = services_of(request).directory.get(slug)
-    return place.timezone if place else DEFAULT_ZONE
+    return services_of(request).directory.zone(slug)
 
 
 def local(moment: datetime | None, zone: str, lang: str, pattern: str = LOCAL_PATTERN) -> str:
