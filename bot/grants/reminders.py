@@ -42,7 +42,7 @@ REPORT_KIND = "grants:report_reminder"
 def draft_needs_reminder(app: GrantApplication, today: date) -> bool:
     """A deadline reminder applies to a draft that is still a draft, still has its applicant, has
     at least one answer to the form (eligibility answers alone are no application to finish) and
-    whose deadline (a calendar day in Copenhagen) is `today` or later."""
+    whose deadline (a calendar day where the municipality is) is `today` or later."""
     return (
         app.is_draft
         and app.user is not None

@@ -16,9 +16,7 @@ from bot.grants.reminders import (
     draft_needs_reminder,
     report_needs_reminder,
 )
-
-#: Deadlines are calendar days in Copenhagen (as in `scheduler.jobs.grants`).
-_DEADLINE_ZONE = ZoneInfo("Europe/Copenhagen")
+from bot.zones import municipality_zone
 
 
 def _own(session: Session, chat_id: int, app_id: int | None) -> GrantApplication | None:
@@ -31,9 +29,16 @@ def _own(session: Session, chat_id: int, app_id: int | None) -> GrantApplication
 def draft_reminder_applies(
     session: Session, chat_id: int, app_id: int | None, now: datetime
 ) -> bool:
-    """Still a draft with answers, of the same applicant, its deadline not passed (`now`: UTC)."""
+    """Still a draft with answers, of the same applicant, its deadline not passed (`now`: UTC).
+
+    The deadline is a calendar day where the municipality is (midnight in Nuuk comes four or
+    five hours after Copenhagen's), the same day the job queued the reminder by
+    (`scheduler.zones`: one daily job per zone)."""
     app = _own(session, chat_id, app_id)
-    return app is not None and draft_needs_reminder(app, now.astimezone(_DEADLINE_ZONE).date())
+    if app is None:
+        return False
+    zone = ZoneInfo(municipality_zone(session, app.municipality_slug))
+    return draft_needs_reminder(app, now.astimezone(zone).date())
 
 
 def report_reminder_applies(

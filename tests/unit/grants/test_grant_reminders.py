@@ -179,9 +179,8 @@ async def test_a_report_reminder_queued_before_the_report_was_handed_in_is_not_s
     assert _statuses(services) == ["skipped"]
 
 
-async def test_a_greenland_deadline_reminder_says_it_is_greenland_time(
-    chat: ChatDriver, services: Services, clock: FakeClock, no_flood_limit: None
-) -> None:
+async def _sermersooq_draft(chat: ChatDriver, clock: FakeClock) -> None:
+    """A Sermersooq chair with a draft of one answer; the round's deadline is 1 February 2027."""
     clock.set(datetime(2027, 1, 10, 12, tzinfo=UTC))
     await chat.onboard(municipality="Sermersooq")
     replies = await chat.press("Søg tilskud")  # Greenland has no § 18 (issue 16 §2)
@@ -191,6 +190,12 @@ async def test_a_greenland_deadline_reminder_says_it_is_greenland_time(
             break
         replies = await chat.press("Ja")
     await chat.send("Nuuk Besøgsvenner")
+
+
+async def test_a_greenland_deadline_reminder_says_it_is_greenland_time(
+    chat: ChatDriver, services: Services, clock: FakeClock, no_flood_limit: None
+) -> None:
+    await _sermersooq_draft(chat, clock)
     # 25 January 2027, 09:00 in Nuuk (UTC-3): seven days before Sermersooq's 1 February deadline.
     assert _run_on(services, clock, datetime(2027, 1, 25, 12, tzinfo=UTC), "America/Nuuk") == 1
     (week,) = _reminders(services)
@@ -198,3 +203,25 @@ async def test_a_greenland_deadline_reminder_says_it_is_greenland_time(
     # Sermersooq's own pool, not Serviceloven's: the scheduler passes the municipality's words.
     assert "Ansøgningsfristen for puljen til frivilligt socialt arbejde er" in week.text
     assert "§ 18" not in week.text
+
+
+async def test_a_greenland_reminder_late_on_the_deadline_day_is_still_sent(
+    chat: ChatDriver, services: Services, clock: FakeClock, no_flood_limit: None
+) -> None:
+    """The send-time check reads the deadline on Nuuk's calendar, as the job queued it: at 22.30 on
+    1 February in Nuuk it is already 2 February in Copenhagen, yet the draft can still be sent."""
+    await _sermersooq_draft(chat, clock)
+    # 31 January 2027, 09:00 in Nuuk: the one-day reminder is queued.
+    assert _run_on(services, clock, datetime(2027, 1, 31, 12, tzinfo=UTC), "America/Nuuk") == 1
+    # The dispatcher gets to it late (a backlog): 1 February 22:30 in Nuuk.
+    assert _claim(services, datetime(2027, 2, 2, 1, 30, tzinfo=UTC)) == [chat.user_id]
+
+
+async def test_a_greenland_reminder_after_the_deadline_day_is_skipped(
+    chat: ChatDriver, services: Services, clock: FakeClock, no_flood_limit: None
+) -> None:
+    await _sermersooq_draft(chat, clock)
+    assert _run_on(services, clock, datetime(2027, 1, 31, 12, tzinfo=UTC), "America/Nuuk") == 1
+    # 2 February 01:00 in Nuuk: the deadline day is over there too.
+    assert _claim(services, datetime(2027, 2, 2, 4, tzinfo=UTC)) == []
+    assert _statuses(services) == ["skipped"]
