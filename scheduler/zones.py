@@ -15,9 +15,9 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.core.services import Services
+from bot.directory import DEFAULT_ZONE  # users without a municipality are served in this zone
 
-#: Users without a municipality are served with the zone of most municipalities.
-DEFAULT_ZONE = "Europe/Copenhagen"
+__all__ = ["DEFAULT_ZONE", "add_daily_jobs", "municipalities_by_zone", "slugs_in"]
 
 
 def municipalities_by_zone(services: Services) -> dict[str, list[str]]:

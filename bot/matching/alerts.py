@@ -5,11 +5,13 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from bot.directory import DEFAULT_ZONE
 from bot.i18n import t, tn
 from bot.matching.filters import from_filters, to_filters
 from bot.matching.models import Opportunity, SavedSearch
@@ -117,8 +119,9 @@ def delete_search(session: Session, user: User, search_id: int) -> bool:
     return True
 
 
-def dedupe_key(search: SavedSearch, now: datetime) -> str:
-    return f"alert:{search.id}:{now.date().isoformat()}"
+def dedupe_key(search: SavedSearch, day: date) -> str:
+    """The outbox key of `search`'s digest on `day` (a calendar day where its user lives)."""
+    return f"alert:{search.id}:{day.isoformat()}"
 
 
 def users_in(
@@ -137,11 +140,14 @@ def queue_digests(
     *,
     municipalities: Collection[str] | None = None,
     without_municipality: bool = True,
+    zone: str = DEFAULT_ZONE,
 ) -> int:
-    """Queue at most one digest per active saved search per (UTC) day, with the opportunities
+    """Queue at most one digest per active saved search per day, with the opportunities
     created since the last digest; returns how many were queued. Given `municipalities`, only
     their users (and users without a municipality when `without_municipality`) are served: the
-    daily job runs once per time zone.
+    daily job runs once per time zone, and `zone` (IANA) is theirs — "a day" is a calendar day on
+    their wall clock, so a job that runs late (after midnight UTC, or caught up after a restart)
+    still sends one digest per local day. `now` is UTC.
 
     Only users who consented to messages from us and have not blocked the bot are written to. The
     outbox's unique `dedupe_key` makes a second run on the same day a no-op even if
@@ -159,10 +165,13 @@ def queue_digests(
         )
         .order_by(SavedSearch.id)
     )
+    local = ZoneInfo(zone)
+    today = now.astimezone(local).date()
     for search, user in searches:
-        if search.last_sent_at is not None and search.last_sent_at.date() >= now.date():
+        last = search.last_sent_at
+        if last is not None and last.astimezone(local).date() >= today:
             continue
-        key = dedupe_key(search, now)
+        key = dedupe_key(search, today)
         if session.scalars(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first():
             continue
         query = from_filters(search.filters, user.municipality_slug or "")

@@ -24,6 +24,7 @@ def send_matching_alerts(zone: str) -> int:
             services.clock(),
             municipalities=slugs_in(services, zone),
             without_municipality=zone == DEFAULT_ZONE,
+            zone=zone,
         )
 
 

@@ -107,6 +107,23 @@ async def test_one_digest_a_day_with_only_new_matches(
     assert "Kaffeven" not in _digests(installed)[-1].text
 
 
+async def test_a_day_is_a_day_on_the_users_wall_clock(
+    onboarded_chat: ChatDriver, installed: Services, clock: FakeClock
+) -> None:
+    """»Once a day« counts Copenhagen's days, not UTC's: a digest sent late on the 23rd (23.30 in
+    Copenhagen) does not keep the 24th's digest back, although both runs fall on 23 November UTC."""
+    await _save_search(onboarded_chat)
+    _add_opportunity(installed, "late-1", "Kaffeven i Nordborg", created_days_after=0.1)
+    clock.set(NOW.replace(hour=22, minute=30))  # 23.30 on 23 November in Copenhagen
+    assert send_matching_alerts("Europe/Copenhagen") == 1
+    _add_opportunity(installed, "late-2", "Gåtur med ældre", created_days_after=0.45)
+    clock.set(NOW.replace(hour=23, minute=30))  # 00.30 on 24 November in Copenhagen
+    assert send_matching_alerts("Europe/Copenhagen") == 1
+    assert "Gåtur med ældre" in _digests(installed)[-1].text
+    clock.set(NOW.replace(hour=23, minute=50))
+    assert send_matching_alerts("Europe/Copenhagen") == 0  # the 24th has had its digest
+
+
 async def test_unsubscribe_from_the_digest_button(
     onboarded_chat: ChatDriver, installed: Services, conversation: Conversation, clock: FakeClock
 ) -> None:
