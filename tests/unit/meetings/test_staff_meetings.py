@@ -73,7 +73,7 @@ async def fill_wizard(staff: ChatDriver) -> list[object]:
     await staff.send("2")
     await staff.press("Ingen grænse")
     replies = await staff.send("20/3-2027")
-    assert "før mødet begynder" in text_of(replies)
+    assert "før starttidspunktet" in text_of(replies)
     replies = await staff.press("En uge før")
     assert "Hvem skal have den" in text_of(replies)
     await staff.press("Alle i kommunen")
