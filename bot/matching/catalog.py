@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +20,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.directory import Directory
+from bot.directory import Directory, fold
 from bot.i18n import t
 from bot.matching.models import Association, Opportunity
 from bot.matching.records import OpportunityRecord, Problem, parse_opportunity
@@ -177,6 +178,28 @@ def import_rows(
     return report
 
 
+def column_name(column: str, language: str = "da") -> str:
+    """How staff name import column `column` (one of `CSV_COLUMNS`) in `language`: »titel« in
+    Danish, »title« in English (`matching.column.*`)."""
+    return t(language, f"matching.column.{column}")
+
+
+def _header_key(name: str) -> str:
+    # »Timer pr. uge«, »timer_pr_uge« and »TIMER PR UGE« are one column.
+    return re.sub(r"[^a-z0-9]", "", fold(name))
+
+
+def _columns_by_name() -> dict[str, str]:
+    """Every column by each name a header may give it: the canonical (English) name and its
+    Danish and English catalog names, as `_header_key` reads them."""
+    names: dict[str, str] = {}
+    for column in (*CSV_COLUMNS, "created"):  # »created« as `data/opportunities.yaml` has it
+        names[_header_key(column)] = column
+        for language in ("da", "en"):
+            names[_header_key(column_name(column, language))] = column
+    return names
+
+
 def read_csv(content: bytes) -> list[tuple[int, dict[str, str]]] | Problem:
     """Rows of a CSV file numbered as a spreadsheet shows them (the header is row 1).
 
@@ -192,8 +215,11 @@ def read_csv(content: bytes) -> list[tuple[int, dict[str, str]]] | Problem:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().lower() for name in reader.fieldnames or []]
-    missing = sorted(REQUIRED_COLUMNS - set(header))
+    names = _columns_by_name()
+    header = [
+        names.get(_header_key(name), name.strip().lower()) for name in reader.fieldnames or []
+    ]
+    missing = [column for column in CSV_COLUMNS if column in REQUIRED_COLUMNS - set(header)]
     if missing:
         return Problem("matching.import.missing_columns", {"columns": ", ".join(missing)})
     reader.fieldnames = header
@@ -205,16 +231,27 @@ def read_csv(content: bytes) -> list[tuple[int, dict[str, str]]] | Problem:
     return rows
 
 
+def _shown(problem: Problem, language: str) -> str:
+    """One problem in `language`, its columns named as staff name them there (»titel«)."""
+    params = dict(problem.params)
+    if "column" in params:
+        params["column"] = column_name(str(params["column"]), language)
+    if "columns" in params:
+        columns = str(params["columns"]).split(", ")
+        params["columns"] = ", ".join(column_name(column, language) for column in columns)
+    return t(language, problem.key, **params)
+
+
 def describe(report: ImportReport, language: str = "da") -> list[str]:
     """The report as lines: one per refused row with every reason, then the totals."""
     if report.fatal is not None:
-        return [t(language, report.fatal.key, **report.fatal.params)]
+        return [_shown(report.fatal, language)]
     lines = [
         t(
             language,
             "matching.import.row",
             row=number,
-            problems="; ".join(t(language, p.key, **p.params) for p in problems),
+            problems="; ".join(_shown(p, language) for p in problems),
         )
         for number, problems in report.refused
     ]

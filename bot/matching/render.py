@@ -120,6 +120,9 @@ def reason(turn: Turn, item: Reason, opportunity: Opportunity | None = None) -> 
     if "km" in params:
         params["km"] = _km(float(str(params["km"])))
         params["town"] = escape(str(params.get("town", "")))
+    if item.key == "matching.why.spots":
+        # A count before its noun: »1 ledig plads«, »3 ledige pladser« (plural entry).
+        return turn.tn(item.key, int(str(params["spots"])), **params)
     return turn.t(item.key, **params)
 
 

@@ -241,7 +241,7 @@ def register_meetings() -> bool:
 
     def erase_meetings(session: Session, user: User, now: datetime) -> list[str]:
         for rsvp in answers(session, user):
-            # As "Kommer ikke" does: a freed seat goes to the waitlist, who is told.
+            # As "Jeg kommer ikke" does: a freed seat goes to the waitlist, who is told.
             rsvp_module.leave(session, rsvp, now)
         for invitation in invitations(session, user):
             session.delete(invitation)

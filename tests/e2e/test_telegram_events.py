@@ -114,7 +114,7 @@ async def test_a_volunteer_signs_up_for_a_course(
     assert "Her er arrangementet til din kalender" in texts(calls)
     assert "mødet" not in texts(calls)
     assert len(documents(calls)) == 1
-    assert documents(calls)[0].text == "Åbn filen for at sætte arrangementet i din kalender."
+    assert documents(calls)[0].text == "Åbn filen for at lægge arrangementet i din kalender."
 
 
 async def test_staff_change_and_cancel_a_course_as_an_event(

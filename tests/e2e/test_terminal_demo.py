@@ -203,7 +203,7 @@ def test_a_newcomer_does_everything_in_the_terminal_chat(tmp_path: Path) -> None
 
         # --- the citizen again: the invitation arrives, they answer it, the reminder comes ----
         with ChatProcess(env) as citizen:
-            invitation = citizen.read_until("Sønderborg Kommune inviterer", "Kommer ikke")
+            invitation = citizen.read_until("Sønderborg Kommune inviterer", "Jeg kommer ikke")
             assert "Kaffemøde om ældreområdet" in invitation
             citizen.press(
                 "Jeg kommer", "Hvilken forening kommer du fra?"

@@ -74,7 +74,7 @@ async def test_a_meeting_made_in_the_browser_is_sent_and_answered_in_telegram(
     add_staff(services)
     page = await browser.new_page()
     await log_in(page, web, _link(services))
-    await page.click("nav.sections >> text=Møder")
+    await page.click("nav.sections >> text=Arrangementer")
     assert "Temadag om ensomhed" not in await page.inner_text("#meetings")
     await page.click("#new-meeting")
     # The wizard's rules hold on the web: the deadline must come before the start.

@@ -9,6 +9,7 @@ import string
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.i18n import LANGUAGES, MissingMessageError, catalog, plural_catalog, t, tn
@@ -294,6 +295,38 @@ def test_the_grant_forms_call_the_money_tilskud() -> None:
             if any(re.search(r"\bpengene\b|\bstøtte til\b", text) for text in danish):
                 found.append(f"{path.name}:{number}")
     assert not found, f"say »tilskud«: {found}"
+
+
+def _danish_texts(node: object) -> list[str]:
+    """Every Danish text in a parsed data file: the values under a ``da`` key."""
+    if isinstance(node, dict):
+        return [
+            text
+            for key, value in node.items()
+            for text in (
+                [value] if key == "da" and isinstance(value, str) else _danish_texts(value)
+            )
+        ]
+    if isinstance(node, list):
+        return [text for item in node for text in _danish_texts(item)]
+    return []
+
+
+def test_the_faq_calls_the_money_tilskud() -> None:
+    """The FAQ's answers about reporting and payment say »tilskuddet«, not »pengene«, »midler«
+    or »Bevilgede penge« (STYLE.md's term list; review of 29 November 2026)."""
+    money = re.compile(
+        r"\bpengene\b|\bUbrugte (?:penge|midler)\b|\bBevilgede penge\b|\bsøgt penge\b"
+    )
+    found = [
+        f"{path.name}: {text[:60]}"
+        for folder in ("faq", "grants")
+        for path in sorted((PROJECT_ROOT / "data" / folder).glob("*.yaml"))
+        for text in _danish_texts(yaml.safe_load(path.read_text(encoding="utf-8")))
+        if money.search(text)
+    ]
+    assert not found, f"say »tilskuddet«: {found}"
+    assert money.search("Ubrugte midler skal betales tilbage")
 
 
 def test_times_are_written_the_danish_way() -> None:

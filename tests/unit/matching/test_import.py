@@ -68,8 +68,8 @@ def test_rows_are_validated_with_reasons_and_good_rows_go_in(session: Session) -
     row4 = next(line for line in lines if line.startswith("række 4:"))
     assert "ukendt forening »ukendt-forening«" in row4
     assert "titlen mangler" in row4
-    assert "»svømning« i kolonnen activities" in row4
-    assert "»mange« i kolonnen hours_per_week" in row4
+    assert "»svømning« i kolonnen opgaver" in row4
+    assert "»mange« i kolonnen timer pr. uge" in row4
     assert lines[-1] == "Importen er færdig – nye: 1, opdaterede: 0, afviste: 2."
     assert _count(session) == before + 1
     row = session.scalars(select(Opportunity).where(Opportunity.key == "son-csv-1")).one()
@@ -96,6 +96,27 @@ def test_comma_delimited_files_work_too(session: Session) -> None:
     )
     report = import_csv(session, DIRECTORY, content, NOW)
     assert (report.created, report.refused) == (1, [])
+
+
+def test_danish_column_names_work_and_problems_name_columns_as_staff_wrote_them(
+    session: Session,
+) -> None:
+    """Staff in a Danish municipality write »titel«, »by«, »målgrupper« (issue 16: no English
+    column names in Danish texts); the English names still work, and a report names a column in
+    the reader's language."""
+    danish = (
+        "nøgle;forening;titel;beskrivelse;by;målgrupper;opgaver;tidspunkter;dato;Timer pr. uge;"
+        "mindstealder;børneattest;andre krav;pladser;status;udløber"
+    )
+    content = "\n".join([danish, GOOD, BAD_MANY]).encode("utf-8-sig")
+    report = import_csv(session, DIRECTORY, content, NOW)
+    assert (report.created, report.updated) == (1, 0)
+    row = session.scalars(select(Opportunity).where(Opportunity.key == "son-csv-1")).one()
+    assert row.title == "Lektiehjælp i Nordborg" and row.hours_per_week == 1.5
+    assert "»svømning« i kolonnen opgaver" in describe(report)[0]
+    assert 'unknown value "svømning" in column activities' in describe(report, "en")[0]
+    missing = import_csv(session, DIRECTORY, b"titel;by\nx;y", NOW)
+    assert describe(missing) == ["filen mangler kolonnerne: nøgle, forening, målgrupper"]
 
 
 def test_a_municipality_import_refuses_other_municipalities(session: Session) -> None:

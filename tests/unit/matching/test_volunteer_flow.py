@@ -145,6 +145,25 @@ async def test_stale_next_after_the_data_changed_rerenders_the_current_page(
     assert "side 1 af 1" in text_of(replies)
 
 
+async def test_free_places_read_as_a_count_in_why_it_fits(
+    onboarded_chat: ChatDriver, conversation: Conversation
+) -> None:
+    """»1 ledig plads«, »3 ledige pladser«: the count before its noun has plural forms (issue
+    16), where the text once read »ledige pladser: 1«."""
+    with transaction(conversation.services.db) as session:
+        session.execute(
+            update(Opportunity)
+            .where(Opportunity.municipality_slug == "sonderborg")
+            .values(spots=Opportunity.interest_count + 1)
+        )
+    await onboarded_chat.send("/volunteer")
+    await onboarded_chat.press("Ældre")
+    await onboarded_chat.press("Ligegyldigt")  # no time reason: area, distance, places
+    text = text_of(await onboarded_chat.press("Nordborg"))
+    assert "1 ledig plads" in text
+    assert "ledige pladser: " not in text and "1 ledige pladser" not in text
+
+
 async def test_a_button_from_an_older_results_message_shows_the_current_page(
     onboarded_chat: ChatDriver,
 ) -> None:

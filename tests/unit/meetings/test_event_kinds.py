@@ -201,7 +201,7 @@ async def test_a_course_is_an_event_in_replies_and_staff_buttons_not_a_meeting(
     replies = await citizen.press_payload(f"g:meetings:rsvp:{course}:y")
     assert "Her er arrangementet til din kalender" in text_of(replies)
     calendar = next(r.document for r in replies if r.document is not None)
-    assert calendar.caption == "Åbn filen for at sætte arrangementet i din kalender."
+    assert calendar.caption == "Åbn filen for at lægge arrangementet i din kalender."
     other = ChatDriver(conversation, user_id=4343)
     await other.onboard()
     replies = await other.press_payload(f"g:meetings:rsvp:{course}:y")

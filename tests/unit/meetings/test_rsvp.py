@@ -130,7 +130,10 @@ async def test_a_forged_payload_for_another_municipalitys_meeting_changes_nothin
     with_tonder = conftest.STAFF_ID
     assert with_tonder
     meeting_id = publish(conversation, slug="tonder")  # the citizen lives in Sønderborg
-    not_found, old_button = "Det møde kan jeg ikke finde", "Den knap hører til en tidligere besked"
+    not_found, old_button = (
+        "Det arrangement kan jeg ikke finde",
+        "Den knap hører til en tidligere besked",
+    )
     for payload, answer in (
         (f"g:meetings:rsvp:{meeting_id}:y", not_found),
         ("g:meetings:rsvp:999999:y", not_found),
