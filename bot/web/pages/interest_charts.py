@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -44,6 +45,8 @@ async def _chart(request: Request, which: str) -> Response:
         pairs = [(t(lang, f"matching.area.{a}"), n) for a, n in found.by_area]
     else:
         pairs = found.by_town[:CHART_TOWNS]
+    if not pairs:
+        raise HTTPException(404)  # nothing to draw: the page says »Ingen interesser endnu«
 
     def draw() -> bytes:
         return bar_chart_svg(

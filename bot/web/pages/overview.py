@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -67,8 +68,11 @@ async def overview(request: Request) -> Response:
 
 
 async def rounds_chart(request: Request) -> Response:
-    """Amount applied for and granted per round (thousands of kroner), as SVG."""
+    """Amount applied for and granted per round (thousands of kroner), as SVG; 404 while there
+    are no applications (the page says so instead of showing an empty chart)."""
     _, rounds = await _figures(request)
+    if not rounds:
+        raise HTTPException(404)
     lang = language(request)
 
     def draw() -> bytes:
