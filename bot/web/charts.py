@@ -14,17 +14,25 @@ only hold the same drawing for the same numbers; at worst each draws it once.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 COLOURS = ("#1f5fa8", "#7fb2e5", "#2e8b57")
 #: Charts kept per process and kind (an SVG is 20–60 kB: at most a few MB in all).
 CACHED_CHARTS = 128
+#: Charts a page has offered, by digest (what they are drawn from: small).
+OFFERED_CHARTS = 1024
 
 Series = tuple[tuple[str, tuple[float, ...]], ...]
 
@@ -126,11 +134,79 @@ def _line_chart(categories: tuple[str, ...], series: Series, title: str, unit: s
 
 
 def clear_cache() -> None:
-    """Forget every drawn chart (benchmarks measure a first visit with it)."""
+    """Forget every drawn and offered chart (benchmarks measure a first visit with it)."""
     _bar_chart.cache_clear()
     _line_chart.cache_clear()
+    with _offered_lock:
+        _offered.clear()
 
 
 def cached_charts() -> int:
     """How many charts this process has drawn and kept (tests check a chart is drawn once)."""
     return _bar_chart.cache_info().currsize + _line_chart.cache_info().currsize
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Everything one bar chart is drawn from (`bar_chart_svg`'s arguments), hashable."""
+
+    categories: tuple[str, ...]
+    series: Series
+    title: str
+    unit: str = ""
+    rotate: bool = False
+    whole: bool = False
+
+    @classmethod
+    def of(
+        cls,
+        categories: Sequence[str],
+        series: Sequence[tuple[str, Sequence[float]]],
+        **options: str | bool,
+    ) -> BarChart:
+        return cls(tuple(categories), _frozen(series), **options)  # type: ignore[arg-type]
+
+    @property
+    def digest(self) -> str:
+        """A name for exactly these numbers and words (hex, 20 characters)."""
+        return hashlib.sha256(repr(self).encode()).hexdigest()[:20]
+
+    def svg(self) -> bytes:
+        return _bar_chart(
+            self.categories, self.series, self.title, self.unit, self.rotate, self.whole
+        )
+
+
+# A page that has loaded a chart's numbers offers the chart under its digest, and puts the
+# digest in the chart's URL: the chart's own request then needs no second query (the overview's
+# were half its time), and the browser may keep it, since other numbers are another URL. A
+# digest this process does not know (another worker, or forgotten) is answered by loading the
+# numbers again, so several workers only cost a query, never a wrong chart.
+_offered: OrderedDict[tuple[str, str, str], BarChart] = OrderedDict()
+_offered_lock = threading.Lock()
+
+
+def offer(municipality: str, name: str, chart: BarChart) -> str:
+    """Keep `chart` as `name` of `municipality` (a slug) for its image request; its digest."""
+    digest = chart.digest
+    with _offered_lock:
+        _offered[(municipality, name, digest)] = chart
+        _offered.move_to_end((municipality, name, digest))
+        while len(_offered) > OFFERED_CHARTS:
+            _offered.popitem(last=False)
+    return digest
+
+
+def offered(municipality: str, name: str, digest: str) -> BarChart | None:
+    """The chart a page of `municipality` offered under `digest`, or None. The caller has
+    checked the staff role for `municipality` (the key holds it: no other municipality's)."""
+    with _offered_lock:
+        return _offered.get((municipality, name, digest))
+
+
+async def svg_response(chart: BarChart, asked: str) -> Response:
+    """`chart` as SVG, drawn in a worker thread unless cached. When the URL's digest (`asked`)
+    names exactly this chart the browser may keep it for a day: new numbers are a new URL."""
+    body = await run_in_threadpool(chart.svg)
+    private = {"Cache-Control": "private, max-age=86400"} if asked == chart.digest else None
+    return Response(body, media_type="image/svg+xml", headers=private)

@@ -42,6 +42,12 @@ def test_the_overview_counts_the_round_and_draws_it(services: Services, clock: F
         assert client.get("/staff/tonder/overview/rounds.svg").status_code == 404
 
 
+def _chart_url(page: str) -> str:
+    found = re.search(r'<img src="([^"]+)"[^>]*id="rounds-chart"', page)
+    assert found is not None and "?v=" in found.group(1)
+    return found.group(1)
+
+
 def test_an_overview_without_data_says_so_instead_of_drawing_empty_charts(
     conversation: Conversation,
 ) -> None:
@@ -77,9 +83,16 @@ def test_a_chart_is_drawn_once_for_the_same_numbers_and_again_when_they_change(
         drawn = charts.cached_charts()
         assert client.get("/staff/sonderborg/overview/rounds.svg").content == first
         assert charts.cached_charts() == drawn  # served from the cache, not drawn again
+        # The page links the chart by a digest of its numbers: the browser may keep it.
+        linked = _chart_url(client.get("/staff/sonderborg/overview").text)
+        answer = client.get(linked)
+        assert answer.content == first and charts.cached_charts() == drawn
+        assert answer.headers["cache-control"] == "private, max-age=86400"
         add_applications(services, 1, start=3)  # 10.300 kr. more applied for
         changed = client.get("/staff/sonderborg/overview/rounds.svg").content
         assert changed != first and charts.cached_charts() == drawn + 1
+        relinked = _chart_url(client.get("/staff/sonderborg/overview").text)
+        assert relinked != linked and client.get(relinked).content == changed
         # The language is part of what is drawn: the English chart is its own.
         page = client.get("/staff/sonderborg/overview").text
         client.post("/staff/language/en", data={"csrftoken": _csrf(page), "next": "/staff/"})
