@@ -8,7 +8,8 @@ Layers, outermost first: security headers (CSP without inline scripts, no referr
 token in a URL never leaks), CSRF (asgi-csrf: a signed double-submit cookie and a ``csrftoken``
 field in every form, checked on every POST that carries cookies), the signed session cookie
 (Starlette's `SessionMiddleware`: HttpOnly, SameSite=Lax, Secure over https, 8 hours, path
-``/staff``), then the routes.
+``/staff``; a Mini App session's cookies are `SameSite=None; Secure; Partitioned` over https, so
+Telegram's web clients can keep them in their frame, see `bot.web.cookies`), then the routes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.core.services import Services
 from bot.web.common import SESSION_SECONDS, LoginRequiredError, render
+from bot.web.cookies import MiniAppCookies, NoteMiniAppSession
 from bot.web.pages import (
     applications,
     associations,
@@ -56,8 +58,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "connect-src 'self'",
         "form-action 'self'",
         "base-uri 'none'",
-        "frame-ancestors 'self' https://web.telegram.org https://webk.telegram.org"
-        " https://webz.telegram.org",
+        # Telegram Web (web.telegram.org/k and /a) shows a Mini App in a frame of its page; the
+        # old webk./webz. hosts now redirect there. Nobody else may frame the dashboard.
+        "frame-ancestors 'self' https://web.telegram.org",
     ]
 )
 
@@ -153,7 +156,8 @@ def build_web_app(services: Services) -> ASGIApp:
                 path="/staff",
                 same_site="lax",
                 https_only=https,
-            )
+            ),
+            Middleware(NoteMiniAppSession),
         ],
         exception_handlers={LoginRequiredError: _login_required, HTTPException: _http_error},
     )
@@ -171,7 +175,7 @@ def build_web_app(services: Services) -> ASGIApp:
         # (simonw/asgi-csrf#38): the one upload form checks its token itself.
         skip_if_scope=opportunities.checks_its_own_token,
     )
-    return SecurityHeaders(protected)
+    return SecurityHeaders(MiniAppCookies(protected, (SESSION_COOKIE, CSRF_COOKIE), https=https))
 
 
 class SecurityHeaders:

@@ -17,6 +17,7 @@ from bot.web.common import (
     staff_id,
     start_session,
 )
+from bot.web.cookies import MINI_APP_KEY
 
 
 async def home(request: Request) -> Response:
@@ -67,6 +68,8 @@ async def mini_app_login(request: Request) -> Response:
     except LoginRefusedError:
         return JSONResponse({"ok": False}, status_code=403)
     start_session(request, user.telegram_id, (user.language or "")[:2])
+    # Its cookies must also work in Telegram Web's cross-site frame (`bot.web.cookies`).
+    request.session[MINI_APP_KEY] = True
     return JSONResponse({"ok": True, "next": "/staff/"})
 
 

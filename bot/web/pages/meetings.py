@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -159,7 +160,8 @@ async def attendees(request: Request) -> Response:
 
 
 async def rsvp_chart(request: Request) -> Response:
-    """Answers over time (running totals of yes, maybe, no), as SVG."""
+    """Answers over time (running totals of yes, maybe, no), as SVG; 404 before the first
+    answer (the page says so instead of showing an empty chart)."""
     tid, slug = await require_municipality(request)
     meeting_id = path_id(request, "meeting_id")
     lang = language(request)
@@ -171,6 +173,8 @@ async def rsvp_chart(request: Request) -> Response:
         return service.rsvp_timeline(session, tid, meeting_id)
 
     timeline = await serve(request, load)
+    if not timeline:
+        raise HTTPException(404)  # nothing to draw: the page says nobody has answered yet
 
     def draw() -> bytes:
         days = [day.strftime("%d.%m") for day, *_ in timeline]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,28 +13,39 @@ from bot.grants.fields import format_amount
 from bot.grants.models import REVIEWABLE
 from bot.grants.service import RoundFigures
 from bot.i18n import t
-from bot.web.charts import bar_chart_svg
+from bot.web import charts
 from bot.web.common import (
     in_db,
     language,
     render,
-    require_login,
     require_municipality,
     services_of,
 )
 from bot.web.pages import interest_charts
 
 
-async def _figures(request: Request) -> tuple[str, list[RoundFigures]]:
-    tid, slug = await require_municipality(request)
+async def _figures(request: Request, tid: int, slug: str) -> list[RoundFigures]:
     grants = services_of(request).grants
-    rounds = await in_db(request, lambda s: grants.round_figures(s, tid, slug))
-    return slug, rounds
+    return await in_db(request, lambda s: grants.round_figures(s, tid, slug))
+
+
+def rounds_chart_of(rounds: list[RoundFigures], lang: str) -> charts.BarChart:
+    """Amount applied for and granted per round, in thousands of kroner (øre / 100,000)."""
+    return charts.BarChart.of(
+        [figures.key for figures in rounds],
+        [
+            (t(lang, "web.overview.applied"), [f.applied / 100_000 for f in rounds]),
+            (t(lang, "web.overview.granted"), [f.granted / 100_000 for f in rounds]),
+        ],
+        title=t(lang, "web.overview.chart_title"),
+        unit=t(lang, "web.overview.chart_unit"),
+    )
 
 
 async def overview(request: Request) -> Response:
-    slug, rounds = await _figures(request)
-    interests = await interest_charts.context(request, require_login(request), slug)
+    tid, slug = await require_municipality(request)
+    rounds = await _figures(request, tid, slug)
+    interests = await interest_charts.context(request, tid, slug)
     lang = language(request)
     services = services_of(request)
     scheme = services.grants.scheme(slug)
@@ -61,25 +72,22 @@ async def overview(request: Request) -> Response:
             "statuses": [s.value for s in REVIEWABLE],
             "current": current.key if current else None,
             "days_left": days_left,
+            # The chart's URL names its numbers, so its request need not load them again.
+            "rounds_chart": charts.offer(slug, "rounds", rounds_chart_of(rounds, lang)),
             **interests,
         },
     )
 
 
 async def rounds_chart(request: Request) -> Response:
-    """Amount applied for and granted per round (thousands of kroner), as SVG."""
-    _, rounds = await _figures(request)
-    lang = language(request)
-
-    def draw() -> bytes:
-        return bar_chart_svg(
-            [figures.key for figures in rounds],
-            [
-                (t(lang, "web.overview.applied"), [f.applied / 100_000 for f in rounds]),
-                (t(lang, "web.overview.granted"), [f.granted / 100_000 for f in rounds]),
-            ],
-            title=t(lang, "web.overview.chart_title"),
-            unit=t(lang, "web.overview.chart_unit"),
-        )
-
-    return Response(await run_in_threadpool(draw), media_type="image/svg+xml")
+    """Amount applied for and granted per round (thousands of kroner), as SVG; 404 while there
+    are no applications (the page says so instead of showing an empty chart)."""
+    tid, slug = await require_municipality(request)
+    asked = request.query_params.get("v", "")
+    chart = charts.offered(slug, "rounds", asked)
+    if chart is None:
+        rounds = await _figures(request, tid, slug)
+        if not rounds:
+            raise HTTPException(404)
+        chart = rounds_chart_of(rounds, language(request))
+    return await charts.svg_response(chart, asked)
