@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from bot.delivery.models import Broadcast
 from bot.delivery.outbox import Message, create_broadcast
 from bot.i18n import t
+from bot.meetings import notices
 from bot.meetings.audiences import AUDIENCES, Recipient
 from bot.meetings.kinds import DIALOGUE, worded
-from bot.meetings import notices
 from bot.meetings.models import Invitation, Meeting, Rsvp
 from bot.meetings.notices import NOTICE_FIELDS, read_field
 from bot.meetings.reminders import reminder_key
@@ -437,6 +437,7 @@ def send_notice(
 
 def notice_text(language: str, kind: str, title: str, body: str, municipality: str) -> str:
     """The notice as recipients get it in Telegram (HTML; the typed text escaped)."""
+
     def e(text: str) -> str:
         return html.escape(text, quote=False)
 
