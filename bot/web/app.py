@@ -34,6 +34,7 @@ from bot.web.pages import (
     applications,
     associations,
     broadcasts,
+    consultations,
     interest_charts,
     login,
     meetings,
@@ -103,7 +104,8 @@ def routes() -> list[BaseRoute]:
 
 
 def page_routes() -> list[BaseRoute]:
-    """Møder, Nyheder, Udsendelser, Frivilligopslag, Foreninger and Overblik's interest charts."""
+    """Møder, Nyheder, Høringer, Udsendelser, Frivilligopslag, Foreninger and Overblik's
+    interest charts."""
     m = "/staff/{slug}/meetings"
     o = "/staff/{slug}/opportunities"
     return [
@@ -121,6 +123,8 @@ def page_routes() -> list[BaseRoute]:
         Route("/staff/{slug}/notices", notices.index),
         Route("/staff/{slug}/notices/new", notices.new, methods=["GET"]),
         Route("/staff/{slug}/notices/new", notices.create, methods=["POST"]),
+        Route("/staff/{slug}/consultations", consultations.index),
+        Route("/staff/{slug}/consultations/{consultation_id}/answers.{kind}", consultations.export),
         Route("/staff/{slug}/broadcasts", broadcasts.index),
         Route("/staff/{slug}/broadcasts/{broadcast_id}", broadcasts.detail),
         Route(o, opportunities.index),

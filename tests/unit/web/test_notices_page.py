@@ -1,16 +1,21 @@
-"""The dashboard's »Nyheder« through HTTP (Starlette's test client): a news item written on the
-web is held to the chat's rules, previewed as recipients get it, sent once through the outbox
-and audited from the web; other municipalities and token-less posts are refused."""
+"""The dashboard's »Nyheder« and »Høringer« through HTTP (Starlette's test client): a news item
+written on the web is held to the chat's rules, previewed as recipients get it, sent once through
+the outbox and audited from the web; consultations are listed with their answers and exported as
+in chat; other municipalities and token-less posts are refused."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from bot.consultations import service as consultations
 from bot.core.services import Services
 from bot.delivery.models import Broadcast
 from bot.staff.models import AuditEntry
@@ -140,3 +145,59 @@ def test_another_municipality_and_a_post_without_token_are_refused(
     assert client.post(NEW, data=no_token).status_code == 403
     with transaction(services.db) as session:
         assert not session.scalars(select(Broadcast)).all()
+
+
+def _consultation(services: Services, slug: str, staff: int, key: str) -> int:
+    now = services.clock()
+    with transaction(services.db) as session:
+        consultation, _, _ = consultations.send(
+            session,
+            staff,
+            consultations.Draft(
+                key=key, municipality=slug, title="Ny frivillighedspolitik",
+                summary="Læs udkastet og sig jeres mening.", document_file_id="tg-doc",
+                document_name="udkast.pdf", deadline=now + timedelta(days=14),
+                audience="citizens",
+            ),
+            now,
+        )  # fmt: skip
+        if slug == "sonderborg":
+            user = session.scalars(select(User).where(User.telegram_id == 9001)).one()
+            consultations.give_answer(
+                session, consultation.id, user, text="Flere <midler> til foreningerne.",
+                file_id=None, file_name=None, now=now,
+            )  # fmt: skip
+        return consultation.id
+
+
+def test_consultations_are_listed_with_their_answers_and_exported_as_in_chat(
+    client: TestClient, services: Services
+) -> None:
+    login(client, services)
+    own = _consultation(services, "sonderborg", STAFF_ID, "c-1")
+    foreign = _consultation(services, "tonder", 8001, "c-2")
+    page = client.get("/staff/sonderborg/consultations")
+    assert page.status_code == 200
+    row = re.search(rf'<tr id="consultation-{own}">(.*?)</tr>', page.text, re.S)
+    assert row, page.text
+    cells = re.findall(r'<td class="number">(\d+)</td>', row.group(1))
+    assert cells == ["3", "1"]  # three recipients, one answer
+    assert "Ny frivillighedspolitik" in row.group(1) and "åben" in row.group(1)
+    assert f"consultation-{foreign}" not in page.text
+
+    csv = client.get(f"/staff/sonderborg/consultations/{own}/answers.csv")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    text = csv.content.decode("utf-8-sig")
+    assert "Flere <midler> til foreningerne." in text and "Svar" in text.splitlines()[0]
+    xlsx = client.get(f"/staff/sonderborg/consultations/{own}/answers.xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    assert "Flere <midler> til foreningerne." in [c.value for c in sheet[2]]
+
+    for url in (
+        f"/staff/sonderborg/consultations/{foreign}/answers.csv",
+        f"/staff/tonder/consultations/{foreign}/answers.csv",
+        "/staff/tonder/consultations",
+        f"/staff/sonderborg/consultations/{own}/answers.pdf",
+    ):
+        assert client.get(url).status_code == 404, url
