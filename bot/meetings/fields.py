@@ -179,4 +179,4 @@ def with_moved_end(field: str, value: Any, current: Mapping[str, Any]) -> dict[s
     if field != "starts_at":
         return {field: value}
     length = parse_iso(current["ends_at"]) - parse_iso(current["starts_at"])
-    return {"starts_at": value, "ends_at": iso(parse_iso(value) + length)}
+    return {"ends_at": iso(parse_iso(value) + length), "starts_at": value}

@@ -49,7 +49,7 @@ async def index(request: Request) -> Response:
         return rows
 
     rows = await serve(request, load)
-    return render(request, "consultations.html", {"slug": slug, "rows": rows})
+    return render(request, "consultation_list.html", {"slug": slug, "rows": rows})
 
 
 async def export(request: Request) -> Response:
