@@ -12,10 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.meetings.times import AmbiguousTime, parse_deadline, parse_end, parse_start
+from bot.meetings.times import (
+    AmbiguousTime,
+    format_local,
+    parse_deadline,
+    parse_end,
+    parse_start,
+)
 from bot.validation.errors import InvalidInput
 
 
@@ -134,3 +141,42 @@ def check(field: str, moment: datetime, draft: Mapping[str, Any], now: datetime)
     if field == "rsvp_deadline" and moment >= parse_iso(draft["starts_at"]):
         raise InvalidInput("meetings.error.deadline_after_start")
     return iso(moment)
+
+
+def parse_field_or_pick(field: str, text: str, typed: Typed, picked: str | None) -> Any:
+    """`parse_field`, and for a time in a DST change the instant `picked` (UTC ISO, as `iso`
+    writes it) when it is one of the `AmbiguousTime` choices of this very text: a choice made for
+    another text is asked again. Raises what `parse_field` raises, and `InvalidInput` when the
+    picked instant fails the field's checks (`check`)."""
+    try:
+        return parse_field(field, text, typed)
+    except AmbiguousTime as unclear:
+        for choice in unclear.choices:
+            if picked == iso(choice):
+                return check(field, choice, typed.draft, typed.now)
+        raise
+
+
+def dst_question(unclear: AmbiguousTime, zone: str, language: str) -> tuple[str, dict[str, str]]:
+    """(catalog key, its parameters) of the question about a time in a DST change, as the chat
+    and the dashboard ask it (``meetings.dst.gap``: the typed time and the shifted one;
+    ``meetings.dst.fold``: the day)."""
+    if unclear.key == "meetings.dst.gap":
+        shifted = format_local(unclear.choices[0], zone, language, "d/M-y 'kl.' HH.mm")
+        # What was typed: the shifted wall clock less the hour the clocks jump (wall-clock
+        # arithmetic, as Python does within one tzinfo).
+        wall = unclear.choices[0].astimezone(ZoneInfo(zone)) - timedelta(hours=1)
+        typed = wall.strftime("%H:%M" if language == "en" else "%H.%M")
+        return "meetings.dst.gap", {"when": typed, "when_shift": shifted}
+    return "meetings.dst.fold", {"when": format_local(unclear.choices[0], zone, language, "d/M-y")}
+
+
+def with_moved_end(field: str, value: Any, current: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes one changed field of a published meeting makes: a moved start moves the end
+    with it, so the meeting keeps its length (times as UTC ISO strings, `current` the meeting's
+    times so far). The chat's »Ret mødet« and the dashboard's edit form both change through
+    here."""
+    if field != "starts_at":
+        return {field: value}
+    length = parse_iso(current["ends_at"]) - parse_iso(current["starts_at"])
+    return {"ends_at": iso(parse_iso(value) + length), "starts_at": value}

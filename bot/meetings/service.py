@@ -24,9 +24,11 @@ from sqlalchemy.orm import Session
 from bot.delivery.models import Broadcast
 from bot.delivery.outbox import Message, create_broadcast
 from bot.i18n import t
+from bot.meetings import notices
 from bot.meetings.audiences import AUDIENCES, Recipient
 from bot.meetings.kinds import DIALOGUE, worded
 from bot.meetings.models import Invitation, Meeting, Rsvp
+from bot.meetings.notices import NOTICE_FIELDS, read_field
 from bot.meetings.reminders import reminder_key
 from bot.meetings.render import MeetingView, details, rsvp_buttons
 from bot.meetings.times import format_local
@@ -389,15 +391,25 @@ def send_notice(
     body: str,
     audience: str,
     now: datetime,
+    channel: Channel,
 ) -> tuple[Broadcast, bool]:
-    """A news item, consultation or theme day to an audience; once per draft `key`."""
+    """A news item, consultation or theme day to an audience; once per draft `key` (a second
+    call returns the first broadcast with created False, and sends and audits nothing).
+
+    Every field is read again by `bot.meetings.notices.read_field` (`InvalidInput` when one
+    breaks its rule: the form or the wizard should have caught it); `NotStaffError` unless
+    `staff_id` is staff of `municipality`. The send-out is audited as `notices.SENT` from
+    `channel`, `now` UTC.
+    """
     require_staff(session, staff_id, municipality)
+    fields = {"kind": kind, "title": title, "body": body, "audience": audience}
+    kind, title, body, audience = (read_field(name, fields[name]) for name in NOTICE_FIELDS)
     name = municipality_of(session, municipality).name
 
     def render(language: str) -> str:
         return notice_text(language, kind, title, body, name)
 
-    return create_broadcast(
+    broadcast, created = create_broadcast(
         session,
         key=f"notice:{key}",
         kind="notice",
@@ -407,9 +419,25 @@ def send_notice(
         created_by=staff_id,
         now=now,
     )
+    if created:
+        session.flush()
+        audit.record(
+            session,
+            actor=staff_id,
+            municipality=municipality,
+            subject_kind=notices.AUDIT_KIND,
+            subject_id=broadcast.id,
+            action=notices.SENT,
+            channel=channel,
+            now=now,
+            detail={"kind": kind, "title": title, "audience": audience, "total": broadcast.total},
+        )
+    return broadcast, created
 
 
 def notice_text(language: str, kind: str, title: str, body: str, municipality: str) -> str:
+    """The notice as recipients get it in Telegram (HTML; the typed text escaped)."""
+
     def e(text: str) -> str:
         return html.escape(text, quote=False)
 

@@ -62,3 +62,21 @@ def entries_for(
             .order_by(AuditEntry.at, AuditEntry.id)
         )
     )
+
+
+def latest_of_kind(
+    session: Session, municipality: str, subject_kind: str, limit: int = 50
+) -> list[AuditEntry]:
+    """The newest `limit` entries about things of one kind (notices …) in `municipality`,
+    newest first (the caller has checked the staff role)."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(
+                AuditEntry.municipality_slug == municipality,
+                AuditEntry.subject_kind == subject_kind,
+            )
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )

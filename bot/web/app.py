@@ -36,9 +36,11 @@ from bot.web.pages import (
     applications,
     associations,
     broadcasts,
+    consultations,
     interest_charts,
     login,
     meetings,
+    notices,
     opportunities,
     overview,
 )
@@ -105,7 +107,8 @@ def routes() -> list[BaseRoute]:
 
 
 def page_routes() -> list[BaseRoute]:
-    """Møder, Udsendelser, Frivilligopslag, Foreninger and Overblik's interest charts."""
+    """Møder, Nyheder, Høringer, Udsendelser, Frivilligopslag, Foreninger and Overblik's
+    interest charts."""
     m = "/staff/{slug}/meetings"
     o = "/staff/{slug}/opportunities"
     return [
@@ -120,6 +123,11 @@ def page_routes() -> list[BaseRoute]:
         Route(m + "/{meeting_id}/edit", meetings.edit, methods=["GET"]),
         Route(m + "/{meeting_id}/edit", meetings.save, methods=["POST"]),
         Route(m + "/{meeting_id}/cancel", meetings.cancel, methods=["POST"]),
+        Route("/staff/{slug}/notices", notices.index),
+        Route("/staff/{slug}/notices/new", notices.new, methods=["GET"]),
+        Route("/staff/{slug}/notices/new", notices.create, methods=["POST"]),
+        Route("/staff/{slug}/consultations", consultations.index),
+        Route("/staff/{slug}/consultations/{consultation_id}/answers.{kind}", consultations.export),
         Route("/staff/{slug}/broadcasts", broadcasts.index),
         Route("/staff/{slug}/broadcasts/{broadcast_id}", broadcasts.detail),
         Route(o, opportunities.index),

@@ -13,7 +13,7 @@ from bot.core.events import Event
 from bot.core.replies import OutgoingDocument
 from bot.core.turn import Turn
 from bot.meetings import service
-from bot.meetings.fields import Typed, check, iso, parse_field, parse_iso
+from bot.meetings.fields import Typed, check, iso, parse_field, parse_iso, with_moved_end
 from bot.meetings.kinds import worded
 from bot.meetings.staff.common import meeting_link, show_home, slug, zone
 from bot.meetings.staff.fields import ask_which_instant, chosen_instant
@@ -233,12 +233,9 @@ def _change(
 ) -> None:
     """Record one changed field (the end moves with a moved start) and go back to the list."""
     current = {"starts_at": iso(meeting.starts_at), "ends_at": iso(meeting.ends_at), **changes}
-    if field == "starts_at":
-        # A moved meeting keeps its length: the end moves with the start.
-        length = parse_iso(current["ends_at"]) - parse_iso(current["starts_at"])
-        changes["ends_at"] = iso(parse_iso(parsed_value) + length)
-        if parse_iso(parsed_value) <= meeting.rsvp_deadline:
-            turn.say(worded("meetings.staff.deadline_note", meeting.kind))
-    changes[field] = parsed_value
+    # A moved meeting keeps its length: the end moves with the start (`with_moved_end`).
+    changes.update(with_moved_end(field, parsed_value, current))
+    if field == "starts_at" and parse_iso(parsed_value) <= meeting.rsvp_deadline:
+        turn.say(worded("meetings.staff.deadline_note", meeting.kind))
     turn.remember(changes=changes, unclear=None)
     turn.goto(JOURNEY, StaffMeetingStep.EDIT_PICK)

@@ -8,19 +8,24 @@ from bot.core.events import Event
 from bot.core.turn import Turn
 from bot.meetings import service
 from bot.meetings.audiences import AUDIENCES
+from bot.meetings.notices import NOTICE_KINDS, read_field
 from bot.meetings.staff import discard
 from bot.meetings.staff.common import ask_to_send, refuse, show_home, slug
 from bot.meetings.staff.steps import JOURNEY, NOTICE_STEPS, StaffMeetingStep
 from bot.staff.access import NotStaffError
+from bot.staff.audit import Channel
+from bot.validation.errors import InvalidInput
 
-NOTICE_KINDS = ("news", "consultation", "theme_day")
+__all__ = ["NOTICE_KINDS", "on_event", "show"]
+
 NOTICE_QUESTIONS = {
     StaffMeetingStep.NOTICE_TITLE: "meetings.notice.ask_title",
     StaffMeetingStep.NOTICE_BODY: "meetings.notice.ask_body",
 }
-NOTICE_ERRORS = {
-    StaffMeetingStep.NOTICE_TITLE: "meetings.error.notice_title",
-    StaffMeetingStep.NOTICE_BODY: "meetings.error.notice_body",
+#: The typed steps and the notice field each answers (read by `bot.meetings.notices`).
+TYPED = {
+    StaffMeetingStep.NOTICE_TITLE: "title",
+    StaffMeetingStep.NOTICE_BODY: "body",
 }
 
 
@@ -72,12 +77,12 @@ async def on_event(turn: Turn, event: Event, value: str | None) -> None:
     ):
         notice["kind"] = value.removeprefix("kind:")
         step = following
-    elif step is StaffMeetingStep.NOTICE_TITLE and value is None and 3 <= len(text) <= 200:
-        notice["title"] = text
-        step = following
-    elif step is StaffMeetingStep.NOTICE_BODY and value is None and 1 <= len(text) <= 3500:
-        notice["body"] = text
-        step = following
+    elif step in TYPED and value is None:
+        try:
+            notice[TYPED[step]] = read_field(TYPED[step], text)
+            step = following
+        except InvalidInput as problem:
+            turn.say(problem.key)
     elif (
         step is StaffMeetingStep.NOTICE_AUDIENCE
         and value
@@ -88,8 +93,6 @@ async def on_event(turn: Turn, event: Event, value: str | None) -> None:
     elif step is StaffMeetingStep.NOTICE_PREVIEW and value == "send":
         await _send(turn, notice)
         return
-    elif step in NOTICE_ERRORS and value is None:
-        turn.say(NOTICE_ERRORS[step])
     turn.remember(notice=notice)
     turn.goto(JOURNEY, step)
     show(turn)
@@ -107,6 +110,7 @@ async def _send(turn: Turn, notice: dict[str, str]) -> None:
             body=notice["body"],
             audience=notice["audience"],
             now=turn.services.clock(),
+            channel=Channel.CHAT,
         )
     except NotStaffError:
         await refuse(turn)

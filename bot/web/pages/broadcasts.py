@@ -20,7 +20,8 @@ REFRESH_SECONDS = 2
 KINDS = ("invitation", "change", "cancellation", "reminder", "notice")
 
 
-def _row(row: BroadcastRow, zone: str, lang: str) -> dict[str, Any]:
+def tally_view(row: BroadcastRow, zone: str, lang: str) -> dict[str, Any]:
+    """A broadcast and its tally as the pages show them (times local to `zone`)."""
     tally = row.tally
     return {
         "id": row.broadcast.id,
@@ -43,7 +44,7 @@ async def index(request: Request) -> Response:
     zone = zone_of(request, slug)
 
     def load(session: Session) -> list[dict[str, Any]]:
-        return [_row(row, zone, lang) for row in broadcasts_of(session, tid, slug)]
+        return [tally_view(row, zone, lang) for row in broadcasts_of(session, tid, slug)]
 
     rows = await serve(request, load)
     return render(request, "broadcasts.html", {"slug": slug, "rows": rows, "kinds": KINDS})
@@ -57,7 +58,7 @@ async def detail(request: Request) -> Response:
 
     def load(session: Session) -> dict[str, Any] | None:
         row = broadcast_of(session, tid, slug, broadcast_id)
-        return _row(row, zone, lang) if row is not None else None
+        return tally_view(row, zone, lang) if row is not None else None
 
     row = await serve(request, load)
     return render(

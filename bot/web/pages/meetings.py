@@ -22,11 +22,18 @@ from starlette.responses import Response
 from bot.i18n import t
 from bot.meetings import service
 from bot.meetings.audiences import AUDIENCES
-from bot.meetings.fields import Typed, parse_field, parse_iso
+from bot.meetings.fields import (
+    Typed,
+    dst_question,
+    iso,
+    parse_field_or_pick,
+    parse_iso,
+    with_moved_end,
+)
 from bot.meetings.kinds import DIALOGUE, KINDS, kind_of
 from bot.meetings.models import Meeting
 from bot.meetings.render import details
-from bot.meetings.times import AmbiguousTime, default_deadline
+from bot.meetings.times import AmbiguousTime, default_deadline, format_local
 from bot.staff.audit import Channel, entries_for
 from bot.validation.errors import InvalidInput
 from bot.web.charts import line_chart_svg
@@ -47,6 +54,9 @@ TEXT_FIELDS = (
 )
 #: Fields a published meeting may change (`service.EDITABLE`).
 EDIT_FIELDS = service.EDITABLE
+#: Fields that hold a time, which may fall in a DST change: the form then asks which instant
+#: is meant, in a field ``<name>_instant`` (the chosen instant, UTC ISO).
+TIME_FIELDS = ("starts_at", "ends_at", "rsvp_deadline")
 STATUS_ORDER = ("confirmed", "waitlist", "maybe", "no")
 
 
@@ -200,12 +210,34 @@ class MeetingForm:
     texts: dict[str, str]
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    #: Time fields in a DST change: the question and its choices (`dst_choice`).
+    questions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _error_text(lang: str, problem: InvalidInput) -> str:
-    if isinstance(problem, AmbiguousTime):
-        return t(lang, "web.meetings.ambiguous_time")
     return t(lang, problem.key, **problem.params)
+
+
+def dst_choice(unclear: AmbiguousTime, zone: str, lang: str) -> dict[str, Any]:
+    """The chat's question about a time in a DST change (`dst_question`) with its answers as
+    (instant in UTC ISO, label): the shifted time for the spring gap, »kl. 02.30 sommertid« and
+    »kl. 02.30 vintertid« for the repeated hour in October."""
+    key, params = dst_question(unclear, zone, lang)
+    if unclear.key == "meetings.dst.gap":
+        [shifted] = unclear.choices
+        when = format_local(shifted, zone, lang, "d/M-y 'kl.' HH.mm")
+        options = [(iso(shifted), t(lang, "meetings.dst.use_shifted", when=when))]
+    else:
+        first, second = unclear.choices
+        options = [
+            (iso(first), t(lang, "web.meetings.dst.summer", time=_clock(first, zone, lang))),
+            (iso(second), t(lang, "web.meetings.dst.winter", time=_clock(second, zone, lang))),
+        ]
+    return {"text": t(lang, key, **params), "options": options}
+
+
+def _clock(moment: Any, zone: str, lang: str) -> str:
+    return format_local(moment, zone, lang, "HH:mm" if lang == "en" else "HH.mm")
 
 
 def read_form(texts: dict[str, str], zone: str, now: Any, lang: str) -> MeetingForm:
@@ -230,8 +262,12 @@ def read_form(texts: dict[str, str], zone: str, now: Any, lang: str) -> MeetingF
             continue
         if name in ("ends_at", "rsvp_deadline") and "starts_at" not in form.values:
             continue  # the start's own error says what to fix first
+        picked = texts.get(f"{name}_instant")
         try:
-            value = parse_field(name, text, Typed(zone, now, form.values))
+            value = parse_field_or_pick(name, text, Typed(zone, now, form.values), picked)
+        except AmbiguousTime as unclear:
+            form.questions[name] = dst_choice(unclear, zone, lang)
+            continue
         except InvalidInput as problem:
             form.errors[name] = _error_text(lang, problem)
             continue
@@ -278,7 +314,7 @@ async def new(request: Request) -> Response:
     return render(
         request,
         "meeting_form.html",
-        {**_choices(request, slug), "texts": texts, "errors": {}, "counts": {}},
+        {**_choices(request, slug), "texts": texts, "errors": {}, "questions": {}, "counts": {}},
     )
 
 
@@ -299,13 +335,20 @@ async def create(request: Request) -> Response:
     def audience_counts(session: Session) -> dict[str, int]:
         return {name: len(service.audience_recipients(session, name, slug)) for name in AUDIENCES}
 
-    if form.errors or texts.get("confirm") == "back":  # "back": the preview's »Ret i mødet«
+    unsure = form.errors or form.questions
+    if unsure or texts.get("confirm") == "back":  # "back": the preview's »Ret i mødet«
         texts.pop("confirm", None)
         counts = await in_db(request, audience_counts)
         return render(
             request,
             "meeting_form.html",
-            {**_choices(request, slug), "texts": texts, "errors": form.errors, "counts": counts},
+            {
+                **_choices(request, slug),
+                "texts": texts,
+                "errors": form.errors,
+                "questions": form.questions,
+                "counts": counts,
+            },
             status_code=400 if form.errors else 200,
         )
     draft = _draft(form, slug, key)
@@ -361,71 +404,90 @@ async def edit(request: Request) -> Response:
     return render(
         request,
         "meeting_edit.html",
-        {"slug": slug, "meeting_id": meeting_id, "texts": texts, "errors": {}},
+        {"slug": slug, "meeting_id": meeting_id, "texts": texts, "errors": {}, "questions": {}},
     )
 
 
 async def save(request: Request) -> Response:
     """The changed fields, read as the chat reads them, then `service.change_meeting` (which
-    tells everyone invited); an unchanged form changes and sends nothing."""
+    tells everyone invited); an unchanged form changes and sends nothing. A moved start moves the
+    end with it (`with_moved_end`) unless the end is changed too; a time in a DST change is
+    asked about as on the new-meeting form."""
     tid, slug = await require_municipality(request)
     meeting_id = path_id(request, "meeting_id")
     lang = language(request)
     zone = zone_of(request, slug)
     posted = await request.form()
     texts = {name: str(posted.get(name) or "") for name in EDIT_FIELDS}
+    picks = {name: str(posted.get(f"{name}_instant") or "") for name in TIME_FIELDS}
     now = services_of(request).clock()
 
-    def apply(session: Session) -> tuple[int | None, dict[str, str], str] | None:
+    def apply(session: Session) -> Edited | None:
         meeting = service.staff_meeting(session, tid, meeting_id)
         if meeting.municipality_slug != slug or meeting.status != "active":
             return None
         shown = _edit_texts(meeting, zone, lang)
         current: dict[str, Any] = {
-            "starts_at": meeting.starts_at.isoformat(),
-            "ends_at": meeting.ends_at.isoformat(),
-            "rsvp_deadline": meeting.rsvp_deadline.isoformat(),
+            "starts_at": iso(meeting.starts_at),
+            "ends_at": iso(meeting.ends_at),
+            "rsvp_deadline": iso(meeting.rsvp_deadline),
         }
+        edited = Edited(meeting.title)
         changes: dict[str, Any] = {}
-        errors: dict[str, str] = {}
         for name in EDIT_FIELDS:
             if texts[name].strip() == shown[name].strip():
                 continue
+            typed = Typed(zone, now, current)
             try:
-                value = parse_field(name, texts[name], Typed(zone, now, current))
-            except InvalidInput as problem:
-                errors[name] = _error_text(lang, problem)
+                value = parse_field_or_pick(name, texts[name], typed, picks.get(name))
+            except AmbiguousTime as unclear:
+                edited.questions[name] = dst_choice(unclear, zone, lang)
                 continue
-            if name in ("starts_at", "ends_at"):
-                current[name] = value
-                value = parse_iso(value)
-            changes[name] = value
-        moved = changes.get("starts_at")
-        if moved is not None and "ends_at" not in changes and moved >= meeting.ends_at:
-            errors["ends_at"] = t(lang, "meetings.error.end_before_start")
-        if errors:
-            return None, errors, meeting.title
+            except InvalidInput as problem:
+                edited.errors[name] = _error_text(lang, problem)
+                continue
+            if name in TIME_FIELDS:
+                moved = with_moved_end(name, value, current)
+                current.update(moved)
+                changes.update({key: parse_iso(when) for key, when in moved.items()})
+            else:
+                changes[name] = value
+        if edited.errors or edited.questions:
+            return edited
         broadcast = service.change_meeting(
             session, tid, meeting_id, changes, now, channel=Channel.WEB
         )
-        return (broadcast.id if broadcast else 0), {}, meeting.title
+        edited.broadcast_id = broadcast.id if broadcast else 0
+        return edited
 
-    broadcast_id, errors, title = await serve(request, apply)
-    if errors:
+    edited = await serve(request, apply)
+    if edited.errors or edited.questions:
         return render(
             request,
             "meeting_edit.html",
             {
                 "slug": slug,
                 "meeting_id": meeting_id,
-                "texts": {**texts, "heading": title},
-                "errors": errors,
+                "texts": {**texts, "heading": edited.title},
+                "errors": edited.errors,
+                "questions": edited.questions,
             },
-            status_code=400,
+            status_code=400 if edited.errors else 200,
         )
-    if not broadcast_id:
+    if not edited.broadcast_id:
         return redirect(f"/staff/{slug}/meetings/{meeting_id}")
-    return redirect(f"/staff/{slug}/broadcasts/{broadcast_id}")
+    return redirect(f"/staff/{slug}/broadcasts/{edited.broadcast_id}")
+
+
+@dataclass
+class Edited:
+    """What saving the edit form came to: what to correct or answer, or the change's send-out
+    (0 when nothing changed)."""
+
+    title: str
+    errors: dict[str, str] = field(default_factory=dict)
+    questions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    broadcast_id: int = 0
 
 
 async def cancel(request: Request) -> Response:

@@ -302,6 +302,8 @@ async def test_a_notice_goes_to_the_chosen_audience(
     await staff.press("Møder og nyheder")
     await staff.press("Send en nyhed")
     await staff.press("Høring")
+    replies = await staff.send("Ny")  # the rule is `bot.meetings.notices`, shared with the web
+    assert "mellem 3 og 200 tegn" in text_of(replies)
     await staff.send("Ny frivillighedspolitik i høring")
     await staff.send("Kom med jeres input <senest> 1. marts.")
     replies = await staff.press("Alle i kommunen")
@@ -313,6 +315,12 @@ async def test_a_notice_goes_to_the_chosen_audience(
     replies = await staff.press_payload(send)  # the double tap
     assert "allerede sendt" in text_of(replies)
     assert len(outbox_to(conversation, range(9001, 9003))) == 2
+    # The send-out is in the audit log once, from chat (the dashboard writes the same log).
+    with transaction(conversation.services.db) as session:
+        [broadcast] = session.scalars(select(Broadcast).where(Broadcast.kind == "notice"))
+        [entry] = entries_for(session, "sonderborg", "notice", broadcast.id)
+    assert (entry.action, entry.channel, entry.actor_telegram_id) == ("notice_sent", "chat", 7001)
+    assert entry.detail["title"] == "Ny frivillighedspolitik i høring"
 
 
 async def test_only_staff_of_the_meetings_municipality_may_act(

@@ -171,6 +171,7 @@ def test_the_web_form_reads_a_meeting_by_the_wizards_rules() -> None:
     assert "starts_at" in past.errors
     odd = read_form({**base, "kind": "fodbold", "audience": "alle"}, ZONE, NOW, "da")
     assert set(odd.errors) == {"kind", "audience"}
-    # 2.30 on the last Sunday of March does not exist in Copenhagen: refused, not moved.
+    # 2.30 on the last Sunday of March does not exist in Copenhagen: asked about, not moved.
     gap = read_form({**base, "starts_at": "28.03.2027 02:30"}, ZONE, NOW, "da")
-    assert "sommertid" in gap.errors["starts_at"]
+    assert not gap.errors and "starts_at" not in gap.values
+    assert "sommertid" in gap.questions["starts_at"]["text"]
