@@ -160,7 +160,7 @@ async def test_an_edited_e_mail_answer_is_used_instead_of_the_typo(
 
     calls = await telegram.send_update(telegram.user.edit(typo, text="formand@besogsvenner.dk"))
 
-    assert "Jeg bruger din rettelse" in texts(calls)
+    assert "jeg bruger den rettede besked" in texts(calls)
     for how, what in SONDERBORG_START[email_at + 1 :]:
         await _step(telegram, how, what)
     await telegram.send("Kaffe og kage: 2.500 kr")
