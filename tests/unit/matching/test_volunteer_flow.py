@@ -68,7 +68,7 @@ async def test_nlu_entities_prefill_and_only_the_missing_is_asked(
         Entity("availability", "weekend", "i weekenden"),
     )
     replies = await onboarded_chat.send("jeg vil gerne hjælpe ældre i weekenden")
-    assert "Jeg søger efter: Ældre, weekender." in text_of(replies)
+    assert "Jeg søger efter: ældre, weekender." in text_of(replies)
     assert "Hvor vil du gerne hjælpe?" in text_of(replies)  # not area, not time
     replies = await onboarded_chat.press("Hele Sønderborg Kommune")
     assert "i Sønderborg Kommune" in text_of(replies)
