@@ -141,7 +141,7 @@ async def test_stale_next_after_the_data_changed_rerenders_the_current_page(
             .values(status="closed")
         )
     replies = await onboarded_chat.press("Næste")
-    assert "Listen har ændret sig" in text_of(replies)
+    assert "Listen er blevet opdateret" in text_of(replies)
     assert "side 1 af 1" in text_of(replies)
 
 
