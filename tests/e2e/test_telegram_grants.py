@@ -195,7 +195,7 @@ async def test_an_edit_of_an_older_message_is_answered_once_with_what_to_do(
     calls = await telegram.send_update(telegram.user.edit(name, text="Besøgsvennerne"))
 
     sent = [c for c in calls if c.method in ("sendMessage", "editMessageText")]
-    assert len(sent) == 1 and "læser ikke rettede beskeder" in sent[0].text
+    assert len(sent) == 1 and "kun bruge en rettelse af dit seneste svar" in sent[0].text
 
 
 async def test_a_live_location_update_stays_silent(
