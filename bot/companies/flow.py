@@ -1,6 +1,7 @@
-"""`/company` (journey ``companies``): a company registers in chat — name, CVR (GER in
-Greenland), contact, what it offers (multi-choice buttons), whether its contact may be passed on
-to associations — checks a summary, saves, and can later change or withdraw the registration.
+"""`/company` (journey ``companies``): a company registers in chat — name, CVR number (in
+Greenland too: an old GER number is now its CVR number), contact, what it offers (multi-choice
+buttons), whether its contact details may be passed on to associations — checks a summary,
+saves, and can later change or withdraw the registration.
 
 The draft lives in the step data, so it survives a restart. The next question is always the
 first field still missing, which makes "fix one field" and "change a saved registration" one

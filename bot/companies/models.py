@@ -25,7 +25,7 @@ class Company(Base):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    #: The CVR number (Denmark) or GER number (Greenland), digits only.
+    #: The CVR number (Denmark and Greenland, where GER numbers became CVR numbers), digits only.
     register_number: Mapped[str] = mapped_column(String(16))
     contact_name: Mapped[str] = mapped_column(String(200))
     #: An e-mail address or a phone number in E.164 form.

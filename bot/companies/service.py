@@ -43,9 +43,10 @@ REFERRAL_KIND = "companies:referral"
 
 
 def parse_register_number(text: str) -> str:
-    """The company's register number as digits: the CVR number (modulus 11) — and, once
-    `bot.validation.cvr` knows it, Greenland's GER number. The one call to that module, so a new
-    rule there applies here unchanged. Raises `InvalidInput` (``grants.error.cvr_*``)."""
+    """The company's register number as digits: the CVR number (modulus 11), in Greenland too —
+    its GER numbers became CVR numbers in 2018, and »GER-nr. …« is read as one
+    (`bot.validation.cvr`). The one call to that module, so a new rule there applies here
+    unchanged. Raises `InvalidInput` (``grants.error.cvr_*``)."""
     return parse_cvr(text)
 
 

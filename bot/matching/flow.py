@@ -146,7 +146,7 @@ class VolunteerFlow(Flow):
         when the search began from a sentence; (None, []) otherwise."""
         if not turn.data.get("echo"):
             return None, []
-        parts = render.understood_parts(turn, query)
+        parts = render.understood_parts(turn, query, in_sentence=True)
         if not parts:
             return None, []
         text = turn.t("matching.understood", filters=", ".join(text for _, text in parts))

@@ -63,8 +63,16 @@ def end_of(day: date) -> datetime:
     return day_start(day) + timedelta(days=1)
 
 
+#: Labels renamed in the catalogs that staff's spreadsheets may still hold: »løbende« became
+#: »fast opgave« (issue 16: »løbende« means »on an ongoing basis«, not »a regular commitment«).
+FORMER_LABELS: dict[str, tuple[str, ...]] = {
+    "matching.availability.regular": ("løbende",),
+}
+
+
 def _vocabulary_names(vocabulary: tuple[str, ...], prefix: str) -> dict[str, str]:
-    """Canonical values by what staff may write: the value itself or its label in da/en."""
+    """Canonical values by what staff may write: the value itself, its label in da/en, or a
+    label it had before (`FORMER_LABELS`), so spreadsheets written earlier still import."""
     names: dict[str, str] = {}
     for value in vocabulary:
         names[fold(value)] = value
@@ -73,6 +81,8 @@ def _vocabulary_names(vocabulary: tuple[str, ...], prefix: str) -> dict[str, str
             label = catalog(language).get(f"{prefix}{value}")
             if label:
                 names[fold(label)] = value
+        for former in FORMER_LABELS.get(f"{prefix}{value}", ()):
+            names[fold(former)] = value
     return names
 
 

@@ -25,11 +25,13 @@ def labels(turn: Turn, prefix: str, values: Iterable[str]) -> str:
     return ", ".join(turn.t(f"{prefix}{value}") for value in values)
 
 
-def understood_parts(turn: Turn, query: Query) -> list[tuple[str, str]]:
+def understood_parts(turn: Turn, query: Query, in_sentence: bool = False) -> list[tuple[str, str]]:
     """The parts of a search in words, each with its name (what, when, where), for the echo
-    »Jeg søger efter: Ældre, weekender, Sønderborg« and the saved-search list. Parts not set
-    (any) are left out."""
-    what = [labels(turn, "matching.area.", query.areas)] if query.areas else []
+    »Jeg søger efter: ældre, weekender, Sønderborg« (`in_sentence`: the area labels, written as
+    buttons with a capital, are lower-cased mid-sentence, as `reason` does) and the saved-search
+    list »Ældre, weekender, Sønderborg«. Parts not set (any) are left out."""
+    areas = labels(turn, "matching.area.", query.areas)
+    what = [areas.lower() if in_sentence else areas] if query.areas else []
     if query.activities:
         what.append(labels(turn, "matching.activity.", query.activities))
     if query.keywords:

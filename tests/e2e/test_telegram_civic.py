@@ -87,7 +87,7 @@ async def test_a_solrod_citizen_nominates_someone_and_staff_see_the_nomination(
 
     await staff.send("/staff")
     calls = await staff.press("Frivillighedsprisen")
-    assert "1 indstilling, heraf 0 på den korte liste" in texts(calls)
+    assert "1 indstilling. Nomineret: 0." in texts(calls)
     await staff.press("Se indstillingerne")
     calls = await staff.press("Strikkecaféen")
     assert "Indstillet af: Hanne Møller, hanne@example.dk" in texts(calls)

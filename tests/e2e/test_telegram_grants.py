@@ -160,7 +160,7 @@ async def test_an_edited_e_mail_answer_is_used_instead_of_the_typo(
 
     calls = await telegram.send_update(telegram.user.edit(typo, text="formand@besogsvenner.dk"))
 
-    assert "Jeg bruger din rettelse" in texts(calls)
+    assert "jeg bruger den rettede besked" in texts(calls)
     for how, what in SONDERBORG_START[email_at + 1 :]:
         await _step(telegram, how, what)
     await telegram.send("Kaffe og kage: 2.500 kr")
@@ -195,7 +195,7 @@ async def test_an_edit_of_an_older_message_is_answered_once_with_what_to_do(
     calls = await telegram.send_update(telegram.user.edit(name, text="Besøgsvennerne"))
 
     sent = [c for c in calls if c.method in ("sendMessage", "editMessageText")]
-    assert len(sent) == 1 and "læser ikke rettede beskeder" in sent[0].text
+    assert len(sent) == 1 and "kun bruge en rettelse af dit seneste svar" in sent[0].text
 
 
 async def test_a_live_location_update_stays_silent(

@@ -107,7 +107,7 @@ def test_a_newcomer_does_everything_in_the_terminal_chat(tmp_path: Path) -> None
             citizen.press("Hverdage i dagtimerne", "Hvor vil du gerne hjælpe?")
             found = citizen.press("Hele Sønderborg Kommune", "Derfor passer det til dig")
             [first] = re.findall(r"^1\. (.+)$", found, re.MULTILINE)
-            interest = citizen.press("💚 Interesseret i nr. 1", "Næste skridt")
+            interest = citizen.press("💚 Interesseret i nr. 1", "Hvad sker der nu?")
             assert f"Din interesse for »{first}« er noteret" in interest
 
             # --- the chair: a § 18 application with two attachments and the receipt PDF ------

@@ -356,3 +356,36 @@ def test_the_consent_is_named_as_in_the_settings() -> None:
     for key in ("core.cancel_onboarding", "onboarding.done_no_consent", "onboarding.done_consent"):
         text = catalog("da")[key]
         assert "invit" in text and "nyheder" in text, key  # »invitationer«, »inviterer«
+
+
+# --- A fresh reader's review (issue 16, reader 1): literal phrasings and drifting terms --------
+
+#: Turns the review found translated word for word, and terms STYLE.md replaces: »kende« is for
+#: people (input I cannot match: »Jeg kan ikke finde …«), »den korte liste« (»nomineret«),
+#: »Sidste chance« and »Næste skridt« (»Husk:«, »Hvad sker der nu?«), »(fik »…«)« (»der stod«),
+#: »løbende« (»fast opgave«), »CVR/GER« (»CVR-nummer«), a title only some municipalities use.
+LITERAL = re.compile(
+    r"\bkender( jeg)? ikke\b|\bJeg kender\b|den korte liste|Sidste chance|Næste skridt|\(fik »"
+    r"|^løbende$|CVR/GER|frivilligkonsulent|\bDin kontakt\b|\bkontakten videre\b"
+)
+#: A range written with a hyphen (»3-200 tegn«, »10-{high}«, »kl. 9-15«); dates such as
+#: »15/3-2027« keep theirs.
+HYPHEN_RANGE = re.compile(
+    r"(?<![/\d.\-])\d{1,2}(?:\.\d\d)?-(?:\d{1,3}(?:\.\d\d)?|\{\w+\})(?![\d/\-])"
+)
+
+
+def test_the_reviewers_literal_phrasings_stay_out() -> None:
+    found = {k: v for k, v in _strings("da").items() if LITERAL.search(v)}
+    assert not found, f"say it as a Dane would (STYLE.md): {found}"
+    assert LITERAL.search("Jeg kender ikke »Nordbrog«")
+    assert LITERAL.search("⭐ Sæt på den korte liste")
+    assert not LITERAL.search("Jeg kan ikke finde »Nordbrog« – mente du Nordborg?")
+
+
+def test_ranges_take_an_en_dash() -> None:
+    found = {k: v for k, v in _strings("da").items() if HYPHEN_RANGE.search(v)}
+    assert not found, f"write »3–200 tegn« with an en dash: {found}"
+    assert HYPHEN_RANGE.search("Skriv en titel på 3-{high} tegn.")
+    assert HYPHEN_RANGE.search("hverdage kl. 9-15")
+    assert not HYPHEN_RANGE.search("fx 15/3-2027 eller 2027-06-30 eller 30-06-2027")

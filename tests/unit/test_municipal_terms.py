@@ -47,13 +47,13 @@ BEFORE = {
     "privacy.section.grant_applications": "§ 18-ansøgninger",
     "grants.saved_for_later": "Dine svar er gemt. Skriv /apply eller tryk på »📝 Søg § 18-tilskud«"
     " i menuen, når du vil fortsætte – også om flere dage.",
-    "grants.reminder.draft_1d": "Sidste chance: Ansøgningsfristen for § 18-puljen er i morgen,"
-    " <deadline>. Din kladde venter.",
+    "grants.reminder.draft_1d": "Husk: Ansøgningsfristen for § 18-puljen er i morgen, <deadline>."
+    " Din kladde er gemt, så du kan gøre ansøgningen færdig her i chatten.",
     "grants.notify.approved": "🎉 <b>Ansøgning <reference> er bevilget</b>\nI får <amount>, som"
     " udbetales til foreningens NemKonto. Husk at afrapportere, hvad I har brugt tilskuddet til,"
     " senest <report_due>.",
-    "intent.out_of_scope": "Det kan jeg desværre ikke hjælpe med. Jeg kender til frivilligt"
-    " arbejde, § 18-tilskud samt møder og arrangementer.",
+    "intent.out_of_scope": "Det kan jeg desværre ikke hjælpe med. Jeg kan hjælpe dig med at finde"
+    " frivilligt arbejde, søge § 18-tilskud og holde styr på møder og arrangementer.",
 }
 
 

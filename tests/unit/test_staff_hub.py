@@ -45,12 +45,12 @@ async def test_staff_reach_their_tools_from_the_main_menu(
 ) -> None:
     _make_staff(conversation, onboarded_chat.user_id, "sonderborg")
     replies = await onboarded_chat.send("/menu")
-    assert "🛠 Medarbejder" in labels_of(replies)
-    replies = await onboarded_chat.press("🛠 Medarbejder")
+    assert "🛠 For medarbejdere" in labels_of(replies)
+    replies = await onboarded_chat.press("🛠 For medarbejdere")
     assert "Medarbejderværktøjer" in text_of(replies) and "Sønderborg" in text_of(replies)
 
 
 async def test_citizens_never_see_the_staff_button(onboarded_chat: ChatDriver) -> None:
     replies = await onboarded_chat.send("/menu")
     assert "❓ Hjælp" in labels_of(replies)
-    assert not [label for label in labels_of(replies) if "Medarbejder" in label]
+    assert not [label for label in labels_of(replies) if "medarbejdere" in label]

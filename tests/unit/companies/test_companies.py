@@ -55,9 +55,9 @@ async def register(chat: ChatDriver, *, share: bool, name: str = "Byg & Co ApS")
     assert "Her vælger du med knapperne" in text_of(replies)
     replies = await chat.press("Færdig")
     assert "Må kommunen give kontaktpersonens navn" in text_of(replies)
-    replies = await chat.press("Ja, giv kontakten videre" if share else "Nej, kun gennem")
+    replies = await chat.press("Ja, giv oplysningerne videre" if share else "Nej, kun gennem")
     text = text_of(replies)
-    assert "CVR/GER-nummer: 12345674" in text
+    assert "CVR-nummer: 12345674" in text
     assert "Tilbyder: Faglig hjælp: IT, Undervisere til kurser" in text
     assert "Byg &amp; Co ApS" in text  # escaped, as every typed value
     return await chat.press("Gem registreringen")
@@ -160,7 +160,7 @@ async def test_without_consent_the_association_gets_the_offer_but_not_the_contac
     await staff.press("Virksomheder")
     await staff.press("Byg & Co ApS")
     replies = await staff.press("Fortæl en forening om tilbuddet")
-    assert "har ikke sagt ja til at dele sin kontakt" in text_of(replies)
+    assert "har ikke sagt ja til at dele sine kontaktoplysninger" in text_of(replies)
     await staff.press("Ældre Sagen Sønderborg")
     [told] = _texts_to(conversation, CHAIR_ID)
     assert "Undervisere til kurser" in told

@@ -205,9 +205,9 @@ async def test_staff_see_export_and_thank_after_the_deadline(
     replies = await staff.press("CSV")
     document = next(r.document for r in replies if r.document)
     rows = list(csv.reader(io.StringIO(document.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Nr.", "Afsender", "Forening", "Svar", "Fil", "Svaret"]
+    assert rows[0] == ["Nr.", "Afsender", "Forening", "Svar", "Fil", "Svartidspunkt"]
     assert rows[1][2:5] == ["Testforening 1", "'=SUM(A1) er ikke en formel", "hoeringssvar.pdf"]
-    replies = await staff.press("XLSX")
+    replies = await staff.press("Excel")
     document = next(r.document for r in replies if r.document)
     sheet = load_workbook(io.BytesIO(document.content)).active
     assert sheet is not None and sheet.cell(row=2, column=5).value == "hoeringssvar.pdf"

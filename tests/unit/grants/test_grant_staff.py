@@ -125,7 +125,7 @@ async def test_staff_approve_and_the_applicant_is_told(
     replies = await chair.press("6.000 kr.")
     assert "Noteret: 6.000 kr." in text_of(replies) and "tilbage" in text_of(replies)
     replies = await chair.send("500 kr")
-    assert "500,00 kr." in text_of(replies) and "betales tilbage" in text_of(replies)
+    assert "500,00 kr." in text_of(replies) and "I ikke har brugt, tilbage" in text_of(replies)
     app = _app(services)
     assert app.status == Status.REPORTED.value
     assert app.report == {

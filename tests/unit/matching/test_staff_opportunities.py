@@ -121,7 +121,7 @@ async def test_staff_export_interests_as_csv(
     await onboarded_chat.press("Hele Sønderborg")
     await onboarded_chat.press("Interesseret i nr. 1")
     await _open_section(onboarded_chat)
-    replies = await onboarded_chat.press("Hent interesser")
+    replies = await onboarded_chat.press("Hent listen over interesserede")
     [document] = [r.document for r in replies if r.document]
     content = document.content.decode("utf-8-sig")
     assert content.splitlines()[0].startswith("interesse_id;dato;status;opslag")
