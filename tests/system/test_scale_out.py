@@ -201,7 +201,7 @@ async def _traffic_with_faults(
         reminder_at = await asyncio.to_thread(
             _invite_to_a_meeting, url, datetime.now(UTC) + timedelta(seconds=REMINDER_AFTER)
         )
-        scheduler.stop()
+        await asyncio.to_thread(scheduler.stop)  # SIGTERM and wait: not on the event loop
         scheduler.start()
         scheduler.pause()
         paused.append(time.monotonic())
@@ -211,7 +211,7 @@ async def _traffic_with_faults(
         faults.append("scheduler restarted and paused across a reminder")
         await _until_reminded(api, invitees)
         # Restarted once more: its start-up sync must not plan the sent reminder again.
-        scheduler.stop()
+        await asyncio.to_thread(scheduler.stop)  # SIGTERM and wait: not on the event loop
         restarted = time.monotonic()
         scheduler.start()
         await wait_scheduler_beat(workers[1], since=restarted)
