@@ -16,10 +16,10 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.core import navigation
@@ -83,6 +83,28 @@ _SAVE_STATE = (
     )
     .values(version=DialogueState.version + 1)
 )
+#: A turn that wrote without moving the chat records its update only: the version (and so the
+#: screen's buttons) stays. The turn holds the row (PostgreSQL's lock, SQLite's one process).
+_RECORD_UPDATE = (
+    update(DialogueState)
+    .where(DialogueState.chat_id == bindparam("saved_chat_id"))
+    .values(last_update_id=bindparam("update_id"))
+)
+
+#: `Session.info` key set once a session has written anything (a flush, or an INSERT, UPDATE or
+#: DELETE statement): such a turn records its update, a read-only turn writes nothing.
+WROTE = "frivillig.wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _flush: UOWTransaction) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
 
 
 def _without_reserved(data: dict[str, Any]) -> dict[str, Any]:
@@ -172,14 +194,44 @@ class Conversation:
                 edit_allowed=event.message_id is not None,
                 navigator=self,
             )
+            if self.handled_before(state, event):
+                # Its turn was saved, but its worker died before acknowledging it, so Telegram
+                # delivered it again. Handling it twice would read a typed answer as the answer
+                # to the next question; instead the chat's current question is asked again
+                # (the reply the dead worker may not have sent) and nothing is written.
+                log.info("turn.redelivered", extra={"update_id": event.update_id})
+                await self.show_current(turn)
+                return [reply.with_payloads(state.version) for reply in coalesce(turn.replies)]
             await self.route(turn, event)
             self._keep_done(state, place[2], turn.done_actions)
             self._touch_user(user)
             if _place(state) != place:
-                self._save_state(session, state, user)
+                self._save_state(session, state, user, event.update_id)
+            elif session.info.get(WROTE) or session.new or session.dirty or session.deleted:
+                self._record_update(session, state, user, event.update_id)
             replies = [reply.with_payloads(state.version) for reply in coalesce(turn.replies)]
             uow.commit()
         return replies
+
+    @staticmethod
+    def handled_before(state: DialogueState, event: Event) -> bool:
+        """Whether `event` is an update whose turn already wrote this chat's state (the id is
+        saved in that turn's transaction). Equality, not ≤: Telegram's update ids grow, but
+        start again at a random number after a week without updates
+        (https://core.telegram.org/bots/api#update)."""
+        return event.update_id is not None and state.last_update_id == event.update_id
+
+    def _record_update(
+        self, session: Session, state: DialogueState, user: User, update_id: int | None
+    ) -> None:
+        """Record `update_id` as handled for a turn that wrote something but did not move the
+        chat (an interest, an RSVP, a file), in the turn's own transaction."""
+        if update_id is None or sa_inspect(user).deleted or user in session.deleted:
+            return
+        session.connection().execute(
+            _RECORD_UPDATE, {"saved_chat_id": state.chat_id, "update_id": update_id}
+        )
+        state.last_update_id = update_id
 
     @staticmethod
     def _keep_done(state: DialogueState, before: dict[str, Any], new: list[dict[str, Any]]) -> None:
@@ -192,8 +244,11 @@ class Conversation:
         if (state.data or {}).get(DONE_KEY) != done:
             state.data = {**(state.data or {}), DONE_KEY: done}
 
-    def _save_state(self, session: Session, state: DialogueState, user: User) -> None:
-        """Write the chat's new place with the next version, unless another turn wrote first.
+    def _save_state(
+        self, session: Session, state: DialogueState, user: User, update_id: int | None = None
+    ) -> None:
+        """Write the chat's new place with the next version, and the update that moved it
+        (`handled_before`), unless another turn wrote first.
 
         Only a turn that moved the chat writes: the buttons of a screen stay valid for as long
         as the chat is on it (showing a document or an answer in between does not stale them).
@@ -211,11 +266,13 @@ class Conversation:
                 "step": state.step,
                 "data": state.data,
                 "updated_at": self.services.clock(),
+                "last_update_id": update_id,
             },
         )
         if result.rowcount != 1:
             raise StaleDataError(f"dialogue state of chat {state.chat_id} changed meanwhile")
         state.version += 1
+        state.last_update_id = update_id
 
     def _load(self, session: Session, event: Event) -> tuple[User, DialogueState]:
         """The user and the chat's state: one query for a chat we know (nearly every turn).

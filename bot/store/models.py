@@ -46,7 +46,8 @@ class User(Base):
 
 
 class DialogueState(Base):
-    """Where one chat is: the journey, the step, the draft data of that step.
+    """Where one chat is: the journey, the step, the draft data of that step, and the last
+    update that wrote it.
 
     `version` counts the chat's moves. The core saves a move with `UPDATE … WHERE version = ?`
     (`Conversation._save_state`), so two writers of one chat's state cannot both win; it also
@@ -63,6 +64,10 @@ class DialogueState(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: The Telegram update whose turn last wrote for this chat, saved in that turn's transaction:
+    #: the same update delivered again (its worker died before acknowledging it) is not handled
+    #: a second time (`Conversation._handle_once`). None for a chat no update has written yet.
+    last_update_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own convention
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -28,9 +29,13 @@ from bot.app import prepare_database
 from bot.config import PROJECT_ROOT
 from bot.directory import Directory
 from bot.store.database import Database
+from nlu.client import Entity
 from tests.fakes.bot_api import Call, FakeBotApi, TelegramUser
+from tests.fakes.nlu import FakeNlu
 
 SECRET = "system-test-secret"
+#: The methods whose calls are messages a chat sees (as `FakeBotApi.sent` counts them).
+SENT = frozenset({"sendMessage", "editMessageText", "sendDocument"})
 TOKEN = "123456:SYSTEM-TEST"
 FRIVILLIG = PROJECT_ROOT / ".venv" / "bin" / "frivillig"
 
@@ -161,8 +166,10 @@ def make_worker(url: str, api: FakeBotApi, log_dir: Path, index: int, **extra: s
     )
 
 
-async def wait_healthy(worker: Worker, within: float = 120.0) -> None:
-    """Until the worker's internal /healthz answers (its database part is up)."""
+async def wait_healthy(worker: Worker, within: float = 300.0) -> None:
+    """Until the worker's internal /healthz answers (its database part is up). A worker takes
+    over a minute to start (mostly imports) when other test suites load the machine: 74 s at a
+    load average of 11."""
     deadline = time.monotonic() + within
     async with httpx.AsyncClient() as http:
         while time.monotonic() < deadline:
@@ -176,6 +183,28 @@ async def wait_healthy(worker: Worker, within: float = 120.0) -> None:
                     return
             await asyncio.sleep(0.3)
     raise TimeoutError(f"{worker.name} did not come up: see {worker.log_path}")
+
+
+async def wait_scheduler_beat(
+    worker: Worker, *, since: float | None = None, within: float = 300.0
+) -> None:
+    """Until the worker's /healthz sees the scheduler's heartbeat (it has started its jobs); with
+    `since` (time.monotonic()), a beat no older than that moment (a restarted scheduler's)."""
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError, ValueError, KeyError, TypeError):
+                response = await http.get(
+                    f"http://127.0.0.1:{worker.internal_port}/healthz", timeout=2
+                )
+                scheduler = response.json()["components"]["scheduler"]
+                fresh = since is None or scheduler["seconds_since_beat"] <= (
+                    time.monotonic() - since
+                )
+                if scheduler["ok"] and fresh:
+                    return
+            await asyncio.sleep(0.3)
+    raise TimeoutError("the scheduler never beat")
 
 
 @dataclass
@@ -197,11 +226,21 @@ class LoadBalancer:
         self.timeout = timeout
         self.give_up = give_up
         self._next = itertools.count()
-        self.http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200))
+        # aiohttp, not httpx: this process also serves the fake Bot API to every worker, and
+        # httpx's client costs several times the CPU per request; with 200 chats the workers'
+        # sends to the fake API timed out while the test process was busy posting.
+        self._http: aiohttp.ClientSession | None = None
         self.deliveries: list[Delivery] = []
 
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=400))
+        return self._http
+
     async def close(self) -> None:
-        await self.http.aclose()
+        if self._http is not None:
+            await self._http.close()
 
     async def post(self, update: dict[str, Any]) -> Delivery:
         delivery = Delivery()
@@ -211,14 +250,15 @@ class LoadBalancer:
             worker = self.workers[index % len(self.workers)]
             index += 1
             try:
-                response = await self.http.post(
+                async with self.http.post(
                     f"http://127.0.0.1:{worker.port}/telegram",
                     json=update,
                     headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-                    timeout=self.timeout,
-                )
-                outcome = str(response.status_code)
-            except httpx.HTTPError as error:
+                    timeout=aiohttp.ClientTimeout(total=self.timeout),
+                ) as response:
+                    await response.read()
+                    outcome = str(response.status)
+            except (aiohttp.ClientError, TimeoutError) as error:
                 outcome = type(error).__name__
             delivery.attempts.append((worker.port, outcome))
             if outcome == "200":
@@ -257,10 +297,18 @@ class ChatUser:
         await self._post(update)
 
     def last_with_button(self, label: str) -> tuple[Call, str]:
-        for call in reversed(self.api.sent(self.chat_id)):
-            for text_, data in call.buttons:
-                if label.casefold() in text_.casefold():
-                    return call, data
+        # Only the calls made while this chat's updates were in hand: the system test checks
+        # that its replies come then, and scanning every call of 200 chats for each press
+        # would cost the test process (which also serves the fake API) most of a core.
+        wanted = label.casefold()
+        calls = self.api.calls
+        for first, last in reversed(self.windows):
+            for call in reversed(calls[first:last]):
+                if call.method not in SENT or call.chat_id != self.chat_id:
+                    continue
+                for text_, data in call.buttons:
+                    if wanted in text_.casefold():
+                        return call, data
         raise AssertionError(f"chat {self.chat_id}: no message with a button {label!r}")
 
     async def press(self, label: str) -> None:
@@ -286,6 +334,26 @@ async def onboarding(chat: ChatUser) -> None:
     await chat.press("Dansk")
     await chat.press("Sønderborg")
     await chat.press("Ja tak")
+
+
+#: The free-text search the fake NLU understands (tests/unit/matching/test_volunteer_flow.py).
+SEARCH_TEXT = "jeg vil gerne hjælpe ældre i weekenden"
+
+
+def understand_search(nlu: FakeNlu) -> None:
+    nlu.understand(
+        SEARCH_TEXT,
+        "find_opportunity",
+        Entity("area", "elderly", "ældre"),
+        Entity("availability", "weekend", "i weekenden"),
+    )
+
+
+async def search_by_free_text(chat: ChatUser) -> None:
+    """Area and time from one sentence (the NLU), the place by button, then interest."""
+    await chat.send(SEARCH_TEXT)
+    await chat.press("Hele Sønderborg")
+    await chat.press("Interesseret i nr. 1")
 
 
 async def search_by_buttons(chat: ChatUser) -> None:

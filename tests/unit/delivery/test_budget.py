@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from bot.delivery.budget import (
     MemoryTokens,
     PostgresTokens,
     RateBudget,
+    bucket,
     build_budget,
     counts,
 )
@@ -56,6 +58,71 @@ def test_memory_bucket_refills_at_the_rate_up_to_its_capacity() -> None:
     assert tokens.take(1) == (0, pytest.approx(0.1))
     clock.now += 10
     assert tokens.take(1, want=5) == (3, 0.0)  # several waiters at once: all there is
+
+
+def _most_in_one_second(grants: list[tuple[float, int]]) -> int:
+    """The most tokens granted in any closed window [t, t + 1 s] (a window that opens at a
+    grant is the fullest; its far edge is counted too)."""
+    grants = sorted(grants)
+    best = 0
+    for start, _ in grants:
+        best = max(best, sum(n for at, n in grants if start <= at <= start + 1.0 + 1e-9))
+    return best
+
+
+@pytest.mark.parametrize("limit", [4, 7.5, 25, 30, 200])
+def test_no_second_is_granted_more_than_the_limit_however_the_takers_come(limit: float) -> None:
+    """Telegram counts messages per second: the bucket grants at most `limit` tokens in any
+    window of one second — after a quiet spell (a full bucket) too — and still grants
+    limit − capacity a second in a steady stream."""
+    refill, capacity = bucket(limit)
+    assert capacity + refill <= limit
+    assert capacity >= 2  # a reply (1 token) can still overtake a broadcast row (2)
+    chance = random.Random(int(limit * 10))
+    for _ in range(20):
+        clock = Clock()
+        tokens = MemoryTokens(refill, capacity, clock=clock)
+        grants: list[tuple[float, int]] = []
+        while clock.now < 1030.0:
+            # Greedy takers at random moments, in bursts, with quiet spells that fill the bucket.
+            clock.now += chance.choice((0.0, 0.0005, 0.003, 0.02, 0.1, 0.7, 2.0))
+            threshold = chance.choice((1.0, min(capacity, capacity / 2 + 1)))
+            taken, _ = tokens.take(threshold, want=chance.choice((1, 3, 8)))
+            if taken:
+                grants.append((clock.now, taken))
+        assert _most_in_one_second(grants) <= limit
+    # A greedy stream gets the refill: limit − capacity a second (and the bound is reached).
+    clock = Clock()
+    tokens = MemoryTokens(refill, capacity, clock=clock)
+    clock.now += 10.0  # full
+    grants = []
+    for _ in range(20_000):
+        clock.now += 0.001
+        taken, _ = tokens.take(1.0, want=8)
+        if taken:
+            grants.append((clock.now, taken))
+    assert _most_in_one_second(grants) == int(limit)
+    assert sum(n for _, n in grants) / 20.0 == pytest.approx(refill, rel=0.06)
+
+
+def test_a_bucket_refilled_at_the_limit_lets_a_burst_over_it() -> None:
+    """Why the refill is limit − capacity: refilled at the limit itself, the full bucket's
+    burst comes on top of a second's refill (the 1.01 × rate the scale bench measured)."""
+    clock = Clock()
+    tokens = MemoryTokens(25, 5, clock=clock)
+    clock.now += 10.0
+    grants = []
+    for _ in range(2000):
+        clock.now += 0.001
+        taken, _ = tokens.take(1.0, want=8)
+        if taken:
+            grants.append((clock.now, taken))
+    assert _most_in_one_second(grants) == 30
+
+
+def test_a_rate_of_zero_or_less_is_refused() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        bucket(0)
 
 
 async def test_a_reply_takes_a_token_a_broadcast_row_would_have_to_wait_for() -> None:
@@ -127,14 +194,15 @@ async def test_a_429_pauses_sends_and_the_reply_is_tried_again(
 
 TAKER = """
 import asyncio, json, sys, time
-from bot.delivery.budget import Kind, PostgresTokens, RateBudget
+from bot.delivery.budget import Kind, PostgresTokens, RateBudget, bucket
 from bot.store.database import Database
 
 url, name, kind, seconds = sys.argv[1], sys.argv[2], Kind(sys.argv[3]), float(sys.argv[4])
 
 async def main():
     db = Database(url)
-    budget = RateBudget(PostgresTokens(db, 20.0, 4.0, name=name), 4.0, in_thread=True)
+    refill, capacity = bucket(20.0)
+    budget = RateBudget(PostgresTokens(db, refill, capacity, name=name), capacity, in_thread=True)
     stamps = []
     print("ready", flush=True)
     sys.stdin.readline()
@@ -197,14 +265,15 @@ def postgres(postgres_database: Database | None) -> Database:
 
 @needs_postgres
 def test_two_processes_share_one_rate(postgres: Database) -> None:
-    """Two processes sending broadcast rows at once get 20/s between them, not 20/s each."""
+    """Two processes sending broadcast rows at once get at most 20 in any second between
+    them, not 20 each."""
     first, second = _takers("two-processes", ["bulk", "bulk"], 4.0)
     together = first + second
     assert first and second  # both got their share
-    span = max(together) - min(together)
-    assert len(together) / span <= 20 * 1.05 + 4 / span
-    assert len(together) / 4.0 >= 20 * 0.85  # the rate is used, not wasted
-    assert _busiest_second(together) <= 20 + 4  # never a second above rate + capacity
+    assert len(together) / 4.0 >= 20 * 0.8  # the rate is used, not wasted (18/s refill)
+    # The database grants at most 20 in any second; the stamps are taken in each process after
+    # its round trip, whose latencies differ by a few milliseconds: one token of slack for that.
+    assert _busiest_second(together) <= 20 + 1
 
 
 @needs_postgres
