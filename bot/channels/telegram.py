@@ -27,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.channels.telegram_files import TelegramFiles
+from bot.channels.telegram_http import AiohttpRequest
 from bot.config import Settings
 from bot.core.conversation import Conversation
 from bot.core.events import Event, EventKind, IncomingDocument
@@ -352,7 +353,8 @@ def build_application(
     token = settings.token
     if not token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    builder = ApplicationBuilder().token(token)
+    # Bot API calls over aiohttp: half the client-side work of PTB's default (telegram_http.py).
+    builder = ApplicationBuilder().token(token).request(AiohttpRequest())
     if settings.telegram_api_base_url:
         base_url, file_url = api_urls(settings.telegram_api_base_url)
         builder = builder.base_url(base_url).base_file_url(file_url)

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, event, select, update
+from sqlalchemy import bindparam, event, exists, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -34,7 +34,7 @@ from bot.core.replies import ButtonScope, Reply, coalesce, decode_payload
 from bot.core.services import Services
 from bot.core.turn import Turn
 from bot.i18n import LANGUAGES, normalise_language, t
-from bot.store.models import DialogueState, User
+from bot.store.models import DialogueState, StaffRole, User
 from nlu.client import NluResult, is_blank
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,11 @@ COMMAND_JOURNEYS: Mapping[str, tuple[str, dict[str, str]]] = {
 _USER = select(User).where(User.telegram_id == bindparam("user_id"))
 _STATE = select(DialogueState).where(DialogueState.chat_id == bindparam("chat_id"))
 _STATE_LOCKED = _STATE.with_for_update()
+#: Whether the user works for any municipality: the menu shows them the staff entry. Read with
+#: the load rather than by a query of its own when the menu is built (most turns show the menu).
+_IS_STAFF = exists().where(StaffRole.telegram_id == User.telegram_id)
 _USER_AND_STATE = (
-    select(User, DialogueState)
+    select(User, DialogueState, _IS_STAFF)
     .join(DialogueState, DialogueState.user_id == User.id)
     .where(User.telegram_id == bindparam("user_id"), DialogueState.chat_id == bindparam("chat_id"))
 )
@@ -184,7 +187,7 @@ class Conversation:
     async def _handle_once(self, event: Event) -> list[Reply]:
         with self.services.db.unit_of_work() as uow:
             session = uow.session
-            user, state = self._load(session, event)
+            user, state, staff = self._load(session, event)
             place = _place(state)
             turn = Turn(
                 session,
@@ -193,6 +196,7 @@ class Conversation:
                 state,
                 edit_allowed=event.message_id is not None,
                 navigator=self,
+                staff=staff,
             )
             if self.handled_before(state, event):
                 # Its turn was saved, but its worker died before acknowledging it, so Telegram
@@ -274,22 +278,24 @@ class Conversation:
         state.version += 1
         state.last_update_id = update_id
 
-    def _load(self, session: Session, event: Event) -> tuple[User, DialogueState]:
-        """The user and the chat's state: one query for a chat we know (nearly every turn).
+    def _load(self, session: Session, event: Event) -> tuple[User, DialogueState, bool | None]:
+        """The user, the chat's state and whether the user is staff anywhere: one query for a
+        chat we know (nearly every turn); None for "staff" when it was not read (`Turn.staff`).
 
         On PostgreSQL the state row is locked, which serialises the turns of one chat across
         webhook workers: the second waits for the first.
         """
         query = _USER_AND_STATE_LOCKED if self.services.db.is_postgres else _USER_AND_STATE
         row = session.execute(query, {"chat_id": event.chat_id, "user_id": event.user_id}).first()
+        staff: bool | None = None
         if row is not None:
-            user, state = row[0], row[1]
+            user, state, staff = row[0], row[1], bool(row[2])
         else:
             # A newcomer, a chat not seen before, or a group chat another member started.
             user = self._load_user(session, event)
             state = self._load_state(session, event, user)
         session.expunge(state)  # saved by `_save_state`, not by the session's flush
-        return user, state
+        return user, state, staff
 
     def _load_user(self, session: Session, event: Event) -> User:
         user = session.scalars(_USER, {"user_id": event.user_id}).one_or_none()

@@ -42,9 +42,7 @@ def menu_buttons(turn: Turn) -> list[list[Button]]:
                 turn.global_button("menu.my_alerts", "volunteer:alerts"),
             ]
         )
-    if turn.navigator.has_journey("staff") and staff_municipalities(
-        turn.session, turn.user.telegram_id
-    ):
+    if turn.navigator.has_journey("staff") and is_staff(turn):
         # Staff reach /staff from the menu too; citizens never see the button.
         rows.append([turn.global_button("menu.staff", "go:staff")])
     rows.append(
@@ -55,6 +53,14 @@ def menu_buttons(turn: Turn) -> list[list[Button]]:
         ]
     )
     return rows
+
+
+def is_staff(turn: Turn) -> bool:
+    """Whether the turn's user has a staff role anywhere: read with the turn's load (one query
+    for user, state and this), else asked now and kept for the rest of the turn."""
+    if turn.staff is None:
+        turn.staff = bool(staff_municipalities(turn.session, turn.user.telegram_id))
+    return turn.staff
 
 
 async def show_menu(turn: Turn, *, intro: str = "menu.title") -> None:

@@ -63,6 +63,10 @@ class Turn:
     edit_allowed: bool = False
     #: Moves to other journeys (the conversation core).
     navigator: Navigator = field(default_factory=_NoNavigation)
+    #: Whether the user works for any municipality (has a staff role), as read with the turn's
+    #: load; None when it was not read (see `bot.core.navigation.is_staff`). Staff roles are
+    #: only granted from the command line, never by a turn, so the value holds for the turn.
+    staff: bool | None = None
 
     def __post_init__(self) -> None:
         self.replies: list[Reply] = []
