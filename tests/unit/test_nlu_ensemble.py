@@ -9,7 +9,13 @@ import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT
-from nlu.ensemble import RASA_WEIGHT, combine, rasa_distribution, training_examples
+from nlu.ensemble import (
+    RASA_WEIGHT,
+    choose_weight,
+    combine,
+    rasa_distribution,
+    training_examples,
+)
 
 
 def ranking(**confidences: float) -> list[dict[str, object]]:
@@ -85,6 +91,32 @@ def test_weight_one_is_rasa_alone_and_zero_the_linear_model_alone() -> None:
     linear = {"thanks": 0.9, "greet": 0.1}
     assert combine(rasa, linear, rasa_weight=1.0)[0][0] == "greet"
     assert combine(rasa, linear, rasa_weight=0.0)[0][0] == "thanks"
+
+
+def test_the_chosen_weight_trusts_the_model_that_is_right_more_often() -> None:
+    # Rasa is sure and wrong twice; the linear model is right all three times.
+    examples = [
+        (ranking(goodbye=0.9, find_opportunity=0.1), {"find_opportunity": 0.7, "goodbye": 0.3},
+         "find_opportunity"),
+        (ranking(greet=0.8, volunteer_faq=0.2), {"volunteer_faq": 0.6, "greet": 0.4},
+         "volunteer_faq"),
+        (ranking(thanks=0.9, greet=0.1), {"thanks": 0.8, "greet": 0.2}, "thanks"),
+    ]  # fmt: skip
+    weight = choose_weight(examples)
+    assert weight < RASA_WEIGHT
+    assert all(combine(r, lin, weight)[0][0] == gold for r, lin, gold in examples)
+    flipped = [(ranking(**{gold: 0.9, "other": 0.1}), {"other": 0.95, gold: 0.05}, gold)
+               for _, _, gold in examples]  # fmt: skip
+    assert choose_weight(flipped) > RASA_WEIGHT
+
+
+def test_when_every_weight_scores_alike_the_even_split_stays() -> None:
+    assert choose_weight([(ranking(greet=1.0), {"greet": 1.0}, "greet")]) == RASA_WEIGHT
+
+
+def test_choosing_a_weight_needs_examples() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        choose_weight([])
 
 
 def test_training_examples_read_rasa_files_without_rasa(tmp_path: Path) -> None:
