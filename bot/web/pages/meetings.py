@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -60,6 +61,42 @@ TIME_FIELDS = ("starts_at", "ends_at", "rsvp_deadline")
 STATUS_ORDER = ("confirmed", "waitlist", "maybe", "no")
 
 
+def meeting_row(
+    session: Session, staff_id: int, meeting: Meeting, zone: str, lang: str, now: datetime
+) -> dict[str, Any]:
+    """A meeting as the lists show it: start local to `zone`, state (active, past, cancelled;
+    `now` UTC) and its confirmed and waitlist counts (`service.summary`)."""
+    counts = service.summary(session, staff_id, meeting.id)
+    return {
+        "id": meeting.id,
+        "title": meeting.title,
+        "kind": kind_of(meeting.kind).key,
+        "starts": local(meeting.starts_at, zone, lang),
+        "status": "cancelled"
+        if meeting.status == "cancelled"
+        else "past"
+        if meeting.ends_at <= now
+        else "active",
+        "coming": counts.coming,
+        "waitlist": counts.waitlist,
+        "capacity": meeting.capacity,
+    }
+
+
+def upcoming_rows(
+    session: Session, staff_id: int, slug: str, zone: str, lang: str, now: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """The next `limit` meetings of `slug` that are not cancelled and have not ended (`now`
+    UTC), soonest first, as `meeting_row`s. Raises `NotStaffError` unless staff there."""
+    coming = [
+        meeting
+        for meeting in service.meetings_of(session, staff_id, slug)
+        if meeting.status != "cancelled" and meeting.ends_at > now
+    ]
+    coming.sort(key=lambda meeting: (meeting.starts_at, meeting.id))
+    return [meeting_row(session, staff_id, m, zone, lang, now) for m in coming[:limit]]
+
+
 async def index(request: Request) -> Response:
     tid, slug = await require_municipality(request)
     lang = language(request)
@@ -67,26 +104,10 @@ async def index(request: Request) -> Response:
     now = services_of(request).clock()
 
     def load(session: Session) -> list[dict[str, Any]]:
-        rows = []
-        for meeting in service.meetings_of(session, tid, slug):
-            counts = service.summary(session, tid, meeting.id)
-            rows.append(
-                {
-                    "id": meeting.id,
-                    "title": meeting.title,
-                    "kind": kind_of(meeting.kind).key,
-                    "starts": local(meeting.starts_at, zone, lang),
-                    "status": "cancelled"
-                    if meeting.status == "cancelled"
-                    else "past"
-                    if meeting.ends_at <= now
-                    else "active",
-                    "coming": counts.coming,
-                    "waitlist": counts.waitlist,
-                    "capacity": meeting.capacity,
-                }
-            )
-        return rows
+        return [
+            meeting_row(session, tid, meeting, zone, lang, now)
+            for meeting in service.meetings_of(session, tid, slug)
+        ]
 
     rows = await serve(request, load)
     return render(request, "meeting_list.html", {"slug": slug, "rows": rows})

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.delivery.report import broadcasts_of
 from bot.grants.fields import format_amount
 from bot.grants.models import REVIEWABLE
 from bot.grants.service import RoundFigures
@@ -22,6 +24,13 @@ from bot.web.common import (
     services_of,
 )
 from bot.web.pages import interest_charts
+from bot.web.pages.broadcasts import KINDS, tally_view
+from bot.web.pages.meetings import upcoming_rows
+from bot.web.pages.shared import zone_of
+
+#: Rows in the overview's »Kommende møder og arrangementer« and »Seneste udsendelser« (each has
+#: its own page with all of them).
+OVERVIEW_ROWS = 5
 
 
 async def _figures(request: Request, tid: int, slug: str) -> list[RoundFigures]:
@@ -42,11 +51,27 @@ def rounds_chart_of(rounds: list[RoundFigures], lang: str) -> charts.BarChart:
     )
 
 
+async def _coming_and_sent(
+    request: Request, tid: int, slug: str, lang: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The next meetings (confirmed and waitlist counts) and the newest broadcasts (tallies)."""
+    zone = zone_of(request, slug)
+    now = services_of(request).clock()
+
+    def load(session: Session) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        meetings = upcoming_rows(session, tid, slug, zone, lang, now, OVERVIEW_ROWS)
+        sent = broadcasts_of(session, tid, slug, limit=OVERVIEW_ROWS)
+        return meetings, [tally_view(row, zone, lang) for row in sent]
+
+    return await in_db(request, load)
+
+
 async def overview(request: Request) -> Response:
     tid, slug = await require_municipality(request)
     rounds = await _figures(request, tid, slug)
     interests = await interest_charts.context(request, tid, slug)
     lang = language(request)
+    meetings, broadcasts = await _coming_and_sent(request, tid, slug, lang)
     services = services_of(request)
     scheme = services.grants.scheme(slug)
     today: date = services.clock().date()
@@ -74,6 +99,9 @@ async def overview(request: Request) -> Response:
             "days_left": days_left,
             # The chart's URL names its numbers, so its request need not load them again.
             "rounds_chart": charts.offer(slug, "rounds", rounds_chart_of(rounds, lang)),
+            "meetings": meetings,
+            "broadcasts": broadcasts,
+            "kinds": KINDS,
             **interests,
         },
     )

@@ -5,7 +5,7 @@ numbers."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from starlette.testclient import TestClient
 
@@ -15,7 +15,8 @@ from bot.grants.models import Status
 from bot.web import charts
 from bot.web.app import build_web_app
 from tests.fakes.clock import FakeClock
-from tests.unit.meetings.conftest import make_staff, publish
+from tests.unit.meetings.conftest import NOW as MEETINGS_NOW
+from tests.unit.meetings.conftest import add_citizens, make_staff, publish
 from tests.unit.web.seed import add_applications, add_staff
 from tests.unit.web.test_dashboard import _csrf, login
 
@@ -98,3 +99,45 @@ def test_a_chart_is_drawn_once_for_the_same_numbers_and_again_when_they_change(
         client.post("/staff/language/en", data={"csrftoken": _csrf(page), "next": "/staff/"})
         english = client.get("/staff/sonderborg/overview/rounds.svg").content
         assert b"Applied for" in english and b"Applied for" not in changed
+
+
+def test_the_overview_lists_the_next_meetings_and_the_newest_broadcasts(
+    conversation: Conversation, clock: FakeClock
+) -> None:
+    """Overblik (issue 13): upcoming meetings with their counts and recent send-outs with their
+    tallies; a cancelled or past meeting is not »upcoming«."""
+    services = conversation.services
+    make_staff(conversation)
+    add_citizens(conversation, range(500, 503))
+    clock.set(MEETINGS_NOW)
+    soon = publish(conversation, key="soon", starts=MEETINGS_NOW + timedelta(days=3))
+    later = publish(conversation, key="later", starts=MEETINGS_NOW + timedelta(days=40))
+    with TestClient(build_web_app(services), base_url="http://127.0.0.1:8000") as client:
+        login(client, services)
+        page = client.get("/staff/sonderborg/overview").text
+        upcoming = re.search(r'<table class="list" id="upcoming">(.*?)</table>', page, re.S)
+        assert upcoming is not None
+        links = re.findall(r'href="/staff/sonderborg/meetings/(\d+)"', upcoming.group(1))
+        assert links[:2] == [str(soon), str(later)]  # soonest first (then the seeded ones)
+        sent = re.search(r'<table class="list" id="recent-broadcasts">(.*?)</table>', page, re.S)
+        assert sent is not None
+        totals = re.findall(r'<td class="number">(\d+)</td>', sent.group(1))
+        assert totals[0] == "3"  # each invitation went to the three citizens
+        clock.set(MEETINGS_NOW + timedelta(days=10))  # the first meeting is over
+        page = client.get("/staff/sonderborg/overview").text
+        upcoming = re.search(r'<table class="list" id="upcoming">(.*?)</table>', page, re.S)
+        assert upcoming is not None
+        assert re.findall(r'meetings/(\d+)"', upcoming.group(1))[:1] == [str(later)]
+
+
+def test_an_overview_without_meetings_or_broadcasts_says_so(
+    services: Services, clock: FakeClock
+) -> None:
+    clock.set(datetime(2028, 1, 10, 12, 0, tzinfo=UTC))  # after every seeded meeting
+    add_staff(services)
+    with TestClient(build_web_app(services), base_url="http://127.0.0.1:8000") as client:
+        login(client, services)
+        page = client.get("/staff/sonderborg/overview").text
+        assert "Der er ingen kommende møder eller arrangementer." in page
+        assert "Der er ikke sendt noget ud endnu." in page
+        assert 'id="upcoming"' not in page and 'id="recent-broadcasts"' not in page
