@@ -24,6 +24,9 @@ BENCHMARKS: tuple[tuple[str, Path], ...] = (
     ("turn_bench.py", BOT_PYTHON),
     ("web_bench.py", BOT_PYTHON),
     ("web_pages_bench.py", BOT_PYTHON),
+    # Real processes on PostgreSQL (issue 14); prints scale_bench_skipped=1 without
+    # TEST_DATABASE_URL.
+    ("scale_bench.py", BOT_PYTHON),
 )
 
 
