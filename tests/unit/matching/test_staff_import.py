@@ -95,7 +95,7 @@ async def test_a_good_csv_creates_the_opportunities_and_shows_the_totals(
     open_before = int(text_of(replies).split("Åbne: ")[1].split(" ")[0])
     shown = await _open_import(onboarded_chat)
     # The columns are explained, and the keys of the municipality's associations are listed.
-    assert "<code>association</code>" in shown and "<code>areas</code>" in shown
+    assert "<code>forening</code>" in shown and "<code>målgrupper</code>" in shown
     assert "<code>son-frivilligcenter-sonderborg</code> – Frivilligcenter Sønderborg" in shown
     assert "ton-" not in shown  # no other municipality's associations
 
