@@ -1,6 +1,7 @@
 """What an application looks like outside the form: chat summary, PDF receipt, committee exports.
 
-Amounts read "12.500,00 kr." (Danish) or "DKK 12,500.00" (English); dates "15. marts 2027".
+Amounts read "12.500 kr." (Danish) or "DKK 12,500" (English), with øre only when there are some;
+dates "15. marts 2027".
 The PDF uses fpdf2's built-in Helvetica, which covers Latin-1 (æøå, é, ü); anything outside it
 (Greenlandic ĸ, typographic dashes, emoji) is replaced by a close Latin-1 character or "?", never
 allowed to crash the receipt.
@@ -67,7 +68,7 @@ def _long_date(iso: str, language: str) -> str:
 
 
 def display_value(spec: FieldSpec, value: JsonValue, language: str) -> str:
-    """A stored answer as the user should read it back ("Ja", "12.500,00 kr.", "15. marts 2027")."""
+    """A stored answer as the user should read it back ("Ja", "12.500 kr.", "15. marts 2027")."""
     if value is None or value == [] or value == "":
         return t(language, "grants.summary.not_answered")
     match spec.type:

@@ -73,23 +73,23 @@ def babel_locale(language: str | None) -> str:
 
 @dataclass(frozen=True)
 class Money:
-    """An amount in øre inside a message, shown as "12.500,00 kr." (da) or "DKK 12,500.00" (en)."""
+    """An amount in øre inside a message, shown as "12.500 kr." (da) or "DKK 12,500" (en)."""
 
     ore: int
 
 
 def format_amount(ore: int, language: str | None) -> str:
-    """ "12.500,00 kr." in Danish (and Kalaallisut), "DKK 12,500.00" in English."""
-    number = format_decimal(Decimal(ore) / 100, format="#,##0.00", locale=babel_locale(language))
+    """An amount in øre as text, øre only when there are some (STYLE.md: »4.500 kr.«):
+    "12.500 kr.", "12,50 kr." in Danish (and Kalaallisut), "DKK 12,500", "DKK 12.50" in English."""
+    pattern = "#,##0" if ore % 100 == 0 else "#,##0.00"
+    number = format_decimal(Decimal(ore) / 100, format=pattern, locale=babel_locale(language))
     return f"DKK {number}" if language == "en" else f"{number} kr."
 
 
 def format_kroner(ore: int, language: str | None) -> str:
-    """An amount as people write it back, øre only when there are some: "2.000 kr.", "12,50 kr."
-    (Danish, Kalaallisut), "DKK 2,000", "DKK 12.50" (English). For echoes and "Mente du …?"."""
-    pattern = "#,##0" if ore % 100 == 0 else "#,##0.00"
-    number = format_decimal(Decimal(ore) / 100, format=pattern, locale=babel_locale(language))
-    return f"DKK {number}" if language == "en" else f"{number} kr."
+    """An amount as people write it back, for echoes and "Mente du …?": the same text as
+    `format_amount` ("2.000 kr.", "12,50 kr.", "DKK 2,000")."""
+    return format_amount(ore, language)
 
 
 @dataclass(frozen=True)

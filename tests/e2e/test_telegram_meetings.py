@@ -162,7 +162,7 @@ async def test_a_full_meeting_tells_the_person_their_place_on_the_waitlist(
     await people[1].press_data(yes)
     await people[2].press_data(yes)
     calls = await people[3].press_data(yes)
-    assert "Du er nr. 3 på ventelisten" in texts(calls)
+    assert "du står som nr. 3 på ventelisten" in texts(calls)
 
     again = await people[3].press_data(yes)
     assert "allerede på ventelisten" in texts(again) and "nr. 3" in texts(again)
@@ -192,7 +192,7 @@ async def test_a_person_moved_up_from_the_waitlist_gets_the_calendar_file(
 
     told = documents(bot_api.sent(waiting.user.user_id))
     assert len(told) == 1
-    assert "Der er blevet plads" in told[0].text
+    assert "Der er blevet en plads ledig" in told[0].text
     assert (told[0].document_name or "").endswith(".ics")
     assert b"BEGIN:VEVENT" in (told[0].document_content or b"")
     labels = [label for label, _ in told[0].buttons]

@@ -132,7 +132,7 @@ def test_a_newcomer_does_everything_in_the_terminal_chat(tmp_path: Path) -> None
             citizen.send("Mange bor alene.", "Hvor mange frivillige er med?")
             citizen.send("2", "Hvor mange deltagere")  # a number is an answer, never a button
             citizen.send("40", "Budgettet er tomt endnu")
-            citizen.send("Kaffe og kage: 2.500 kr", "I alt indtil nu: 2.500,00 kr.")
+            citizen.send("Kaffe og kage: 2.500 kr", "I alt indtil nu: 2.500 kr.")
             citizen.press("Færdig med budgettet", "Ansøgt beløb")
             citizen.send("2.500 kr", "Tilskud fra andre")
             citizen.press("Spring over", "Vedtægter")
@@ -187,7 +187,7 @@ def test_a_newcomer_does_everything_in_the_terminal_chat(tmp_path: Path) -> None
             staff.press("Intet program endnu", "Hvor mange pladser")
             staff.send("30", "Hvor mange må højst komme fra hver forening?")
             staff.send("2", "sidste frist for tilmelding")
-            staff.send(_danish_date(start - timedelta(days=1)), "Hvem skal have den?")
+            staff.send(_danish_date(start - timedelta(days=1)), "Hvem skal inviteres?")
             staff.press(
                 "Alle i kommunen, der får invitationer og nyheder (1)", "spørgsmål til politikerne"
             )

@@ -50,7 +50,7 @@ def show(turn: Turn) -> None:
             ]
             for key, a in AUDIENCES.items()
         ]
-        turn.reply(turn.t("meetings.ask.audience"), [*rows, cancel])
+        turn.reply(turn.t("meetings.notice.ask_audience"), [*rows, cancel])
     else:
         name = service.municipality_of(turn.session, slug(turn)).name
         turn.reply(

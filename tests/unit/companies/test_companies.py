@@ -148,7 +148,7 @@ async def test_staff_pass_an_offer_on_with_the_contact_when_the_company_agreed(
     assert "har allerede fået besked" in text_of(replies)
     [told] = _texts_to(conversation, CHAIR_ID)
     assert "En virksomhed vil gerne hjælpe: Byg &amp; Co ApS" in told
-    assert "Kontakt: Mette Hansen, mette@byg.dk" in told
+    assert "Kontaktoplysninger: Mette Hansen, mette@byg.dk" in told
 
 
 async def test_without_consent_the_association_gets_the_offer_but_not_the_contact(

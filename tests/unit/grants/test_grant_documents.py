@@ -44,14 +44,14 @@ def test_summary_reads_like_danish(schemes: dict[str, GrantScheme]) -> None:
     lines = {
         key: shown for key, _label, shown in summary_lines(schemes["sonderborg"], ANSWERS, "da")
     }
-    assert lines["amount_applied"] == "12.500,00 kr."
+    assert lines["amount_applied"] == "12.500 kr."
     assert lines["period"] == "1. april 2027 – 30. juni 2027"
     assert lines["target_group"] == "Ældre, Ensomme"
     assert lines["kind"] == "Tilskud til en aktivitet"
     assert lines["phone"] == "+45 20 30 40 50"
     assert lines["honour"] == "Ja"
     assert lines["budget"].splitlines() == [
-        "Leje af bus: 4.500,00 kr.",
+        "Leje af bus: 4.500 kr.",
         "Kaffe: 800,50 kr.",
         "I alt: 5.300,50 kr.",
     ]
@@ -64,7 +64,7 @@ def test_summary_in_english_and_hidden_fields_left_out(schemes: dict[str, GrantS
     keys = [key for key, _label, _shown in lines]
     assert "period" not in keys and "activity" not in keys
     shown = {key: value for key, _label, value in lines}
-    assert shown["amount_applied"] == "DKK 12,500.00"
+    assert shown["amount_applied"] == "DKK 12,500"
     assert {k: label for k, label, _ in lines}["cvr"] == "The association's CVR number"
 
 

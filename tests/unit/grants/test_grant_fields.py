@@ -9,6 +9,7 @@ from bot.grants.fields import (
     FieldResult,
     Message,
     budget_total,
+    format_amount,
     parse_answer,
     remove_budget_line,
     skip,
@@ -20,6 +21,16 @@ from bot.grants.schemes import GrantScheme
 def _da(result: FieldResult) -> str:
     assert result.error is not None, result
     return result.error.render("da")
+
+
+def test_amounts_show_ore_only_when_there_are_some() -> None:
+    """STYLE.md writes »4.500 kr.«: whole kroner without »,00«, øre kept when there are some."""
+    assert format_amount(6_000_000, "da") == "60.000 kr."
+    assert format_amount(450_050, "da") == "4.500,50 kr."
+    assert format_amount(-500, "da") == "-5 kr."
+    assert format_amount(6_000_000, "kl") == "60.000 kr."
+    assert format_amount(6_000_000, "en") == "DKK 60,000"
+    assert format_amount(1_250, "en") == "DKK 12.50"
 
 
 def test_every_stored_value_is_json(schemes: dict[str, GrantScheme]) -> None:
@@ -38,12 +49,12 @@ def test_amount_is_stored_in_ore_and_bounded(schemes: dict[str, GrantScheme]) ->
     assert parse_answer(spec, "12500").value == 1_250_000
     # Amounts end in "kr.", so the sentence must not add a second full stop.
     assert _da(parse_answer(spec, "60.000 kr")) == (
-        "Du har skrevet 60.000,00 kr., men der kan højst søges 50.000,00 kr."
+        "Du har skrevet 60.000 kr., men I kan højst søge 50.000 kr."
     )
     too_much = parse_answer(spec, "60000").error
     assert too_much is not None
     assert too_much.render("en") == (
-        "You wrote DKK 60,000.00, but you can apply for at most DKK 50,000.00."
+        "You wrote DKK 60,000, but you can apply for at most DKK 50,000."
     )
     assert _da(parse_answer(spec, "en del")) == "Skriv et beløb, fx 12.500 kr."
 
@@ -83,7 +94,7 @@ def test_multi_choice_from_text_and_from_toggles(schemes: dict[str, GrantScheme]
     assert selected == ["aeldre", "ensomme"]
     assert toggle_choice(spec, selected, "ensomme") == ["aeldre"]
     assert parse_answer(spec, ["aeldre"]).value == ["aeldre"]
-    assert _da(parse_answer(spec, [])) == "Dette spørgsmål skal besvares."
+    assert _da(parse_answer(spec, [])) == "Du skal svare på det her spørgsmål, før du kan gå videre."
     assert "katte" in _da(parse_answer(spec, "ældre, katte"))
 
 

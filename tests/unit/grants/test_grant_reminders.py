@@ -201,7 +201,7 @@ async def test_a_greenland_deadline_reminder_says_it_is_greenland_time(
     (week,) = _reminders(services)
     assert "1. februar 2027 (grønlandsk tid)" in week.text
     # Sermersooq's own pool, not Serviceloven's: the scheduler passes the municipality's words.
-    assert "ansøgningsfrist for puljen til frivilligt socialt arbejde." in week.text
+    assert "ansøgningsfrist for puljen til frivilligt socialt arbejde –" in week.text
     assert "§ 18" not in week.text
 
 

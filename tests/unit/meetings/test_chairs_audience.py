@@ -77,7 +77,7 @@ async def test_a_notice_to_the_chairs_counts_and_reaches_them(
     await staff.send("/staff")
     await staff.press("Møder og nyheder")
     await staff.press("Send en nyhed")
-    await staff.press("Høring")
+    await staff.press("Nyt om en høring")
     await staff.send("Ny frivillighedspolitik i høring")
     replies = await staff.send("Kom med jeres input senest 1. marts.")
     assert "Foreningernes formænd og kontaktpersoner (2)" in labels_of(replies)

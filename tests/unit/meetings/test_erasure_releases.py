@@ -58,7 +58,7 @@ async def test_deletedata_of_a_confirmed_guest_moves_the_waitlist_up_and_tells_t
     assert "Dine data er slettet" in text_of(replies)
     seat, told = _seat_and_news(conversation, meeting_id, second.user_id)
     assert seat == "confirmed"
-    assert len(told) == 1 and "Der er blevet plads" in told[0]
+    assert len(told) == 1 and "Der er blevet en plads ledig" in told[0]
 
 
 async def test_retention_erasure_of_a_confirmed_guest_moves_the_waitlist_up(
@@ -72,7 +72,7 @@ async def test_retention_erasure_of_a_confirmed_guest_moves_the_waitlist_up(
     assert erase_inactive_users(conversation.services.db, NOW, 730) == 1
     seat, told = _seat_and_news(conversation, meeting_id, second.user_id)
     assert seat == "confirmed"
-    assert len(told) == 1 and "Der er blevet plads" in told[0]
+    assert len(told) == 1 and "Der er blevet en plads ledig" in told[0]
 
 
 async def test_erasing_someone_on_the_waitlist_promotes_nobody_and_keeps_the_order(

@@ -46,7 +46,7 @@ async def test_staff_make_a_course_for_volunteers_kind_first(
     # A course asks no limit per association: the deadline comes next.
     assert "sidste frist for tilmelding" in text_of(replies)
     replies = await staff.press("En uge før")
-    assert "Til »Kursus for frivillige« foreslår jeg den øverste målgruppe" in text_of(replies)
+    assert "Til »Kursus for frivillige« passer den øverste knap som regel bedst" in text_of(replies)
     audiences = [label for label in labels_of(replies) if "(" in label]
     assert audiences[0] == "Frivillige, der har vist interesse (1)"
     replies = await staff.press("Frivillige, der har vist interesse")
@@ -205,7 +205,7 @@ async def test_a_course_is_an_event_in_replies_and_staff_buttons_not_a_meeting(
     other = ChatDriver(conversation, user_id=4343)
     await other.onboard()
     replies = await other.press_payload(f"g:meetings:rsvp:{course}:y")
-    assert "Arrangementet er fuldt" in text_of(replies)
+    assert "Der er ikke flere pladser til" in text_of(replies)
     assert "mødet" not in text_of(replies).lower()
 
     staff = ChatDriver(conversation, user_id=STAFF_ID)

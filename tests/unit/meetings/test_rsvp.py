@@ -71,7 +71,7 @@ async def test_a_full_meeting_puts_people_on_the_waitlist_and_moves_them_up(
     assert answers(conversation, meeting_id)[4343] == ("yes", "confirmed")
     with conversation.services.db.unit_of_work() as uow:
         told = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == 4343)).all()
-        assert len(told) == 1 and "Der er blevet plads" in told[0].text
+        assert len(told) == 1 and "Der er blevet en plads ledig" in told[0].text
 
 
 async def test_pressing_yes_again_on_the_waitlist_does_not_jump_the_queue(

@@ -92,7 +92,7 @@ async def test_discarding_a_notice_asks_first(
     await staff.send("/staff")
     await staff.press("Møder og nyheder")
     await staff.press("Send en nyhed")
-    await staff.press("Høring")
+    await staff.press("Nyt om en høring")
     await staff.send("Ny frivillighedspolitik i høring")
     replies = await staff.press("Kassér kladden")
     assert "Er du sikker?" in text_of(replies) and "nyheden" in text_of(replies)
@@ -133,7 +133,7 @@ async def test_typed_text_at_a_notice_button_step_keeps_the_notice(
     await staff.send("/staff")
     await staff.press("Møder og nyheder")
     await staff.press("Send en nyhed")
-    await staff.press("Høring")
+    await staff.press("Nyt om en høring")
     await staff.send("Ny frivillighedspolitik i høring")
     await staff.send("Kom med jeres input.")
     replies = await staff.send("alle borgere")  # the audience is a button

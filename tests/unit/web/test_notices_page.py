@@ -72,7 +72,7 @@ def test_a_news_item_is_checked_previewed_sent_once_and_audited_from_the_web(
     assert form.status_code == 200 and "Skriv en nyhed" in form.text
     key = _key(form.text)
 
-    # The chat's rule: a headline of 3-200 characters.
+    # The chat's rule: a headline of 3–200 characters.
     short = client.post(NEW, data=_form(csrf, key, title="Ny"))
     assert short.status_code == 400 and "mellem 3 og 200 tegn" in short.text
     assert "Indstil en frivillig &lt;inden&gt; 1. marts." in short.text  # kept as typed, escaped

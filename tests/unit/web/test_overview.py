@@ -34,7 +34,7 @@ def test_the_overview_counts_the_round_and_draws_it(services: Services, clock: F
         assert rounds is not None
         cells = re.findall(r"<td[^>]*>(.*?)</td>", rounds.group(1))
         # 5 applications; 10.100 + 10.200 + … + 10.500 kr. applied for; nothing granted in seed.
-        assert cells[1:4] == ["5", "51.500,00 kr.", "0,00 kr."]
+        assert cells[1:4] == ["5", "51.500 kr.", "0 kr."]
         chart = client.get("/staff/sonderborg/overview/rounds.svg")
         assert chart.headers["content-type"] == "image/svg+xml"
         assert chart.content.lstrip().startswith(b"<?xml") and b"<svg" in chart.content
@@ -59,7 +59,7 @@ def test_an_overview_without_data_says_so_instead_of_drawing_empty_charts(
         login(client, services)
         page = client.get("/staff/sonderborg/overview").text
         assert "Ingen ansøgninger endnu." in page
-        assert "Ingen interesser endnu." in page
+        assert "Ingen har meldt sig interesseret endnu." in page
         # No chart of nothing (an empty axis from -0.04 to 0.04), no empty tables.
         assert "<img" not in page and 'id="rounds"' not in page and 'id="by-status"' not in page
         for chart in ("rounds", "interests-areas", "interests-towns"):
