@@ -94,7 +94,8 @@ def test_multi_choice_from_text_and_from_toggles(schemes: dict[str, GrantScheme]
     assert selected == ["aeldre", "ensomme"]
     assert toggle_choice(spec, selected, "ensomme") == ["aeldre"]
     assert parse_answer(spec, ["aeldre"]).value == ["aeldre"]
-    assert _da(parse_answer(spec, [])) == "Du skal svare på det her spørgsmål, før du kan gå videre."
+    required = "Du skal svare på det her spørgsmål, før du kan gå videre."
+    assert _da(parse_answer(spec, [])) == required
     assert "katte" in _da(parse_answer(spec, "ældre, katte"))
 
 

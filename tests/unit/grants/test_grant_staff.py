@@ -107,9 +107,7 @@ async def test_staff_approve_and_the_applicant_is_told(
     assert (entry.actor_telegram_id, entry.action, entry.channel) == (STAFF_ID, "approve", "chat")
     assert entry.subject_id == app.id and entry.detail == {"amount": 650_000}
     [told] = _outbox(services, chair.user_id)
-    assert (
-        "er bevilget" in told.text and "6.500 kr." in told.text and "1. marts 2028" in told.text
-    )
+    assert "er bevilget" in told.text and "6.500 kr." in told.text and "1. marts 2028" in told.text
     assert "som udbetales til foreningens NemKonto" in told.text  # Sønderborg's own words
     # The applicant reports on the use of the money from the notification's button.
     replies = await chair.press_payload(told.buttons[0][0]["payload"])
