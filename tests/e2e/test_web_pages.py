@@ -259,7 +259,9 @@ async def test_the_overview_charts_interests_and_the_associations_page_lists_con
         )
     page = await browser.new_page()
     await log_in(page, web, _link(services))
-    assert "6 interesserede" in await page.inner_text("main")
+    assert "Antal interesserede frivillige de seneste 12 måneder: 6" in await page.inner_text(
+        "main"
+    )
     assert await page.locator("#interests-towns").count() == 1  # once, in the page's body
     towns = await page.inner_text("main #interests-towns")
     assert opportunities[0].town in towns
