@@ -70,13 +70,14 @@ SETS = {
 }
 DEFAULT_DATA = NLU / "data"
 #: Set name -> (minimum intent accuracy, minimum entity F1) for --check. typos holds the targets of
-#: issue 12 (reached: 0.938 / 0.947). indirect is NOT at its target (issue 17: intent >= 0.90 and
-#: 0.03 above the baseline); its gate only sits under what the committed model reaches (0.797 /
-#: 0.867, README "Current figures") so that a change making it worse fails. Raise it as it improves.
+#: issue 12. indirect holds issue 17's intent target (0.90); the committed model reaches 0.928 /
+#: 0.862 there (nlu/README.md "Current figures"), one sentence above the TF-IDF baseline (0.913),
+#: not the three points the issue asks for. The F1 gate sits under what it reaches so that a
+#: change making it worse fails.
 GATES = {
     "heldout": (0.90, 0.85),
     "typos": (0.90, 0.85),
-    "indirect": (0.75, 0.80),
+    "indirect": (0.90, 0.80),
 }
 #: A held-out text this alike (difflib ratio of the normalised texts) to a training text is a leak.
 NEAR_DUPLICATE = 0.9
