@@ -72,9 +72,9 @@ DEFAULT_DATA = NLU / "data"
 #: Set name -> (minimum intent accuracy, minimum entity F1) for --check. typos holds the targets of
 #: issue 12. The committed model reaches 0.928 / 0.862 on indirect (nlu/README.md "Current
 #: figures"; issue 17's target is 0.90, and 0.03 above the TF-IDF baseline's 0.913, which it is
-#: not). Its gate sits three sentences (of 69) under that, because DIET's training is not bit-for-bit
-#: repeatable across machines (one sentence moved between runs before): a change that makes it
-#: clearly worse fails.
+#: not). Its gate sits three sentences (of 69) under that, because DIET's training is not
+#: bit-for-bit repeatable across machines (one sentence moved between runs before): a change
+#: that makes it clearly worse fails.
 GATES = {
     "heldout": (0.90, 0.85),
     "typos": (0.90, 0.85),
