@@ -149,7 +149,7 @@ async def test_a_consultation_with_a_document_is_answered_with_a_file_and_remind
     chair = chairs[0]
     calls = await chair.press("Læs og svar")
     assert "Svarfrist: mandag den 1. marts 2027 kl. 23.59" in texts(calls)
-    calls = await chair.press("Hent dokumentet")
+    calls = await chair.press("Hent høringsmaterialet")
     assert [c.document_file_id for c in calls if c.method == "sendDocument"] == ["BQACAgStrategy"]
     await chair.press("Svar på høringen")
     await chair.send_update(

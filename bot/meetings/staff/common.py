@@ -70,15 +70,24 @@ def show_home(turn: Turn) -> None:
     )
 
 
-def ask_to_send(turn: Turn, audience_key: str, count: int, rows: list[list[Button]]) -> None:
+def ask_to_send(
+    turn: Turn,
+    audience_key: str,
+    count: int,
+    rows: list[list[Button]],
+    preview_key: str = "meetings.staff.preview",
+) -> None:
     """The line under a preview: how many of `audience_key` will get it, with »Send til N« on
-    top of `rows` (the staff member's other choices) when there is anyone to send to."""
+    top of `rows` (the staff member's other choices) when there is anyone to send to.
+
+    `preview_key` names what is previewed: an invitation by default, a news item from the
+    notice flow (issue 16: a news item must not be called an »invitation«)."""
     audience = AUDIENCES[audience_key]
     if count:
         rows = [[turn.button("meetings.staff.send", "send", count=count)], *rows]
     turn.reply(
         turn.tn(
-            "meetings.staff.preview",
+            preview_key,
             count,
             count=count,
             audience=turn.t(audience.label_key, count=count),

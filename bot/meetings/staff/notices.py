@@ -57,7 +57,9 @@ def show(turn: Turn) -> None:
             service.notice_text(turn.lang, notice["kind"], notice["title"], notice["body"], name)
         )
         count = len(service.audience_recipients(turn.session, notice["audience"], slug(turn)))
-        ask_to_send(turn, notice["audience"], count, [cancel])
+        ask_to_send(
+            turn, notice["audience"], count, [cancel], preview_key="meetings.staff.notice_preview"
+        )
 
 
 async def on_event(turn: Turn, event: Event, value: str | None) -> None:

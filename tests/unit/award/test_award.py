@@ -131,7 +131,7 @@ async def test_staff_open_a_round_see_shortlist_export_and_announce(
     await staff.press("Åbn for indstillinger")
     await staff.send("Frivillighedsprisen 2027")
     replies = await staff.send("1/1-2027")
-    assert "allerede gået" in text_of(replies)
+    assert "Den dato er allerede passeret" in text_of(replies)
     replies = await staff.send("15/3-2027")
     assert "indtil mandag den 15. marts 2027 kl. 23.59" in text_of(replies)
 

@@ -101,7 +101,7 @@ async def test_a_chair_answers_with_text_and_a_file_and_may_change_it_until_the_
     chair = chairs[0]
     replies = await chair.press_payload(payload)
     assert "Svarfrist: mandag den 1. marts 2027 kl. 23.59" in text_of(replies)
-    replies = await chair.press("Hent dokumentet")
+    replies = await chair.press("Hent høringsmaterialet")
     assert replies[0].document is not None and replies[0].document.file_id == "BQACAgProposal"
     await chair.press("Svar på høringen")
     replies = await chair.send("Vi støtter strategien, men savner midler til transport.")

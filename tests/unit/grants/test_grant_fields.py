@@ -124,7 +124,7 @@ def test_phone_and_integer_bounds(schemes: dict[str, GrantScheme]) -> None:
     assert parse_answer(schemes["sermersooq"].field("phone"), "32 10 00").value == "+299321000"
     volunteers = schemes["sonderborg"].field("volunteers")
     assert parse_answer(volunteers, "12").value == 12
-    assert _da(parse_answer(volunteers, "0")) == "Tallet er 0. Det skal være mindst 1."
+    assert _da(parse_answer(volunteers, "0")) == "Du har skrevet 0, men tallet skal være mindst 1."
 
 
 def test_attachment_too_large_states_sizes(schemes: dict[str, GrantScheme]) -> None:

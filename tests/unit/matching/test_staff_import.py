@@ -251,7 +251,7 @@ async def test_the_back_button_returns_to_the_main_screen(
     assert "Frivilligopslag i Sønderborg Kommune" in text_of(replies)
     # A document is not expected on the main screen.
     replies = await onboarded_chat.send_document(files.add("f", _csv(GOOD)))
-    assert "venter ikke på et dokument" in text_of(replies)
+    assert "venter ikke på en fil" in text_of(replies)
     assert files.fetched == [] and "son-csv-1" not in _keys(conversation)
 
 
@@ -277,7 +277,7 @@ async def test_a_citizen_is_not_shown_the_import(onboarded_chat: ChatDriver) -> 
     replies = await onboarded_chat.send_document(
         IncomingDocument("f", "opslag.csv", "text/csv", 100)
     )
-    assert "venter ikke på et dokument" in text_of(replies)
+    assert "venter ikke på en fil" in text_of(replies)
 
 
 def test_the_import_service_checks_the_role_itself(conversation: Conversation) -> None:

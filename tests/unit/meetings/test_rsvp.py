@@ -67,7 +67,7 @@ async def test_a_full_meeting_puts_people_on_the_waitlist_and_moves_them_up(
     assert "venteliste" in text_of(replies)
     assert answers(conversation, meeting_id)[4343] == ("yes", "waitlist")
     replies = await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:n")
-    assert "du kommer ikke" in text_of(replies)
+    assert "Noteret: Du kommer ikke" in text_of(replies)
     assert answers(conversation, meeting_id)[4343] == ("yes", "confirmed")
     with conversation.services.db.unit_of_work() as uow:
         told = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == 4343)).all()

@@ -309,6 +309,9 @@ async def test_a_notice_goes_to_the_chosen_audience(
     replies = await staff.press("Alle i kommunen")
     assert "Nyt om en høring: Ny frivillighedspolitik i høring" in text_of(replies)
     assert "&lt;senest&gt;" in text_of(replies)
+    # A news item is previewed as a message, never as an »invitation« (issue 16, reader 3).
+    assert "Sådan ser beskeden ud" in text_of(replies)
+    assert "Sådan ser invitationen ud" not in text_of(replies)
     send = staff.payload_for("Send til")
     replies = await staff.press_payload(send)
     assert "på vej til 3 modtagere" in text_of(replies)

@@ -37,7 +37,7 @@ async def test_mydata_sends_a_summary_and_the_whole_file(
     replies = await onboarded_chat.send("/mydata")
     summary = text_of(replies)
     assert "Det har jeg gemt om dig" in summary
-    assert "Sønderborg Kommune" in summary and "ja tak" in summary
+    assert "Sønderborg Kommune" in summary and "Invitationer og nyheder: til" in summary
     assert "Beskeder, jeg har sendt eller skal sende dig: 1" in summary
     data = _export_of(replies)
     sections = data["sections"]
