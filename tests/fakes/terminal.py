@@ -111,15 +111,17 @@ class ChatProcess:
         return self.read_until(*until, timeout=timeout) if until else ""
 
     def letter(self, label: str, timeout: float = 60) -> str:
-        """The letter of the newest button, shown since the last typed line, whose label starts
-        with `label`; waits for it to show. Raises AssertionError when no button has it within
-        `timeout` seconds, or when newer buttons took its letter."""
+        """The letter of the newest button, shown since the last typed line, whose label is
+        `label` or, if none is, starts with it (»Jeg kommer« is not »Jeg kommer ikke«); waits for
+        it to show. Raises AssertionError when no button has it within `timeout` seconds, or when
+        newer buttons took its letter."""
 
         def found() -> list[re.Match[str]]:
             return [m for m in _BUTTON.finditer(self.since_last) if m.group(2).startswith(label)]
 
         self._read(lambda: bool(found()), f"button {label}", timeout)
-        match = found()[-1]
+        exact = [m for m in found() if m.group(2).strip() == label]
+        match = (exact or found())[-1]
         later = [m for m in _BUTTON.finditer(self.since_last, match.end()) if m[1] == match[1]]
         assert not later, f"[{match[1]}] {label!r} was replaced by newer buttons"
         return match[1]
