@@ -93,7 +93,9 @@ class AiohttpRequest(BaseRequest):
         files = request_data.multipart_data if request_data else {}
         read = self._timeout(read_timeout, "read")
         if request_data is not None and files:
-            body = aiohttp.FormData()
+            # Raw UTF-8 file names (RFC 7578 § 4.2), as PTB's httpx client sends them: aiohttp's
+            # default percent-quotes them, and Telegram shows »vedt%C3%A6gter.pdf« to the user.
+            body = aiohttp.FormData(quote_fields=False)
             for name, value in request_data.json_parameters.items():
                 body.add_field(name, value)
             for name, (file_name, content, mime_type) in files.items():
