@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from bot.app import build_services, prepare_database
 from bot.config import PROJECT_ROOT, Settings
+from bot.core.services import Services
 from bot.store.database import transaction
 from bot.web.app import build_web_app
 from bot.web.auth import create_login_link
@@ -38,8 +39,10 @@ def median_ms(client: TestClient, url: str, rounds: int = ROUNDS) -> float:
     return statistics.median(times)
 
 
-def main() -> int:
-    folder = Path(tempfile.mkdtemp(prefix="web-bench-"))
+def seeded_services(prefix: str, applications: int) -> Services:
+    """Services on a new SQLite file in a temporary folder named `prefix`…, with the seed data, one
+    staff member of Sønderborg and `applications` applications there."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         telegram_bot_token="1:BENCH",
@@ -49,7 +52,12 @@ def main() -> int:
     services = build_services(settings, with_nlu=False)
     prepare_database(services.db, services.directory)
     add_staff(services)
-    add_applications(services, APPLICATIONS)
+    add_applications(services, applications)
+    return services
+
+
+def main() -> int:
+    services = seeded_services("web-bench-", APPLICATIONS)
     with transaction(services.db) as session:
         token = create_login_link(session, STAFF_ID, services.clock())
     with TestClient(build_web_app(services), base_url="http://127.0.0.1:8000") as client:

@@ -14,17 +14,13 @@ from __future__ import annotations
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import insert, select
 from starlette.testclient import TestClient
 
-from bench.web_bench import median_ms
-from bot.app import build_services, prepare_database
-from bot.config import PROJECT_ROOT, Settings
+from bench.web_bench import median_ms, seeded_services
 from bot.matching.models import Association, Interest, Opportunity
 from bot.meetings import service as meetings
 from bot.meetings.models import Rsvp
@@ -34,7 +30,7 @@ from bot.store.models import User
 from bot.web import charts
 from bot.web.app import build_web_app
 from bot.web.auth import create_login_link
-from tests.unit.web.seed import STAFF_ID, add_applications, add_staff
+from tests.unit.web.seed import STAFF_ID
 
 CITIZENS = 1_000
 ROUNDS = 15
@@ -127,17 +123,7 @@ def _seed(services) -> int:  # type: ignore[no-untyped-def]
 
 
 def main() -> int:
-    folder = Path(tempfile.mkdtemp(prefix="web-pages-bench-"))
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token="1:BENCH",
-        database_url=f"sqlite:///{folder / 'bench.db'}",
-        data_dir=PROJECT_ROOT / "data",
-    )
-    services = build_services(settings, with_nlu=False)
-    prepare_database(services.db, services.directory)
-    add_staff(services)
-    add_applications(services, 5_000)
+    services = seeded_services("web-pages-bench-", 5_000)
     meeting_id = _seed(services)
     with transaction(services.db) as session:
         token = create_login_link(session, STAFF_ID, services.clock())
