@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,6 +33,7 @@ from bot.staff.audit import Channel
 from bot.staff.models import AuditEntry
 from bot.store.models import User
 from bot.validation.errors import InvalidInput
+from bot.zones import municipality_zone
 
 log = logging.getLogger(__name__)
 
@@ -618,9 +620,13 @@ class GrantService:
     def export_rows(
         self, session: Session, staff_id: int, slug: str, round_key: str | None, language: str
     ) -> list[dict[str, object]]:
-        """Every reviewable application of a round as rows for the committee's spreadsheet."""
+        """Every reviewable application of a round as rows for the committee's spreadsheet.
+        »Indsendt« is the date on the municipality's wall clock (`bot.zones`): an application sent
+        at 00:30 on 1 March in Copenhagen is dated 1 March, not 28 February (UTC). Raises
+        `NotStaffError` unless `staff_id` is staff in `slug`."""
         require_staff(session, staff_id, slug)
         scheme = self.schemes[slug]
+        zone = ZoneInfo(municipality_zone(session, slug))
         query = select(GrantApplication).where(
             GrantApplication.municipality_slug == slug,
             GrantApplication.status.in_([s.value for s in REVIEWABLE]),
@@ -636,7 +642,11 @@ class GrantService:
                     reference=app.reference or "",
                     status=t(language, f"grants.status.{app.status}"),
                     language=language,
-                    submitted=app.submitted_at.date().isoformat() if app.submitted_at else "",
+                    submitted=(
+                        app.submitted_at.astimezone(zone).date().isoformat()
+                        if app.submitted_at
+                        else ""
+                    ),
                     amount_granted=app.amount_granted,
                     decision_reason=app.decision_reason,
                 )

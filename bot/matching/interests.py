@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.matching.models import Association, Interest, Opportunity, SavedSearch
 from bot.matching.search import find_visible
 from bot.store.models import User
+from bot.zones import municipality_zone
 
 #: Outbox row kind of the notice to the association (subject: the interest's id), checked again
 #: when it is sent (`bot.matching.send_checks`).
@@ -121,7 +123,10 @@ EXPORT_COLUMNS = (
 
 def export_interests_csv(session: Session, municipality: str) -> tuple[bytes, int]:
     """All interests in a municipality's opportunities as a CSV for Excel (`;`, UTF-8 with BOM),
-    for associations that have no linked Telegram contact. Returns the file and the row count."""
+    for associations that have no linked Telegram contact. Returns the file and the row count.
+    `dato` is the day the interest was made on the municipality's wall clock (`bot.zones`), not
+    the UTC date."""
+    zone = ZoneInfo(municipality_zone(session, municipality))
     rows = session.execute(
         select(Interest, Opportunity, Association, User)
         .join(Opportunity, Interest.opportunity_id == Opportunity.id)
@@ -138,7 +143,7 @@ def export_interests_csv(session: Session, municipality: str) -> tuple[bytes, in
         writer.writerow(
             [
                 interest.id,
-                interest.created_at.date().isoformat(),
+                interest.created_at.astimezone(zone).date().isoformat(),
                 interest.status,
                 opportunity.title,
                 opportunity.key,

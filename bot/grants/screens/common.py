@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -62,6 +62,12 @@ def today_in(turn: Turn, slug: str) -> date:
     """Today where the municipality is: a deadline ends at midnight in Nuuk or Copenhagen."""
     zone = ZoneInfo(turn.services.directory.zone(slug))
     return turn.services.clock().astimezone(zone).date()
+
+
+def local_day(turn: Turn, moment: datetime, slug: str) -> date:
+    """The date of `moment` (UTC) on the municipality's wall clock: an application sent at 00:30
+    on 1 March in Copenhagen was sent on 1 March, not on 28 February."""
+    return moment.astimezone(ZoneInfo(turn.services.directory.zone(slug))).date()
 
 
 def long_date(day: date, lang: str) -> str:

@@ -23,7 +23,7 @@ from bot.grants import documents
 from bot.grants.fields import format_amount
 from bot.grants.models import REVIEWABLE, GrantApplication, Status
 from bot.grants.schemes import FieldType
-from bot.grants.screens.common import grant_service, long_date, refusal_key, typed_amount
+from bot.grants.screens.common import grant_service, local_day, long_date, refusal_key, typed_amount
 from bot.grants.service import PAGE_SIZE, ApplicationNotFoundError
 from bot.staff.access import NotStaffError, is_staff
 from bot.validation.errors import InvalidInput
@@ -244,7 +244,9 @@ class StaffGrantsFlow(Flow):
                 "grants.staff.app.header",
                 reference=html.escape(app.reference or ""),
                 status=turn.t(f"grants.status.{app.status}"),
-                submitted=long_date(app.submitted_at.date(), lang) if app.submitted_at else "",
+                submitted=long_date(local_day(turn, app.submitted_at, app.municipality_slug), lang)
+                if app.submitted_at
+                else "",
             )
         ]
         for _, label, value in documents.summary_lines(scheme, app.answers, lang):

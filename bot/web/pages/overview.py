@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
@@ -74,7 +75,9 @@ async def overview(request: Request) -> Response:
     meetings, broadcasts = await _coming_and_sent(request, tid, slug, lang)
     services = services_of(request)
     scheme = services.grants.scheme(slug)
-    today: date = services.clock().date()
+    # The deadline ends at midnight on the municipality's wall clock, so »days left« and the
+    # open round are counted in its calendar, as the chat does (`grants.screens.common.today_in`).
+    today: date = services.clock().astimezone(ZoneInfo(zone_of(request, slug))).date()
     current = services.grants.current_round(scheme, today) if scheme else None
     days_left = (current.deadline - today).days if current and current.deadline else None
     rows: list[dict[str, Any]] = [

@@ -177,6 +177,25 @@ async def test_export_a_round_as_csv_and_xlsx(
     assert sheet["A2"].value == "SON-2027-0001"
 
 
+async def test_staff_read_the_day_it_was_sent_on_the_municipalitys_calendar(
+    setup: tuple[ChatDriver, ChatDriver], services: Services
+) -> None:
+    """Sent at 00:30 on 1 February in Sønderborg (23:30 UTC the day before): the review and the
+    committee's export say 1 February, as the chair's receipt did, not 31 January."""
+    _, staff = setup
+    with transaction(services.db) as session:
+        app = session.scalars(select(GrantApplication)).one()
+        app.submitted_at = datetime(2027, 1, 31, 23, 30, tzinfo=UTC)
+    await _open_review(staff)
+    replies = await staff.press("SON-2027-0001")
+    assert "sendt 1. februar 2027" in text_of(replies)
+    await _open_review(staff)
+    replies = await staff.press("CSV")
+    document = next(r.document for r in replies if r.document)
+    rows = list(csv.reader(io.StringIO(document.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][rows[0].index("Indsendt")] == "2027-02-01"
+
+
 async def test_a_citizen_cannot_open_the_review(
     setup: tuple[ChatDriver, ChatDriver], services: Services
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from bot.core.conversation import Conversation
@@ -9,6 +11,7 @@ from bot.matching.models import Opportunity
 from bot.store.database import transaction
 from bot.store.models import StaffRole
 from tests.fakes.chat import ChatDriver, labels_of, text_of
+from tests.fakes.clock import FakeClock
 
 
 def _make_staff(conversation: Conversation, telegram_id: int, slug: str) -> None:
@@ -112,9 +115,12 @@ async def test_staff_create_an_opportunity_in_chat(
 
 
 async def test_staff_export_interests_as_csv(
-    onboarded_chat: ChatDriver, conversation: Conversation
+    onboarded_chat: ChatDriver, conversation: Conversation, clock: FakeClock
 ) -> None:
     _make_staff(conversation, onboarded_chat.user_id, "sonderborg")
+    # 22:30 UTC on 31 March is 00:30 on 1 April in Sønderborg (summer time): the list dates the
+    # interest by the municipality's calendar, as staff there count days.
+    clock.set(datetime(2027, 3, 31, 22, 30, tzinfo=UTC))
     await onboarded_chat.send("/volunteer")
     await onboarded_chat.press("Ældre")
     await onboarded_chat.press("Ligegyldigt")
@@ -126,6 +132,7 @@ async def test_staff_export_interests_as_csv(
     content = document.content.decode("utf-8-sig")
     assert content.splitlines()[0].startswith("interesse_id;dato;status;opslag")
     assert len(content.splitlines()) == 2 and str(onboarded_chat.user_id) in content
+    assert content.splitlines()[1].split(";")[1] == "2027-04-01"
 
 
 async def test_a_citizen_cannot_open_the_section(

@@ -43,6 +43,20 @@ def test_the_overview_counts_the_round_and_draws_it(services: Services, clock: F
         assert client.get("/staff/tonder/overview/rounds.svg").status_code == 404
 
 
+def test_days_to_the_deadline_count_the_municipalitys_calendar(
+    services: Services, clock: FakeClock
+) -> None:
+    """23:30 UTC on 19 February is already the 20th in Sønderborg: 9 days to the deadline, as on
+    the 20th at noon (a UTC calendar would still say 10)."""
+    clock.set(datetime(2027, 2, 19, 23, 30, tzinfo=UTC))
+    add_staff(services)
+    add_applications(services, 1)
+    with TestClient(build_web_app(services), base_url="http://127.0.0.1:8000") as client:
+        login(client, services)
+        page = client.get("/staff/sonderborg/overview")
+        assert "Runde 2027: 9 dage til ansøgningsfristen." in page.text
+
+
 def _chart_url(page: str) -> str:
     found = re.search(r'<img src="([^"]+)"[^>]*id="rounds-chart"', page)
     assert found is not None and "?v=" in found.group(1)
