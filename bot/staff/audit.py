@@ -3,6 +3,7 @@ here, whichever channel it came from, so the log is the same for chat and web.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.staff.models import AuditEntry
+from bot.store.models import User
 
 
 class Channel(StrEnum):
@@ -80,3 +82,19 @@ def latest_of_kind(
             .limit(limit)
         )
     )
+
+
+def who(session: Session, entries: Iterable[AuditEntry]) -> dict[int | None, str]:
+    """How the log names each actor of `entries`: »Name (Telegram id)« when the bot knows their
+    Telegram first name, otherwise the id alone (a staff member who never wrote to the bot).
+    Staff at a desk read a colleague's name; the id stays so two »Anne« can be told apart.
+    An entry without an actor (a system action) has no name: look it up with `.get`."""
+    ids = {entry.actor_telegram_id for entry in entries if entry.actor_telegram_id is not None}
+    names: dict[int, str | None] = {}
+    if ids:
+        query = select(User.telegram_id, User.display_name).where(User.telegram_id.in_(ids))
+        names = {row.telegram_id: row.display_name for row in session.execute(query)}
+    found: dict[int | None, str] = {
+        actor: f"{names[actor]} ({actor})" if names.get(actor) else str(actor) for actor in ids
+    }
+    return found

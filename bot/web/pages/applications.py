@@ -26,6 +26,7 @@ from bot.grants.models import REVIEWABLE, GrantApplication, Status
 from bot.grants.schemes import FieldType, GrantScheme
 from bot.grants.service import TABLE_SORTS, ApplicationNotFoundError
 from bot.i18n import t
+from bot.staff import audit
 from bot.staff.audit import Channel
 from bot.staff.models import AuditEntry
 from bot.validation.amounts import Ambiguous, read_amount
@@ -232,6 +233,7 @@ def _detail(request: Request, tid: int, slug: str, app_id: str) -> Any:
                 item["value"] = documents.display_value(spec, value, lang)
             answers.append(item)
         log: list[AuditEntry] = grants.audit_log(session, tid, slug, app.id)
+        names = audit.who(session, log)
         history = [("submitted", _local(app.submitted_at, zone, lang), "")]
         for message in app.messages or []:
             at = message.get("at")
@@ -261,7 +263,7 @@ def _detail(request: Request, tid: int, slug: str, app_id: str) -> Any:
             "audit": [
                 {
                     "at": _local(entry.at, zone, lang),
-                    "who": entry.actor_telegram_id,
+                    "who": names.get(entry.actor_telegram_id),
                     "action": entry.action,
                     "channel": entry.channel,
                     "amount": format_amount(int(entry.detail["amount"]), lang)

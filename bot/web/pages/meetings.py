@@ -35,7 +35,7 @@ from bot.meetings.kinds import DIALOGUE, KINDS, kind_of
 from bot.meetings.models import Meeting
 from bot.meetings.render import details
 from bot.meetings.times import AmbiguousTime, default_deadline, format_local
-from bot.staff.audit import Channel, entries_for
+from bot.staff.audit import Channel, entries_for, who
 from bot.validation.errors import InvalidInput
 from bot.web.charts import line_chart_svg
 from bot.web.common import in_db, language, redirect, render, require_municipality, services_of
@@ -133,6 +133,8 @@ async def detail(request: Request) -> Response:
                     "when": local(answer.answered_at, zone, lang),
                 }
             )
+        log = entries_for(session, slug, service.AUDIT_KIND, meeting.id)
+        names = who(session, log)
         timeline = [
             {"day": day.isoformat(), "yes": yes, "maybe": maybe, "no": no}
             for day, yes, maybe, no in service.rsvp_timeline(session, tid, meeting_id)
@@ -158,11 +160,11 @@ async def detail(request: Request) -> Response:
             "audit": [
                 {
                     "at": local(entry.at, zone, lang),
-                    "who": entry.actor_telegram_id,
+                    "who": names.get(entry.actor_telegram_id),
                     "action": entry.action,
                     "channel": entry.channel,
                 }
-                for entry in entries_for(session, slug, service.AUDIT_KIND, meeting.id)
+                for entry in log
             ],
         }
 

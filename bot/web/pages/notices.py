@@ -22,7 +22,7 @@ from bot.i18n import t
 from bot.meetings import notices, service
 from bot.meetings.audiences import AUDIENCES
 from bot.meetings.notices import NOTICE_KINDS, read_notice
-from bot.staff.audit import Channel, latest_of_kind
+from bot.staff.audit import Channel, latest_of_kind, who
 from bot.web.common import in_db, language, redirect, render, require_municipality, services_of
 from bot.web.pages.broadcasts import tally_view
 from bot.web.pages.shared import local, plain, serve, zone_of
@@ -49,16 +49,18 @@ async def index(request: Request) -> Response:
             for row in broadcasts_of(session, tid, slug)
             if row.broadcast.kind == "notice"
         ]
+        entries = latest_of_kind(session, slug, notices.AUDIT_KIND)
+        names = who(session, entries)
         log = [
             {
                 "at": local(entry.at, zone, lang),
-                "who": entry.actor_telegram_id,
+                "who": names.get(entry.actor_telegram_id),
                 "action": entry.action,
                 "channel": entry.channel,
                 "title": str(entry.detail.get("title", "")),
                 "broadcast": entry.subject_id,
             }
-            for entry in latest_of_kind(session, slug, notices.AUDIT_KIND)
+            for entry in entries
         ]
         return {"rows": rows, "audit": log}
 

@@ -16,7 +16,7 @@ from bot.core.services import Services
 from bot.grants.models import GrantApplication, Status
 from bot.staff.models import AuditEntry
 from bot.store.database import transaction
-from bot.store.models import OutboxMessage
+from bot.store.models import OutboxMessage, User
 from bot.web.app import CSRF_COOKIE, SESSION_COOKIE, build_web_app
 from bot.web.auth import create_login_link
 from tests.unit.web.seed import APPLICANT_ID, STAFF_ID, add_applications, add_staff
@@ -139,6 +139,8 @@ def test_a_partial_grant_on_the_web_tells_the_applicant_and_is_audited(
     client: TestClient, services: Services
 ) -> None:
     [app_id] = add_applications(services, 1)
+    with transaction(services.db) as session:  # the staff member has written to the bot
+        session.add(User(telegram_id=STAFF_ID, language="da", display_name="Anne"))
     csrf = login(client, services)
     url = f"/staff/sonderborg/applications/{app_id}/decision"
     detail = client.get(f"/staff/sonderborg/applications/{app_id}")
@@ -172,6 +174,7 @@ def test_a_partial_grant_on_the_web_tells_the_applicant_and_is_audited(
     assert (entry.actor_telegram_id, entry.action, entry.channel) == (STAFF_ID, "approve", "web")
     assert entry.detail == {"amount": 600_000, "reason": "Bussen dækkes af en anden pulje."}
     assert "Kontrolpanel" in done.text and "Bussen dækkes" in done.text  # the log on the page
+    assert f"<td>Anne ({STAFF_ID})</td>" in done.text  # a colleague's name, not a bare number
     # A second decision is refused: the first one stands.
     again = client.post(url, data={**form, "decision": "reject", "confirm": "1"})
     assert again.status_code == 409 and "allerede" in again.text
