@@ -161,8 +161,13 @@ def _strings(language: str) -> dict[str, str]:
     return texts
 
 
+#: A button in a dashboard template whose label is one catalog key.
+TEMPLATE_BUTTON = re.compile(r'<button[^>]*>\s*\{\{ _\("([^"]+)"\) \}\}\s*</button>')
+
+
 def _button_keys() -> set[str]:
-    """Keys the code shows as buttons (``….button("key", …)``), and every ``*.button.*`` key."""
+    """Keys the code shows as buttons (``….button("key", …)``), every ``*.button.*`` key, and the
+    dashboard templates' buttons."""
     keys = {key for key in catalog("da") if ".button." in key or key.startswith("menu.")}
     for folder in ("bot", "scheduler"):
         for path in (PROJECT_ROOT / folder).rglob("*.py"):
@@ -182,6 +187,9 @@ def _button_keys() -> set[str]:
                         prefix = first.values[0]  # f"matching.area.{a}": every key it starts
                         if isinstance(prefix, ast.Constant):
                             keys |= {k for k in catalog("da") if k.startswith(str(prefix.value))}
+    # The dashboard's buttons: ``<button …>{{ _("key") }}</button>`` in its templates.
+    for template in (PROJECT_ROOT / "bot" / "web" / "templates").rglob("*.html"):
+        keys |= set(TEMPLATE_BUTTON.findall(template.read_text(encoding="utf-8")))
     return keys
 
 

@@ -31,7 +31,7 @@ from bot.meetings.fields import (
     parse_iso,
     with_moved_end,
 )
-from bot.meetings.kinds import DIALOGUE, KINDS, kind_of
+from bot.meetings.kinds import DIALOGUE, KINDS, kind_of, worded
 from bot.meetings.models import Meeting
 from bot.meetings.render import details
 from bot.meetings.times import AmbiguousTime, default_deadline, format_local
@@ -427,7 +427,14 @@ async def edit(request: Request) -> Response:
     return render(
         request,
         "meeting_edit.html",
-        {"slug": slug, "meeting_id": meeting_id, "texts": texts, "errors": {}, "questions": {}},
+        {
+            "slug": slug,
+            "meeting_id": meeting_id,
+            "texts": texts,
+            "errors": {},
+            "questions": {},
+            "note": "",
+        },
     )
 
 
@@ -435,7 +442,9 @@ async def save(request: Request) -> Response:
     """The changed fields, read as the chat reads them, then `service.change_meeting` (which
     tells everyone invited); an unchanged form changes and sends nothing. A moved start moves the
     end with it (`with_moved_end`) unless the end is changed too; a time in a DST change is
-    asked about as on the new-meeting form."""
+    asked about as on the new-meeting form. A start moved to or before the registration
+    deadline is not saved at once: the form comes back saying that registration will close when
+    the meeting begins (the chat's »meetings.staff.deadline_note«), and the next submit saves."""
     tid, slug = await require_municipality(request)
     meeting_id = path_id(request, "meeting_id")
     lang = language(request)
@@ -477,6 +486,14 @@ async def save(request: Request) -> Response:
                 changes[name] = value
         if edited.errors or edited.questions:
             return edited
+        moved_start = changes.get("starts_at")
+        if (
+            moved_start is not None
+            and moved_start <= meeting.rsvp_deadline
+            and posted.get("deadline_seen") != "1"
+        ):
+            edited.note = t(lang, worded("meetings.staff.deadline_note", meeting.kind))
+            return edited
         broadcast = service.change_meeting(
             session, tid, meeting_id, changes, now, channel=Channel.WEB
         )
@@ -484,7 +501,7 @@ async def save(request: Request) -> Response:
         return edited
 
     edited = await serve(request, apply)
-    if edited.errors or edited.questions:
+    if edited.errors or edited.questions or edited.note:
         return render(
             request,
             "meeting_edit.html",
@@ -494,6 +511,7 @@ async def save(request: Request) -> Response:
                 "texts": {**texts, "heading": edited.title},
                 "errors": edited.errors,
                 "questions": edited.questions,
+                "note": edited.note,
             },
             status_code=400 if edited.errors else 200,
         )
@@ -510,6 +528,8 @@ class Edited:
     title: str
     errors: dict[str, str] = field(default_factory=dict)
     questions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Said before saving, with the form kept: a moved start closes registration at the start.
+    note: str = ""
     broadcast_id: int = 0
 
 

@@ -1,0 +1,49 @@
+"""Editing a meeting on the web: a start moved to or before the registration deadline is said
+before it is saved, as the chat says it (»tilmeldingen lukker, når mødet begynder«)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from starlette.testclient import TestClient
+
+from bot.core.services import Services
+from bot.delivery.models import Broadcast
+from bot.store.database import transaction
+from tests.unit.web.test_dashboard import login
+from tests.unit.web.test_meeting_dst import MOVED, _meeting, _publish, client  # noqa: F401
+
+
+def _broadcasts(services: Services) -> int:
+    with transaction(services.db) as session:
+        return len(session.scalars(select(Broadcast)).all())
+
+
+def test_a_start_moved_past_the_deadline_is_said_before_it_is_saved(
+    client: TestClient,  # noqa: F811
+    services: Services,
+) -> None:
+    csrf = login(client, services)
+    meeting_id = _publish(services)  # 15 March 17.00, registration until 8 March
+    url = f"/staff/sonderborg/meetings/{meeting_id}/edit"
+    form = client.get(url)
+    fields = {
+        name: re.search(rf'name="{name}" value="([^"]*)"', form.text).group(1)  # type: ignore[union-attr]
+        for name in ("title", "starts_at", "ends_at", "place", "address")
+    }
+    sent_before = _broadcasts(services)
+    earlier = {**fields, "agenda": "", "starts_at": "05.03.2027 18:00", "csrftoken": csrf}
+    said = client.post(url, data=earlier)
+    assert said.status_code == 200
+    assert "tilmeldingen lukker, når mødet begynder" in said.text
+    assert 'name="deadline_seen" value="1"' in said.text
+    assert 'value="05.03.2027 18:00"' in said.text  # what was typed is kept
+    assert _meeting(services, MOVED).starts_at.day == 15  # nothing saved, nobody told
+    assert _broadcasts(services) == sent_before
+    saved = client.post(url, data={**earlier, "deadline_seen": "1"}, follow_redirects=False)
+    assert saved.status_code == 303 and "/broadcasts/" in saved.headers["location"]
+    starts = _meeting(services, MOVED).starts_at.replace(tzinfo=UTC)
+    assert starts == datetime(2027, 3, 5, 17, 0, tzinfo=UTC)
+    assert _broadcasts(services) == sent_before + 1
