@@ -197,8 +197,8 @@ async def test_interest_is_recorded_once_and_told_to_a_linked_association(
         assert len(told) == 1 and "tg://user?id=" in told[0].text
         assert uow.session.get(Opportunity, first).interest_count == 1  # type: ignore[union-attr]
     replies = await onboarded_chat.send("/volunteer")
-    replies = await onboarded_chat.press("Mine interesser")
-    assert "Mine interesser" in text_of(replies) and "1. <b>" in text_of(replies)
+    replies = await onboarded_chat.press("Opslag, jeg er interesseret i")
+    assert "Opslag, du har vist interesse for" in text_of(replies) and "1. <b>" in text_of(replies)
     replies = await onboarded_chat.press("Træk nr. 1 tilbage")
     assert "trukket tilbage" in text_of(replies)
     replies = await onboarded_chat.press_payload("g:volunteer:mine")
