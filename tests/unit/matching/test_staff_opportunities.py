@@ -117,7 +117,7 @@ async def test_staff_export_interests_as_csv(
     _make_staff(conversation, onboarded_chat.user_id, "sonderborg")
     await onboarded_chat.send("/volunteer")
     await onboarded_chat.press("Ældre")
-    await onboarded_chat.press("Ligegyldigt")
+    await onboarded_chat.press("Når som helst")
     await onboarded_chat.press("Hele Sønderborg")
     await onboarded_chat.press("Interesseret i nr. 1")
     await _open_section(onboarded_chat)
