@@ -19,7 +19,7 @@ from bot.meetings.kinds import worded
 from bot.meetings.staff.common import meeting_link, show_home, slug, zone
 from bot.meetings.staff.fields import ask_which_instant, chosen_instant
 from bot.meetings.staff.steps import EDIT_STEPS, EDITED_FIELD, JOURNEY, StaffMeetingStep
-from bot.meetings.times import AmbiguousTime, format_local
+from bot.meetings.times import AmbiguousTime, format_local, short_pattern
 from bot.staff.access import NotStaffError
 from bot.staff.audit import Channel
 from bot.validation.errors import InvalidInput
@@ -110,7 +110,9 @@ def _show_edit(turn: Turn, meeting: Any) -> None:
     params: dict[str, object] = {"zone": zone_name(municipality.timezone, turn.lang)}
     if field == "ends_at":
         start = parse_iso(changes.get("starts_at") or iso(meeting.starts_at))
-        params["start"] = format_local(start, municipality.timezone, turn.lang, "d/M-y 'kl.' HH.mm")
+        params["start"] = format_local(
+            start, municipality.timezone, turn.lang, short_pattern(turn.lang)
+        )
     turn.reply(
         turn.t(worded(f"meetings.ask.{field}", meeting.kind), **params),
         [[turn.button("meetings.staff.back", "back_to_pick")]],
