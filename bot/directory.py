@@ -85,6 +85,14 @@ class MunicipalityInfo:
             return None
         return self.award.get(language) or self.award.get("da") or next(iter(self.award.values()))
 
+    def own_words(self, name: str, language: str) -> str | None:
+        """An optional text of the municipality's own (``terms:`` beyond `TERMS`, such as
+        ``register_note``) in `language`, Danish otherwise; None where it has none."""
+        texts = self.terms.get(name)
+        if not texts:
+            return None
+        return texts.get(language) or texts.get("da")
+
     def contact(self, kind: str = "volunteer") -> Contact | None:
         return self.contacts.get(kind) or self.contacts.get("volunteer")
 

@@ -107,7 +107,10 @@ class CompanyFlow(Flow):
         if step is CompanyStep.HOME:
             self._show_home(turn)
         elif step in TEXT_STEPS:
-            turn.reply(turn.t(f"companies.ask.{STEP_FIELDS[step]}"), [cancel])
+            question = turn.t(f"companies.ask.{STEP_FIELDS[step]}")
+            if step is CompanyStep.REGISTER_NUMBER:
+                question = " ".join(filter(None, (question, _register_note(turn))))
+            turn.reply(question, [cancel])
         elif step is CompanyStep.OFFERS:
             chosen = set(draft.get("offers") or [])
             rows = [
@@ -283,3 +286,12 @@ class CompanyFlow(Flow):
 
 def _draft(turn: Turn) -> dict[str, Any]:
     return dict(turn.data.get("draft") or {})
+
+
+def _register_note(turn: Turn) -> str | None:
+    """What the municipality says about the register number, if anything: in Greenland an old
+    GER number became a CVR number in 2018 (``register_note`` in `data/municipalities.yaml`).
+    Danish companies are not told about GER (issue 16 review, item G)."""
+    municipality = turn.services.directory.get(turn.user.municipality_slug)
+    note = municipality.own_words("register_note", turn.lang) if municipality else None
+    return html.escape(note, quote=False) if note else None

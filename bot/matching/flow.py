@@ -209,7 +209,7 @@ class VolunteerFlow(Flow):
     async def _show_area(self, turn: Turn) -> None:
         buttons = [turn.button(f"matching.area.{a}", f"a:{a}") for a in AREAS]
         rows = _rows(buttons, 2)
-        rows.append([turn.button("matching.any", "any")])
+        rows.append([turn.button("matching.any_area", "any")])
         rows.append(
             [
                 turn.global_button("matching.button.mine", "volunteer:mine"),
@@ -222,7 +222,7 @@ class VolunteerFlow(Flow):
     async def _show_time(self, turn: Turn) -> None:
         buttons = [turn.button(f"matching.time.{key}", f"t:{key}") for key in TIME_CHOICES]
         rows = _rows(buttons, 2)
-        rows.append([turn.button("matching.any", "any")])
+        rows.append([turn.button("matching.any_time", "any")])
         text, rows = self._with_echo(turn, turn.t("matching.ask.time"), rows, VolunteerStep.TIME)
         turn.reply(text, rows, edit=True)
 

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.meetings.times import (
     AmbiguousTime,
+    ClockChange,
+    clock_change,
     format_local,
     parse_deadline,
     parse_end,
     parse_start,
+    short_pattern,
 )
 from bot.validation.errors import InvalidInput
 
@@ -159,16 +162,46 @@ def parse_field_or_pick(field: str, text: str, typed: Typed, picked: str | None)
 
 def dst_question(unclear: AmbiguousTime, zone: str, language: str) -> tuple[str, dict[str, str]]:
     """(catalog key, its parameters) of the question about a time in a DST change, as the chat
-    and the dashboard ask it (``meetings.dst.gap``: the typed time and the shifted one;
-    ``meetings.dst.fold``: the day)."""
+    and the dashboard ask it (``meetings.dst.gap``: the typed time, its day and the shifted time;
+    ``meetings.dst.fold``: the day). Both say when the clock changes in `zone` (``clock_from`` →
+    ``clock_to``) as found in the zone's rules: 2.00 → 3.00 in Copenhagen, 23.00 → 24.00 in Nuuk
+    (issue 16 review, item D)."""
+    change = clock_change(unclear, zone)
     if unclear.key == "meetings.dst.gap":
-        shifted = format_local(unclear.choices[0], zone, language, "d/M-y 'kl.' HH.mm")
+        shifted = format_local(unclear.choices[0], zone, language, short_pattern(language))
         # What was typed: the shifted wall clock less the hour the clocks jump (wall-clock
         # arithmetic, as Python does within one tzinfo).
-        wall = unclear.choices[0].astimezone(ZoneInfo(zone)) - timedelta(hours=1)
-        typed = wall.strftime("%H:%M" if language == "en" else "%H.%M")
-        return "meetings.dst.gap", {"when": typed, "when_shift": shifted}
-    return "meetings.dst.fold", {"when": format_local(unclear.choices[0], zone, language, "d/M-y")}
+        wall = unclear.choices[0].astimezone(ZoneInfo(zone)) - (change.after - change.before)
+        day = wall.date()
+        return "meetings.dst.gap", {
+            "when": wall.strftime(_CLOCK[language == "en"]),
+            "day": _day(day),
+            "when_shift": shifted,
+            **_change_clock(change, day, language),
+        }
+    day = unclear.choices[0].astimezone(ZoneInfo(zone)).date()
+    return "meetings.dst.fold", {"when": _day(day), **_change_clock(change, day, language)}
+
+
+#: strftime patterns of a clock time: Danish »17.00«, English »17:00«.
+_CLOCK = ("%H.%M", "%H:%M")
+
+
+def _day(day: date) -> str:
+    return f"{day.day}/{day.month}-{day.year}"  # as `format_local`'s "d/M-y" in both languages
+
+
+def _change_clock(change: ClockChange, day: date, language: str) -> dict[str, str]:
+    """``clock_from`` and ``clock_to`` of a clock change on `day`'s wall clock: midnight after
+    `day` reads »24.00«, as Danish says the end of a day (Nuuk: »fra kl. 23.00 til kl. 24.00«)."""
+    pattern = _CLOCK[language == "en"]
+
+    def clock(moment: datetime) -> str:
+        if moment.date() > day and moment.time() == time(0, 0):
+            return pattern.replace("%H", "24").replace("%M", "00")
+        return moment.strftime(pattern)
+
+    return {"clock_from": clock(change.before), "clock_to": clock(change.after)}
 
 
 def with_moved_end(field: str, value: Any, current: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ silently: `AmbiguousTime` carries the choices and the wizard asks.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,41 @@ def local_to_utc(day: date, at: time, zone: str) -> datetime:
         shifted = datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(UTC)
         raise AmbiguousTime("meetings.dst.gap", (shifted,))
     raise AmbiguousTime("meetings.dst.fold", found)
+
+
+@dataclass(frozen=True)
+class ClockChange:
+    """One change of `zone`'s UTC offset as the wall clock shows it: at `before` (old offset) the
+    clock is set to `after` (new offset). Copenhagen, 28 March 2027: 02.00 → 03.00; Nuuk, the
+    evening before: 23.00 → 00.00 (both at 01.00 UTC). Naive wall-clock datetimes."""
+
+    before: datetime
+    after: datetime
+
+
+def clock_change(unclear: AmbiguousTime, zone: str) -> ClockChange:
+    """The clock change that made `unclear` (from `local_to_utc`) ambiguous, found in the zone's
+    own rules rather than assumed: Greenland changes at 23.00/00.00, Denmark at 2.00/3.00.
+
+    The change lies between the two instants of a fold, and within the hours before the shifted
+    instant of a gap; bisection finds the first second with the new offset (transitions fall on
+    whole seconds in the tz database)."""
+    tz = ZoneInfo(zone)
+    if unclear.key == "meetings.dst.gap":
+        hi = unclear.choices[0]
+        lo = hi - timedelta(hours=3)  # no zone moves its clock more than that at once
+    else:
+        lo, hi = unclear.choices[0], unclear.choices[-1]
+    old = lo.astimezone(tz).utcoffset() or timedelta(0)  # a ZoneInfo always has one
+    new = hi.astimezone(tz).utcoffset() or timedelta(0)
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(tz).utcoffset() == old:
+            lo = mid
+        else:
+            hi = mid
+    moment = hi.replace(tzinfo=None, microsecond=0)
+    return ClockChange(before=moment + old, after=moment + new)
 
 
 def _today(now: datetime | None, zone: str) -> date | None:
@@ -114,6 +150,12 @@ def default_deadline(start: datetime, zone: str) -> datetime:
     """A week before the start at 23:59 local time, the usual registration deadline."""
     day = start.astimezone(ZoneInfo(zone)).date() - timedelta(days=7)
     return local_to_utc(day, time(23, 59), zone)  # 23:59 is never in a DST change here
+
+
+def short_pattern(language: str) -> str:
+    """The CLDR pattern of a short date and time: »28/3-2027 kl. 03.30«, English »28/3-2027 03:30«
+    (English texts do not say »kl.«)."""
+    return "d/M-y HH:mm" if language == "en" else "d/M-y 'kl.' HH.mm"
 
 
 def format_local(moment: datetime, zone: str, language: str, pattern: str) -> str:

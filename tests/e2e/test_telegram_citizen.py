@@ -88,7 +88,7 @@ async def test_back_to_the_results_from_the_details_gives_the_same_page_in_the_s
     await telegram.onboard()
     await telegram.send("/volunteer")
     await telegram.press("Ældre")
-    await telegram.press("Ligegyldigt")
+    await telegram.press("Når som helst")
     await telegram.press("Hele Sønderborg Kommune")
     page_two = texts(await telegram.press("Næste"))
     assert "side 2 af" in page_two
@@ -110,7 +110,7 @@ async def test_back_button_of_details_after_leaving_the_results_is_old(
     await telegram.onboard()
     await telegram.send("/volunteer")
     await telegram.press("Ældre")
-    await telegram.press("Ligegyldigt")
+    await telegram.press("Når som helst")
     await telegram.press("Hele Sønderborg Kommune")
     await telegram.press("Mere om nr. 2")
     await telegram.send("/menu")
@@ -170,7 +170,7 @@ async def test_a_second_press_of_delete_deletes_nothing_more(
     await telegram.press("Giv mig besked om nye opslag")
     await telegram.press("Ny søgning")
     await telegram.press("Børn")
-    await telegram.press("Ligegyldigt")
+    await telegram.press("Når som helst")
     await telegram.press("Hele Sønderborg Kommune")
     await telegram.press("Giv mig besked om nye opslag")
     calls = await telegram.press("Mine søgeagenter")
@@ -193,7 +193,7 @@ async def test_english_results_say_once_that_descriptions_are_in_danish(
     await telegram.onboard(municipality="Sønderborg", language="English")
     await telegram.send("/volunteer")
     await telegram.press("Older people")
-    await telegram.press("Any")
+    await telegram.press("Any time")
     calls = await telegram.press("All of Sønderborg Kommune")
     shown = texts(calls)
     assert shown.count("Opportunity descriptions are in Danish") == 1
@@ -202,7 +202,7 @@ async def test_english_results_say_once_that_descriptions_are_in_danish(
     assert "Opportunity descriptions are in Danish" not in texts(calls)
     await telegram.press("New search")
     await telegram.press("Children")
-    await telegram.press("Any")
+    await telegram.press("Any time")
     calls = await telegram.press("All of Sønderborg Kommune")
     assert "Opportunity descriptions are in Danish" in texts(calls)  # once per search
 
@@ -239,9 +239,9 @@ async def test_each_understood_part_is_one_tap_to_change(
     shown = texts(calls)
     assert "Jeg søger efter: ældre, hverdage, dagtimer, Nordborg." in shown
     assert "i og omkring Nordborg" in shown
-    # The area: »Ligegyldigt« drops it.
+    # The area: »Alle målgrupper« drops it.
     await telegram.press("✏️ Ældre")
-    calls = await telegram.press("Ligegyldigt")
+    calls = await telegram.press("Alle målgrupper")
     assert "Jeg søger efter: hverdage, dagtimer, Nordborg." in texts(calls)
 
 
@@ -262,7 +262,7 @@ async def test_a_change_button_before_the_last_question_keeps_the_question_to_co
     calls = await telegram.press("✏️ Ældre, besøg")
     assert "Hvem vil du gerne hjælpe?" in texts(calls)
     await telegram.press("Børn")
-    calls = await telegram.press("Ligegyldigt")  # the time question still comes
+    calls = await telegram.press("Når som helst")  # the time question still comes
     assert "Jeg søger efter: børn, Nordborg." in texts(calls)
 
 

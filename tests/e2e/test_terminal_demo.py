@@ -186,7 +186,7 @@ def test_a_newcomer_does_everything_in_the_terminal_chat(tmp_path: Path) -> None
             staff.send("Perlegade 50, 6400 Sønderborg", "Skriv programmet")
             staff.press("Intet program endnu", "Hvor mange pladser")
             staff.send("30", "Hvor mange må højst komme fra hver forening?")
-            staff.send("2", "sidste frist for tilmelding")
+            staff.send("2", "Hvornår er tilmeldingsfristen?")
             staff.send(_danish_date(start - timedelta(days=1)), "Hvem skal inviteres?")
             staff.press(
                 "Alle i kommunen, der får invitationer og nyheder (1)", "spørgsmål til politikerne"

@@ -91,7 +91,7 @@ async def test_a_meeting_in_octobers_repeated_hour_is_asked_about_in_the_browser
     )
     await page.click("#preview")
     question = await page.inner_text("#dst-starts_at")
-    assert "stilles uret tilbage fra 3.00 til 2.00" in question
+    assert "stilles uret tilbage fra kl. 03.00 til kl. 02.00" in question
     assert "kl. 02.30 sommertid" in question and "kl. 02.30 vintertid" in question
     await shot(page, "43-meeting-dst-question")
     await page.check("#dst-starts_at-1")  # the second 2.30: winter time

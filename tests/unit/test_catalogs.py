@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT
+from bot.grants.fields import format_amount
 from bot.i18n import LANGUAGES, MissingMessageError, catalog, plural_catalog, t, tn
 
 LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical"}
@@ -397,3 +398,31 @@ def test_ranges_take_an_en_dash() -> None:
     assert HYPHEN_RANGE.search("Skriv en titel på 3-{high} tegn.")
     assert HYPHEN_RANGE.search("hverdage kl. 9-15")
     assert not HYPHEN_RANGE.search("fx 15/3-2027 eller 2027-06-30 eller 30-06-2027")
+
+
+# --- A fresh reader's review (issue 16, 8½/10): amounts end their own sentence ---------------
+
+#: Placeholders that hold an amount (`format_amount`: »12.500 kr.«) in any key; in grant keys also
+#: the budget's running {total} and an amount error's {limit}. Elsewhere {total} and {limit} are
+#: counts (»Sendt: {total} af {total}.«), which need their full stop.
+AMOUNT_FIELDS = r"amount|applied|granted|amount_applied|amount_granted|spent|left"
+AMOUNT_THEN_STOP = re.compile(r"\{(?:" + AMOUNT_FIELDS + r")\}\.")
+GRANT_AMOUNT_THEN_STOP = re.compile(r"\{(?:total|limit)\}\.")
+
+
+def test_an_amount_lends_its_full_stop_to_the_sentence() -> None:
+    """»Du nævnte {amount}.« renders »Du nævnte 12.500 kr..«: an amount that ends a sentence ends
+    it with its own »kr.« (STYLE.md, Punctuation and numbers)."""
+    found = {
+        k: v
+        for k, v in _strings("da").items()
+        if AMOUNT_THEN_STOP.search(v)
+        or (k.startswith("grants.error.amount_") and GRANT_AMOUNT_THEN_STOP.search(v))
+        or (k.startswith("grants.budget") and GRANT_AMOUNT_THEN_STOP.search(v))
+    }
+    assert not found, f"»kr..« – let »{{amount}}« end the sentence: {found}"
+    assert AMOUNT_THEN_STOP.search("Du nævnte {amount}. Tryk på knappen")
+    assert AMOUNT_THEN_STOP.search("Bevilget: {amount}. Ansøgeren får besked.")
+    assert not AMOUNT_THEN_STOP.search("Du nævnte {amount} – tryk på knappen")
+    shown = t("da", "grants.amount.suggested", amount=format_amount(1_250_000, "da"))
+    assert "12.500 kr." in shown and "kr.." not in shown

@@ -7,6 +7,7 @@ Every service call checks again that the user is staff of the meeting's municipa
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from typing import Any
 
 from bot.core.events import Event
@@ -18,7 +19,7 @@ from bot.meetings.kinds import worded
 from bot.meetings.staff.common import meeting_link, show_home, slug, zone
 from bot.meetings.staff.fields import ask_which_instant, chosen_instant
 from bot.meetings.staff.steps import EDIT_STEPS, EDITED_FIELD, JOURNEY, StaffMeetingStep
-from bot.meetings.times import AmbiguousTime, format_local
+from bot.meetings.times import AmbiguousTime, format_local, short_pattern
 from bot.staff.access import NotStaffError
 from bot.staff.audit import Channel
 from bot.validation.errors import InvalidInput
@@ -58,7 +59,7 @@ def show(turn: Turn) -> None:
         when=format_local(
             view.starts_at, view.timezone, turn.lang, turn.t("meetings.format.start")
         ),
-        status=turn.t(f"meetings.staff.status.{meeting.status}"),
+        status=turn.t(f"meetings.staff.status.{_state(meeting, turn.services.clock())}"),
         coming=counts.coming,
         capacity=meeting.capacity if meeting.capacity is not None else "–",
         waitlist=counts.waitlist,
@@ -85,6 +86,14 @@ def show(turn: Turn) -> None:
     turn.reply(text, rows)
 
 
+def _state(meeting: Any, now: datetime) -> str:
+    """The meeting's state as the dashboard names it (``web.meetings.state.*``): »kommende«,
+    »afholdt« once it has ended, »aflyst«; not »aktivt«, an odd word for a meeting."""
+    if meeting.status == "active" and meeting.ends_at <= now:
+        return "past"
+    return str(meeting.status)
+
+
 def _show_edit(turn: Turn, meeting: Any) -> None:
     step = StaffMeetingStep(turn.step)
     changes = dict(turn.data.get("changes") or {})
@@ -101,7 +110,9 @@ def _show_edit(turn: Turn, meeting: Any) -> None:
     params: dict[str, object] = {"zone": zone_name(municipality.timezone, turn.lang)}
     if field == "ends_at":
         start = parse_iso(changes.get("starts_at") or iso(meeting.starts_at))
-        params["start"] = format_local(start, municipality.timezone, turn.lang, "d/M-y 'kl.' HH.mm")
+        params["start"] = format_local(
+            start, municipality.timezone, turn.lang, short_pattern(turn.lang)
+        )
     turn.reply(
         turn.t(worded(f"meetings.ask.{field}", meeting.kind), **params),
         [[turn.button("meetings.staff.back", "back_to_pick")]],

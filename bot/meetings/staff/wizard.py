@@ -34,7 +34,7 @@ from bot.meetings.staff.steps import (
     WIZARD_STEPS,
     StaffMeetingStep,
 )
-from bot.meetings.times import AmbiguousTime, default_deadline, format_local
+from bot.meetings.times import AmbiguousTime, default_deadline, format_local, short_pattern
 from bot.staff.access import NotStaffError
 from bot.staff.audit import Channel
 from bot.validation.errors import InvalidInput
@@ -144,7 +144,7 @@ def show(turn: Turn) -> None:
             )
     elif field == "ends_at" and "starts_at" in draft:
         params["start"] = format_local(
-            parse_iso(draft["starts_at"]), zone(turn), turn.lang, "d/M-y 'kl.' HH.mm"
+            parse_iso(draft["starts_at"]), zone(turn), turn.lang, short_pattern(turn.lang)
         )
     rows.append([turn.button("meetings.staff.discard", "discard")])
     municipality = service.municipality_of(turn.session, slug(turn))

@@ -34,7 +34,7 @@ from bot.meetings.fields import (
 from bot.meetings.kinds import DIALOGUE, KINDS, kind_of, worded
 from bot.meetings.models import Meeting
 from bot.meetings.render import details
-from bot.meetings.times import AmbiguousTime, default_deadline, format_local
+from bot.meetings.times import AmbiguousTime, default_deadline, format_local, short_pattern
 from bot.staff.audit import Channel, entries_for, who
 from bot.validation.errors import InvalidInput
 from bot.web.charts import line_chart_svg
@@ -248,7 +248,7 @@ def dst_choice(unclear: AmbiguousTime, zone: str, lang: str) -> dict[str, Any]:
     key, params = dst_question(unclear, zone, lang)
     if unclear.key == "meetings.dst.gap":
         [shifted] = unclear.choices
-        when = format_local(shifted, zone, lang, "d/M-y 'kl.' HH.mm")
+        when = format_local(shifted, zone, lang, short_pattern(lang))
         options = [(iso(shifted), t(lang, "meetings.dst.use_shifted", when=when))]
     else:
         first, second = unclear.choices

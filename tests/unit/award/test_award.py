@@ -80,7 +80,7 @@ async def test_a_solrod_citizen_nominates_someone_and_gets_a_receipt(
     await chat.send("Karen har i ti år kørt besøgsvenner til ældre i Havdrup hver uge.")
     await chat.send("Ole Hansen")
     replies = await chat.send("ikke en mail")
-    assert "hverken en e-mail eller et telefonnummer" in text_of(replies)
+    assert "hverken en e-mailadresse eller et telefonnummer" in text_of(replies)
     await chat.send("22 33 44 55")
     replies = await chat.send("ja")  # typed, as well as pressed
     summary = text_of(replies)

@@ -106,6 +106,29 @@ async def test_afbryd_saves_nothing(
         assert uow.session.scalar(select(func.count()).select_from(Company)) == 0
 
 
+async def test_only_a_greenlandic_company_is_told_about_its_old_ger_number(
+    onboarded_chat: ChatDriver, conversation: Conversation, frozen: datetime
+) -> None:
+    """GER numbers became CVR numbers in Greenland in 2018: Sermersooq's data says so after the
+    question; a Danish company is asked for its 8 digits only (issue 16 review, item G)."""
+    await onboarded_chat.send("/company")
+    await onboarded_chat.press("Registrér virksomheden")
+    replies = await onboarded_chat.send("Byg ApS")
+    assert "Skriv de 8 cifre, fx 12 34 56 74." in text_of(replies)
+    assert "GER" not in text_of(replies)
+    nuuk = ChatDriver(conversation, 6102)
+    await nuuk.onboard(municipality="Sermersooq")
+    await nuuk.send("/company")
+    await nuuk.press("Registrér virksomheden")
+    replies = await nuuk.send("Nuuk Byg ApS")
+    assert (
+        "fx 12 34 56 74. Havde virksomheden et GER-nummer, blev det til et CVR-nummer i 2018"
+        in (text_of(replies))
+    )
+    replies = await nuuk.send("GER-nr. 12663765")  # an old GER number, read as its CVR number
+    assert "kontaktperson" in text_of(replies).lower()
+
+
 async def _staff_chat(conversation: Conversation) -> ChatDriver:
     make_staff(conversation)
     staff = ChatDriver(conversation, user_id=STAFF_ID)

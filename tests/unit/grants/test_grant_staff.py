@@ -99,7 +99,7 @@ async def test_staff_approve_and_the_applicant_is_told(
     assert "Mente du »6.500 kr.« eller »65 kr.«?" in text_of(replies)
     assert _app(services).amount_granted is None
     replies = await staff.press("6.500 kr.")
-    assert "Bevilget: 6.500 kr." in text_of(replies)
+    assert "6.500 kr. er bevilget" in text_of(replies)
     app = _app(services)
     assert app.status == Status.APPROVED.value and app.amount_granted == 650_000
     with transaction(services.db) as session:

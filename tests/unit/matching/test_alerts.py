@@ -53,7 +53,7 @@ def _add_opportunity(
 async def _save_search(chat: ChatDriver) -> None:
     await chat.send("/volunteer")
     await chat.press("Ældre")
-    await chat.press("Ligegyldigt")
+    await chat.press("Når som helst")
     await chat.press("Nordborg")
     await chat.press("Giv mig besked om nye opslag")
 

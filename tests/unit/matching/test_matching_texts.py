@@ -29,5 +29,13 @@ def test_keys_built_at_run_time_have_texts(language: str) -> None:
 
 def test_danish_area_labels_are_danish() -> None:
     assert catalog("da")["matching.area.elderly"] == "Ældre"
-    assert catalog("da")["matching.any"] == "Ligegyldigt"
-    assert catalog("en")["matching.any"] == "Any"
+
+
+def test_the_catch_all_buttons_answer_their_questions() -> None:
+    """»Hvem vil du gerne hjælpe?« is answered with people, »Hvornår har du tid?« with a time:
+    not one »Ligegyldigt« for both (review of issue 16, item C)."""
+    assert catalog("da")["matching.any_area"] == "Alle målgrupper"
+    assert catalog("da")["matching.any_time"] == "Når som helst"
+    assert catalog("en")["matching.any_area"] == "All target groups"
+    assert catalog("en")["matching.any_time"] == "Any time"
+    assert "matching.any" not in catalog("da")

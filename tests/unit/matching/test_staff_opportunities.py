@@ -123,7 +123,7 @@ async def test_staff_export_interests_as_csv(
     clock.set(datetime(2027, 3, 31, 22, 30, tzinfo=UTC))
     await onboarded_chat.send("/volunteer")
     await onboarded_chat.press("Ældre")
-    await onboarded_chat.press("Ligegyldigt")
+    await onboarded_chat.press("Når som helst")
     await onboarded_chat.press("Hele Sønderborg")
     await onboarded_chat.press("Interesseret i nr. 1")
     await _open_section(onboarded_chat)

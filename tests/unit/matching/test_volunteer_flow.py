@@ -33,9 +33,10 @@ def _payloads(chat: ChatDriver) -> list[str]:
 async def _search_nordborg_elderly(chat: ChatDriver) -> str:
     replies = await chat.send("/volunteer")
     assert "Hvem vil du gerne hjælpe?" in text_of(replies)
-    assert "Ligegyldigt" in labels_of(replies)
+    assert "Alle målgrupper" in labels_of(replies)
     replies = await chat.press("Ældre")
     assert "Hvornår har du tid?" in text_of(replies)
+    assert "Når som helst" in labels_of(replies) and "Alle målgrupper" not in labels_of(replies)
     replies = await chat.press("Hverdage i dagtimerne")
     assert "Hvor vil du gerne hjælpe?" in text_of(replies) and "📎" in text_of(replies)
     replies = await chat.press("Nordborg")
@@ -91,8 +92,8 @@ async def test_one_sentence_with_everything_goes_straight_to_results(
 
 async def test_unknown_town_gets_suggestions(onboarded_chat: ChatDriver) -> None:
     await onboarded_chat.send("/volunteer")
-    await onboarded_chat.press("Ligegyldigt")
-    await onboarded_chat.press("Ligegyldigt")
+    await onboarded_chat.press("Alle målgrupper")
+    await onboarded_chat.press("Når som helst")
     replies = await onboarded_chat.send("Nordbrog")
     assert "Jeg kan ikke finde »Nordbrog« – mente du Nordborg eller Broager?" in text_of(replies)
     replies = await onboarded_chat.press("Nordborg")
@@ -101,8 +102,8 @@ async def test_unknown_town_gets_suggestions(onboarded_chat: ChatDriver) -> None
 
 async def test_a_shared_location_searches_near_the_user(onboarded_chat: ChatDriver) -> None:
     await onboarded_chat.send("/volunteer")
-    await onboarded_chat.press("Ligegyldigt")
-    await onboarded_chat.press("Ligegyldigt")
+    await onboarded_chat.press("Alle målgrupper")
+    await onboarded_chat.press("Når som helst")
     replies = await onboarded_chat.send_location(54.9190, 9.5950)  # Gråsten
     assert "nær dig" in text_of(replies)
     assert "km fra dig" in text_of(replies)
@@ -112,7 +113,7 @@ async def test_typed_words_at_the_area_question_search_the_text(onboarded_chat: 
     await onboarded_chat.send("/volunteer")
     replies = await onboarded_chat.send("lektiehjælp")
     assert "nævner »lektiehjælp«" in text_of(replies)
-    await onboarded_chat.press("Ligegyldigt")
+    await onboarded_chat.press("Når som helst")
     replies = await onboarded_chat.press("Hele Sønderborg")
     assert "lektie" in text_of(replies).lower()
 
@@ -120,7 +121,7 @@ async def test_typed_words_at_the_area_question_search_the_text(onboarded_chat: 
 async def test_no_results_suggest_what_to_relax(onboarded_chat: ChatDriver) -> None:
     await onboarded_chat.send("/volunteer")
     await onboarded_chat.send("zyxwvuq")
-    await onboarded_chat.press("Ligegyldigt")
+    await onboarded_chat.press("Når som helst")
     replies = await onboarded_chat.press("Hele Sønderborg")
     assert "Jeg fandt" in text_of(replies)
     assert any(label.startswith("Uden søgeordene") for label in labels_of(replies))
@@ -158,7 +159,7 @@ async def test_free_places_read_as_a_count_in_why_it_fits(
         )
     await onboarded_chat.send("/volunteer")
     await onboarded_chat.press("Ældre")
-    await onboarded_chat.press("Ligegyldigt")  # no time reason: area, distance, places
+    await onboarded_chat.press("Når som helst")  # no time reason: area, distance, places
     text = text_of(await onboarded_chat.press("Nordborg"))
     assert "1 ledig plads" in text
     assert "ledige pladser: " not in text and "1 ledige pladser" not in text
@@ -197,8 +198,8 @@ async def test_interest_is_recorded_once_and_told_to_a_linked_association(
         assert len(told) == 1 and "tg://user?id=" in told[0].text
         assert uow.session.get(Opportunity, first).interest_count == 1  # type: ignore[union-attr]
     replies = await onboarded_chat.send("/volunteer")
-    replies = await onboarded_chat.press("Mine interesser")
-    assert "Mine interesser" in text_of(replies) and "1. <b>" in text_of(replies)
+    replies = await onboarded_chat.press("Opslag, jeg er interesseret i")
+    assert "Opslag, du har vist interesse for" in text_of(replies) and "1. <b>" in text_of(replies)
     replies = await onboarded_chat.press("Træk nr. 1 tilbage")
     assert "trukket tilbage" in text_of(replies)
     replies = await onboarded_chat.press_payload("g:volunteer:mine")

@@ -44,7 +44,7 @@ async def test_staff_make_a_course_for_volunteers_kind_first(
     await staff.press("Intet program endnu")
     replies = await staff.send("12")
     # A course asks no limit per association: the deadline comes next.
-    assert "sidste frist for tilmelding" in text_of(replies)
+    assert "Hvornår er tilmeldingsfristen?" in text_of(replies)
     replies = await staff.press("En uge før")
     assert "Til »Kursus for frivillige« passer den øverste knap som regel bedst" in text_of(replies)
     audiences = [label for label in labels_of(replies) if "(" in label]
@@ -117,7 +117,7 @@ async def test_a_volunteer_signs_up_for_a_course_as_a_person(
         conversation, kind="kursus", audience="volunteers", title="Førstehjælp", capacity=1
     )
     replies = await citizen.send("/meetings")
-    assert "Kommende møder og arrangementer" in text_of(replies)
+    assert "Kommende arrangementer og møder" in text_of(replies)
     assert "Kursus for frivillige · " in text_of(replies)
     await citizen.press("Førstehjælp")
     replies = await citizen.press_payload(f"g:meetings:rsvp:{course}:y")

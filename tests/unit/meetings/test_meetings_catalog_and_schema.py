@@ -23,7 +23,7 @@ DYNAMIC_KEYS = (
     + [f"meetings.error.{f}" for f in ("title", "place", "address", "agenda", "number")]
     + [f"meetings.csv.{c}" for c in CSV_COLUMNS]
     + [f"meetings.status.{s}" for s in ("confirmed", "waitlist", "yes", "no", "maybe", "none")]
-    + [f"meetings.staff.status.{s}" for s in ("active", "cancelled")]
+    + [f"meetings.staff.status.{s}" for s in ("active", "past", "cancelled")]
     + [a.label_key for a in AUDIENCES.values()]
     + ["delivery.progress", "delivery.tally"]
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -179,6 +180,40 @@ async def test_a_reminder_is_not_sent_once_half_its_notice_has_gone(
     with scheduler_at(conversation.services, clock, NOW + timedelta(hours=13)) as scheduler:
         jobs.sync_meeting_reminders()
         assert scheduler.get_job(f"meeting-{meeting_id}-reminder-1") is None
+
+
+def _dst_text(typed: str, zone: str, language: str = "da") -> str:
+    from bot.i18n import t
+    from bot.meetings.fields import dst_question
+    from bot.meetings.times import AmbiguousTime
+
+    with pytest.raises(AmbiguousTime) as unclear:
+        parse_start(typed, zone)
+    key, params = dst_question(unclear.value, zone, language)
+    return t(language, key, **params)
+
+
+def test_the_clock_change_question_gives_greenlands_own_hours() -> None:
+    """Sermersooq (America/Nuuk) changes its clocks at 23.00 on Saturday evening, not at 2.00/3.00
+    on Sunday night as Denmark: the question names the zone's own hours (issue 16 review, D)."""
+    from bot.config import PROJECT_ROOT
+    from bot.directory import Directory
+
+    nuuk = Directory.load(PROJECT_ROOT / "data").zone("sermersooq")
+    gap = _dst_text("27/3-2027 kl. 23.30", nuuk)
+    assert "Klokken 23.30 findes ikke den 27/3-2027" in gap
+    assert "fra kl. 23.00 til kl. 24.00 (sommertid)" in gap
+    assert "28/3-2027 kl. 00.30" in gap  # the shifted time, on the next day
+    fold = _dst_text("30/10-2027 kl. 23.30", nuuk)
+    assert "Den 30/10-2027 stilles uret tilbage fra kl. 24.00 til kl. 23.00" in fold
+    for text in (gap, fold):
+        assert not re.search(r"(?<!\d)0?[23]\.00", text), text  # Denmark's 2.00 and 3.00
+        assert "Natten" not in text
+    english = _dst_text("27/3-2027 kl. 23.30", nuuk, "en")
+    assert "from 23:00 to 24:00" in english and "28/3-2027 00:30" in english
+    # Denmark keeps its hours.
+    assert "fra kl. 02.00 til kl. 03.00" in _dst_text("28/3-2027 kl. 2.30", CPH)
+    assert "tilbage fra kl. 03.00 til kl. 02.00" in _dst_text("31/10-2027 kl. 2.30", CPH)
 
 
 def test_the_spring_gap_has_no_instant_and_the_autumn_hour_two() -> None:

@@ -166,7 +166,7 @@ async def test_meetings_lists_upcoming_meetings_and_my_answers(
     await citizen.press_payload(f"g:meetings:rsvp:{meeting_id}:y")
     replies = await citizen.send("/meetings")
     text = text_of(replies)
-    assert "Kommende møder" in text
+    assert "Kommende arrangementer og møder" in text
     assert "Jeg kommer (plads bekræftet)" in text
     assert "Ikke svaret endnu" in text  # the seeded Sønderborg meeting
     assert text.index("20. januar 2027") < text.index("16. marts 2027")  # soonest first

@@ -251,6 +251,7 @@ async def test_staff_see_counts_questions_and_export_csv(
     replies = await staff.press("Dialogmøde om frivillighed 2027")
     text = text_of(replies)
     assert "Kommer: 1 (pladser: 1)" in text and "Venteliste: 1" in text and "Spørgsmål: 1" in text
+    assert " · kommende" in text  # as the dashboard says, not »aktivt«
     replies = await staff.press("Spørgsmål (1)")
     assert "Hvad med ældreområdet?" in text_of(replies)
     replies = await staff.press("Deltagerliste")
@@ -310,7 +311,7 @@ async def test_a_notice_goes_to_the_chosen_audience(
     assert "Nyt om en høring: Ny frivillighedspolitik i høring" in text_of(replies)
     assert "&lt;senest&gt;" in text_of(replies)
     # A news item is previewed as a message, never as an »invitation« (issue 16, reader 3).
-    assert "Sådan ser beskeden ud" in text_of(replies)
+    assert "Sådan ser nyheden ud" in text_of(replies)
     assert "Sådan ser invitationen ud" not in text_of(replies)
     send = staff.payload_for("Send til")
     replies = await staff.press_payload(send)

@@ -101,7 +101,7 @@ def test_a_start_in_octobers_repeated_hour_asks_summer_or_winter_time(
     csrf = login(client, services)
     typed = _form(csrf, starts_at="31.10.2027 02:30", ends_at="05:00")
     asked = client.post(NEW, data=typed)
-    assert "uret tilbage fra 3.00 til 2.00" in asked.text
+    assert "uret tilbage fra kl. 03.00 til kl. 02.00" in asked.text
     assert _options(asked.text, "starts_at") == {
         FOLD_SUMMER: "kl. 02.30 sommertid (første gang, før uret stilles tilbage)",
         FOLD_WINTER: "kl. 02.30 vintertid (anden gang, en time senere)",
