@@ -187,7 +187,7 @@ class StaffConsultationsFlow(Flow):
             ),
         )
         count = len(service.recipients(turn.session, draft["audience"], slug))
-        audience = turn.t(AUDIENCES[draft["audience"]].label_key, count=count)
+        audience = turn.t(AUDIENCES[draft["audience"]].name_key)
         rows = [self._cancel(turn)]
         if count:
             rows.insert(0, [turn.button("consultations.staff.button.send", "send", count=count)])

@@ -30,7 +30,10 @@ class Recipient:
 
 class Audience(Protocol):
     key: str
-    label_key: str  # catalog key of its name, e.g. "meetings.audience.citizens"
+    label_key: str  # catalog key of its button label, e.g. "meetings.audience.citizens"
+    #: Catalog key of its name without the count, for running text (issue 16: the label's
+    #: »(42)« printed the count twice in »Den sendes til 42 modtagere: …(42)«).
+    name_key: str
 
     def recipients(self, session: Session, municipality: str) -> list[Recipient]: ...
 
@@ -58,6 +61,7 @@ class Citizens:
 
     key = "citizens"
     label_key = "meetings.audience.citizens"
+    name_key = "meetings.audience_name.citizens"
 
     def recipients(self, session: Session, municipality: str) -> list[Recipient]:
         return _rows(
@@ -85,6 +89,7 @@ class Chairs:
 
     key = "chairs"
     label_key = "meetings.audience.chairs"
+    name_key = "meetings.audience_name.chairs"
 
     def recipients(self, session: Session, municipality: str) -> list[Recipient]:
         found: dict[int, Recipient] = {}
@@ -122,6 +127,7 @@ class Volunteers:
 
     key = "volunteers"
     label_key = "meetings.audience.volunteers"
+    name_key = "meetings.audience_name.volunteers"
 
     def recipients(self, session: Session, municipality: str) -> list[Recipient]:
         models = _matching()
@@ -156,6 +162,7 @@ class Companies:
 
     key = "companies"
     label_key = "meetings.audience.companies"
+    name_key = "meetings.audience_name.companies"
 
     def recipients(self, session: Session, municipality: str) -> list[Recipient]:
         company = getattr(_companies(), "Company", None)

@@ -94,6 +94,65 @@ def test_no_key_is_written_twice_in_one_language() -> None:
                 seen[key] = po.name
 
 
+#: Calls that format a catalog text at once, with the key as a constant: the turn's (which add
+#: the municipality's `TERMS`) and `bot.i18n`'s own (which do not).
+TURN_FORMATTERS = {"t", "tn", "say", "say_n", "button", "global_button", "done"}
+PLAIN_FORMATTERS = {"t", "tn"}
+
+
+def _placeholders(language: str, key: str) -> set[str]:
+    if key in catalog(language):
+        return _fields(catalog(language)[key])
+    return set().union(*(_fields(form) for form in plural_catalog(language)[key]))
+
+
+def _constant_keys(node: ast.expr) -> list[str]:
+    """The catalog keys an argument can be: a constant, or either side of ``a if c else b``."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _constant_keys(node.body) + _constant_keys(node.orelse)
+    return []
+
+
+def _calls_missing_a_placeholder() -> list[str]:
+    """Every call that formats a constant key with keyword arguments only (no ``**params``) but
+    leaves out a placeholder of that key's Danish or English text: `str.format` raises KeyError
+    at runtime (issue 16: `meetings.staff.preview_nobody` without ``audience``)."""
+    from bot.directory import TERMS
+
+    known = set(catalog("da")) | set(plural_catalog("da"))
+    found: list[str] = []
+    for folder in ("bot", "scheduler"):
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call) or any(k.arg is None for k in node.keywords):
+                    continue
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in TURN_FORMATTERS:
+                    given = set(TERMS)
+                elif isinstance(func, ast.Name) and func.id in PLAIN_FORMATTERS:
+                    given = set()
+                else:
+                    continue
+                given |= {k.arg for k in node.keywords if k.arg}
+                for argument in node.args[:2]:
+                    for key in _constant_keys(argument):
+                        if key not in known:
+                            continue
+                        missing = (_placeholders("da", key) | _placeholders("en", key)) - given
+                        if missing:
+                            where = f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}"
+                            found.append(f"{where} {key} without {sorted(missing)}")
+    return sorted(found)
+
+
+def test_every_call_passes_every_placeholder_of_its_text() -> None:
+    missing = _calls_missing_a_placeholder()
+    assert not missing, missing
+
+
 #: Placeholders that hold a count of things, and the words after one that do not inflect.
 COUNTS = ("count", "total", "capacity", "sent", "n", "spots")
 UNINFLECTED = ("af", "i", "of", "in")

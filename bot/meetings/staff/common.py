@@ -85,14 +85,11 @@ def ask_to_send(
     audience = AUDIENCES[audience_key]
     if count:
         rows = [[turn.button("meetings.staff.send", "send", count=count)], *rows]
+    # The name, not the button label: the label carries its own »(count)«.
+    name = turn.t(audience.name_key)
     turn.reply(
-        turn.tn(
-            preview_key,
-            count,
-            count=count,
-            audience=turn.t(audience.label_key, count=count),
-        )
+        turn.tn(preview_key, count, count=count, audience=name)
         if count
-        else turn.t("meetings.staff.preview_nobody", count=count),
+        else turn.t("meetings.staff.preview_nobody", audience=name),
         rows,
     )

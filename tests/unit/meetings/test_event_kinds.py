@@ -48,8 +48,8 @@ async def test_staff_make_a_course_for_volunteers_kind_first(
     replies = await staff.press("En uge før")
     assert "Til »Kursus for frivillige« passer den øverste knap som regel bedst" in text_of(replies)
     audiences = [label for label in labels_of(replies) if "(" in label]
-    assert audiences[0] == "Frivillige, der har vist interesse (1)"
-    replies = await staff.press("Frivillige, der har vist interesse")
+    assert audiences[0] == "Frivillige, der har meldt sig interesseret i et opslag (1)"
+    replies = await staff.press("Frivillige, der har meldt sig interesseret")
     # … and no questions to the politicians: straight to the preview.
     text = text_of(replies)
     assert "Sønderborg Kommune inviterer dig på kursus for frivillige" in text

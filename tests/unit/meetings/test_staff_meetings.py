@@ -327,6 +327,22 @@ async def test_a_notice_goes_to_the_chosen_audience(
     assert entry.detail["title"] == "Ny frivillighedspolitik i høring"
 
 
+async def test_an_audience_nobody_is_in_is_named_in_the_preview(staff: ChatDriver) -> None:
+    """Issue 16 (reader 2): the preview for an audience of 0 formatted `preview_nobody` without
+    its ``{audience}``, so a staff member picking »(0)« got a KeyError instead of the preview."""
+    await staff.send("/staff")
+    await staff.press("Møder og nyheder")
+    await staff.press("Send en nyhed")
+    await staff.press("Nyt om en høring")
+    await staff.send("Ny frivillighedspolitik i høring")
+    await staff.send("Kom med jeres input senest 1. marts.")
+    replies = await staff.press("Virksomheder, der er registreret hos kommunen (0)")
+    text = text_of(replies)
+    assert "ingen i målgruppen »Virksomheder, der er registreret hos kommunen« kan få" in text
+    assert "(0)" not in text
+    assert not any(label.startswith("📤 Send til") for label in labels_of(replies))
+
+
 async def test_only_staff_of_the_meetings_municipality_may_act(
     conversation: Conversation, frozen: object
 ) -> None:

@@ -58,6 +58,7 @@ DYNAMIC = {
         "koordinering",
     ],
     "meetings.audience.": ["citizens", "chairs", "volunteers", "companies"],
+    "meetings.audience_name.": ["citizens", "chairs", "volunteers", "companies"],
     "matching.staff.status.": ["open", "closed"],
 }
 
