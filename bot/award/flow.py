@@ -217,7 +217,7 @@ class AwardFlow(Flow):
     def _summary_text(self, turn: Turn, draft: Mapping[str, Any]) -> str:
         return turn.t(
             "award.summary",
-            kind=turn.t(f"award.kind.{draft.get('kind', 'person')}"),
+            kind=turn.t(f"award.kind_noun.{draft.get('kind', 'person')}"),
             nominee=_e(draft.get("nominee")),
             reason=_e(draft.get("reason")),
             name=_e(draft.get("name")),

@@ -199,7 +199,7 @@ def export_rows(
     return [
         {
             column("number"): row.id,
-            column("kind"): t(language, f"award.kind.{row.nominee_kind}"),
+            column("kind"): t(language, f"award.kind_noun.{row.nominee_kind}"),
             column("nominee"): row.nominee_name,
             column("reason"): row.reason,
             column("nominator"): row.nominator_name,

@@ -281,7 +281,7 @@ class StaffAwardFlow(Flow):
             return
         text = turn.t(
             "award.staff.nomination",
-            kind=turn.t(f"award.kind.{row.nominee_kind}"),
+            kind=turn.t(f"award.kind_noun.{row.nominee_kind}"),
             nominee=_e(row.nominee_name),
             reason=_e(row.reason),
             name=_e(row.nominator_name),
