@@ -313,7 +313,11 @@ def _resolve_choice(spec: FieldSpec, raw: str) -> str:
     raise InvalidInput(
         "grants.error.choice_unknown",
         text=raw.strip(),
-        options=tuple(option.label for option in spec.choices),
+        # Each option as the button it is, in quotes: »Vælg »Ja«, »Nej« eller »Ved ikke«.«
+        options=tuple(
+            Message("grants.error.choice_quoted", {"label": option.label})
+            for option in spec.choices
+        ),
     )
 
 

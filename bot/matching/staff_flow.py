@@ -266,7 +266,14 @@ class StaffOpportunitiesFlow(Flow):
 
     async def _show_edit(self, turn: Turn) -> None:
         step = StaffOpportunityStep(turn.step)
-        turn.reply(turn.t(ASK[step]), [_back(turn)], edit=True)
+        # The same »Ingen grænse« as the new-opportunity wizard (issue 16, reader 2): the
+        # question names the button, not a typed »-«, which is still read.
+        rows = (
+            [[turn.button("matching.staff.no_limit", "none")]]
+            if step is StaffOpportunityStep.EDIT_SPOTS
+            else []
+        )
+        turn.reply(turn.t(ASK[step]), [*rows, _back(turn)], edit=True)
 
     async def _show_new_typed(self, turn: Turn) -> None:
         step = StaffOpportunityStep(turn.step)
@@ -375,6 +382,8 @@ class StaffOpportunitiesFlow(Flow):
 
     async def _on_edit(self, turn: Turn, event: Event, value: str | None) -> None:
         typed = _typed(event)
+        if value == "none" and turn.step == StaffOpportunityStep.EDIT_SPOTS:
+            typed = ""  # »Ingen grænse«: `upkeep.parse_spots` reads an empty answer as no limit
         if typed is None:
             return
         session, tid, m, now = (

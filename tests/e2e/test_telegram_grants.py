@@ -133,7 +133,7 @@ async def test_a_second_tap_on_submit_says_the_application_was_already_sent(
     second = await telegram.send_update(telegram.user.callback(data, message_id))
 
     assert "SON-2027-0001" in texts(first)
-    assert "Ansøgningen er allerede sendt (ref. SON-2027-0001)" in texts(second)
+    assert "Ansøgningen er allerede sendt (referencenummer SON-2027-0001)" in texts(second)
     assert "tidligere besked" not in texts(second)
     assert not [c for c in second if c.method == "sendDocument"]  # nothing new was sent
     receipt = await telegram.press("Kvittering")

@@ -102,7 +102,7 @@ async def test_stickers_photos_and_voice_get_a_helpful_answer(telegram: Telegram
         }
     )
     calls = await telegram.send_update(sticker)
-    assert "ikke fotos, stickers" in texts(calls)
+    assert "ikke billeder, stickers" in texts(calls)
     assert "velkommen" in texts(calls).lower()  # and the current step again
 
 

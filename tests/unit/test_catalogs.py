@@ -263,6 +263,12 @@ def test_danish_quotes_are_guillemets() -> None:
     assert not wrong, f"use »…« in Danish: {wrong}"
 
 
+def test_english_quotes_are_curly() -> None:
+    """English quotes »…« as “…” (issue 16, reader 2: ten English texts had the Danish quotes)."""
+    guillemets = sorted(k for k, text in catalog("en").items() if "»" in text or "«" in text)
+    assert not guillemets
+
+
 def test_the_bot_says_jeg_and_the_municipality_is_kommunen() -> None:
     we = {k: v for k, v in _strings("da").items() if WE.search(v)}
     assert not we, f"no »vi/os/vores« – the bot is »jeg«, the municipality »kommunen«: {we}"

@@ -50,7 +50,8 @@ BEFORE = {
     "grants.reminder.draft_1d": "Husk: Ansøgningsfristen for § 18-puljen er i morgen, <deadline>."
     " Din kladde er gemt, så du kan gøre ansøgningen færdig her i chatten.",
     "grants.notify.approved": "🎉 <b>Ansøgning <reference> er bevilget</b>\nI får <amount>, som"
-    " udbetales til foreningens NemKonto. Husk at afrapportere, hvad I har brugt tilskuddet til,"
+    " udbetales til foreningens NemKonto. Foreningen får også kommunens skriftlige afgørelse."
+    " Husk at afrapportere, hvad I har brugt tilskuddet til,"
     " senest <report_due>.",
     "intent.out_of_scope": "Det kan jeg desværre ikke hjælpe med. Jeg kan hjælpe dig med at finde"
     " frivilligt arbejde, søge § 18-tilskud og holde styr på møder og arrangementer.",

@@ -45,8 +45,8 @@ async def register(chat: ChatDriver, *, share: bool, name: str = "Byg & Co ApS")
     assert "Hvad kan virksomheden tilbyde" in text_of(replies)
     replies = await chat.press("Færdig")
     assert "Vælg mindst én" in text_of(replies)
-    replies = await chat.press("Faglig hjælp: IT")
-    assert "✅ Faglig hjælp: IT" in labels_of(replies)
+    replies = await chat.press("Faglig hjælp med IT")
+    assert "✅ Faglig hjælp med IT" in labels_of(replies)
     await chat.press("Undervisere til kurser")
     await chat.press("Varer og udstyr")
     replies = await chat.press("Varer og udstyr")  # pressed again: not chosen after all
@@ -58,7 +58,7 @@ async def register(chat: ChatDriver, *, share: bool, name: str = "Byg & Co ApS")
     replies = await chat.press("Ja, giv oplysningerne videre" if share else "Nej, kun gennem")
     text = text_of(replies)
     assert "CVR-nummer: 12345674" in text
-    assert "Tilbyder: Faglig hjælp: IT, Undervisere til kurser" in text
+    assert "Tilbyder: Faglig hjælp med IT, Undervisere til kurser" in text
     assert "Byg &amp; Co ApS" in text  # escaped, as every typed value
     return await chat.press("Gem registreringen")
 
@@ -159,7 +159,7 @@ async def test_staff_pass_an_offer_on_with_the_contact_when_the_company_agreed(
     staff = await _staff_chat(conversation)
     replies = await staff.press("Virksomheder")
     assert "1 virksomhed er registreret" in text_of(replies)
-    assert "Byg &amp; Co ApS</b> – Faglig hjælp: IT, Undervisere til kurser" in text_of(replies)
+    assert "Byg &amp; Co ApS</b> – Faglig hjælp med IT, Undervisere til kurser" in text_of(replies)
     await staff.press("Byg & Co ApS")
     replies = await staff.press("Fortæl en forening om tilbuddet")
     assert "har sagt ja til, at foreningen får kontaktpersonens navn" in text_of(replies)

@@ -81,7 +81,8 @@ def test_choice_by_key_or_label_in_any_case(schemes: dict[str, GrantScheme]) -> 
     assert parse_answer(spec, "operating grant").value == "driftstilskud"
     error = _da(parse_answer(spec, "penge"))
     assert "penge" in error
-    assert "Driftstilskud eller Tilskud til en aktivitet" in error
+    # Each option as the button it is, in quotes (issue 16, reader 2).
+    assert "Vælg »Driftstilskud« eller »Tilskud til en aktivitet«." in error
 
 
 def test_multi_choice_from_text_and_from_toggles(schemes: dict[str, GrantScheme]) -> None:

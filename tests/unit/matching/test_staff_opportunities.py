@@ -83,6 +83,12 @@ async def test_staff_edit_spots_with_validation(
     assert "Gemt." in text_of(replies)
     with conversation.services.db.unit_of_work() as uow:
         assert uow.session.get(Opportunity, ident).spots == 7  # type: ignore[union-attr]
+    # »Ingen grænse« is a button on the edit step too, as in the wizard (issue 16, reader 2).
+    await onboarded_chat.press("Ret antal pladser")
+    replies = await onboarded_chat.press("Ingen grænse")
+    assert "Gemt." in text_of(replies)
+    with conversation.services.db.unit_of_work() as uow:
+        assert uow.session.get(Opportunity, ident).spots is None  # type: ignore[union-attr]
 
 
 async def test_staff_create_an_opportunity_in_chat(

@@ -200,7 +200,7 @@ async def test_interest_is_recorded_once_and_told_to_a_linked_association(
     replies = await onboarded_chat.send("/volunteer")
     replies = await onboarded_chat.press("Opslag, jeg er interesseret i")
     assert "Opslag, du har vist interesse for" in text_of(replies) and "1. <b>" in text_of(replies)
-    replies = await onboarded_chat.press("Træk nr. 1 tilbage")
+    replies = await onboarded_chat.press("Træk interessen for nr. 1 tilbage")
     assert "trukket tilbage" in text_of(replies)
     replies = await onboarded_chat.press_payload("g:volunteer:mine")
     assert "ikke meldt dig interesseret" in text_of(replies)
@@ -292,7 +292,9 @@ async def test_the_notice_to_the_association_is_not_sent_once_the_interest_is_wi
         opportunity.association.contact_telegram_id = 987654
     await onboarded_chat.press("Interesseret i nr. 1")
     await onboarded_chat.press_payload("g:volunteer:mine")
-    assert "trukket tilbage" in text_of(await onboarded_chat.press("Træk nr. 1 tilbage"))
+    assert "trukket tilbage" in text_of(
+        await onboarded_chat.press("Træk interessen for nr. 1 tilbage")
+    )
     # Withdrawn before the dispatcher came to the notice: the association is not told.
     with transaction(conversation.services.db) as session:
         assert [r.chat_id for r in outbox.claim(session, worker="t", limit=10, now=utcnow())] == []
