@@ -105,7 +105,7 @@ async def test_a_volunteer_signs_up_for_a_course(
     calls = await telegram.send("/meetings")
     assert "Kursus for frivillige · " in texts(calls)
     calls = await telegram.press("Førstehjælp for frivillige")
-    assert "inviterer dig på kursus for frivillige" in texts(calls)
+    assert "inviterer til kursus for frivillige" in texts(calls)
     _, data = telegram.last_with_button("Jeg kommer")
     assert data == f"g:meetings:rsvp:{course}:y"
     calls = await telegram.press_data(data)

@@ -95,10 +95,20 @@ def _pdf_text(pdf: bytes) -> str:
 @pytest.mark.parametrize(
     ("slug", "zone", "language", "shown"),
     [
-        ("sonderborg", "Europe/Copenhagen", "da", "Sendt: 20. juli 2027 kl. 12.30"),  # UTC+2
-        ("sonderborg", "Europe/Copenhagen", "da", "Sendt: 20. januar 2027 kl. 11.30"),  # UTC+1
-        ("sermersooq", "America/Nuuk", "da", "Sendt: 20. januar 2027 kl. 08.30 (grønlandsk tid)"),
-        ("sermersooq", "America/Nuuk", "en", "Sent: 20 January 2027 at 08:30 (Greenland time)"),
+        ("sonderborg", "Europe/Copenhagen", "da", "Indsendt: 20. juli 2027 kl. 12.30"),  # UTC+2
+        ("sonderborg", "Europe/Copenhagen", "da", "Indsendt: 20. januar 2027 kl. 11.30"),  # UTC+1
+        (
+            "sermersooq",
+            "America/Nuuk",
+            "da",
+            "Indsendt: 20. januar 2027 kl. 08.30 (grønlandsk tid)",
+        ),
+        (
+            "sermersooq",
+            "America/Nuuk",
+            "en",
+            "Submitted: 20 January 2027 at 08:30 (Greenland time)",
+        ),
     ],
 )
 def test_pdf_receipt_shows_the_local_time_sent(

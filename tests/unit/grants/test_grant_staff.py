@@ -188,7 +188,7 @@ async def test_staff_read_the_day_it_was_sent_on_the_municipalitys_calendar(
         app.submitted_at = datetime(2027, 1, 31, 23, 30, tzinfo=UTC)
     await _open_review(staff)
     replies = await staff.press("SON-2027-0001")
-    assert "sendt 1. februar 2027" in text_of(replies)
+    assert "indsendt 1. februar 2027" in text_of(replies)
     await _open_review(staff)
     replies = await staff.press("CSV")
     document = next(r.document for r in replies if r.document)

@@ -46,13 +46,13 @@ async def test_staff_make_a_course_for_volunteers_kind_first(
     # A course asks no limit per association: the deadline comes next.
     assert "Hvornår er tilmeldingsfristen?" in text_of(replies)
     replies = await staff.press("En uge før")
-    assert "Til »Kursus for frivillige« passer den øverste knap som regel bedst" in text_of(replies)
+    assert "passer bedst til »Kursus for frivillige«, står øverst" in text_of(replies)
     audiences = [label for label in labels_of(replies) if "(" in label]
     assert audiences[0] == "Frivillige, der har meldt sig interesseret i et opslag (1)"
     replies = await staff.press("Frivillige, der har meldt sig interesseret")
     # … and no questions to the politicians: straight to the preview.
     text = text_of(replies)
-    assert "Sønderborg Kommune inviterer dig på kursus for frivillige" in text
+    assert "Sønderborg Kommune inviterer til kursus for frivillige" in text
     assert "politikerne" not in text
     await staff.press("Send til 1")
     with conversation.services.db.unit_of_work() as uow:
@@ -66,7 +66,7 @@ async def test_staff_make_a_course_for_volunteers_kind_first(
         invitation = uow.session.scalars(
             select(OutboxMessage.text).where(OutboxMessage.chat_id == citizen.user_id)
         ).one()
-    assert "inviterer dig på kursus for frivillige" in invitation
+    assert "inviterer til kursus for frivillige" in invitation
 
 
 async def test_nyt_dialogmode_still_goes_straight_to_the_title(
