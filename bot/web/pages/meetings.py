@@ -40,6 +40,7 @@ from bot.validation.errors import InvalidInput
 from bot.web.charts import line_chart_svg
 from bot.web.common import in_db, language, redirect, render, require_municipality, services_of
 from bot.web.pages.shared import local, path_id, plain, serve, zone_of
+from bot.zones import zone_name
 
 #: The form's text fields, in the order the wizard asks them (`bot.meetings.staff.steps`).
 TEXT_FIELDS = (
@@ -327,7 +328,10 @@ def _draft(form: MeetingForm, slug: str, key: str) -> service.Draft:
 
 
 def _choices(request: Request, slug: str) -> dict[str, Any]:
-    return {"kinds": list(KINDS), "audiences": list(AUDIENCES), "slug": slug}
+    """What the new-meeting form offers, and the zone its times are read in as staff say it
+    (»dansk tid«, »grønlandsk tid«, as the chat's questions say it)."""
+    zone = zone_name(zone_of(request, slug), language(request))
+    return {"kinds": list(KINDS), "audiences": list(AUDIENCES), "slug": slug, "zone": zone}
 
 
 async def new(request: Request) -> Response:

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from bot.core.services import Services
 from bot.delivery.models import Broadcast
 from bot.store.database import transaction
+from tests.unit.web.seed import add_staff
 from tests.unit.web.test_dashboard import login
 from tests.unit.web.test_meeting_dst import MOVED, _meeting, _publish, client  # noqa: F401
 
@@ -47,3 +48,15 @@ def test_a_start_moved_past_the_deadline_is_said_before_it_is_saved(
     starts = _meeting(services, MOVED).starts_at.replace(tzinfo=UTC)
     assert starts == datetime(2027, 3, 5, 17, 0, tzinfo=UTC)
     assert _broadcasts(services) == sent_before + 1
+
+
+def test_the_new_meeting_form_names_the_zone_its_times_are_read_in(
+    client: TestClient,  # noqa: F811
+    services: Services,
+) -> None:
+    """»dansk tid« in Sønderborg, »grønlandsk tid« in Sermersooq, as the chat's questions say."""
+    add_staff(services, slug="sermersooq")
+    login(client, services)
+    assert "(dansk tid)" in client.get("/staff/sonderborg/meetings/new").text
+    greenland = client.get("/staff/sermersooq/meetings/new").text
+    assert "(grønlandsk tid)" in greenland and "dansk tid" not in greenland
