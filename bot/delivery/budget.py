@@ -1,10 +1,19 @@
 """The bot's one send budget: Telegram's ~30 messages a second hold per bot, across every process
 and every kind of message, so replies and broadcasts draw from one token bucket.
 
-**Replies come first.** A reply to a user's own action takes a token as soon as one is there; a
-broadcast row only when the bucket is over half full (`capacity / 2 + 1` tokens). While replies
-wait they keep the bucket near empty, so broadcasts pause until the replies are served, then go
-on at the full rate. The half a broadcast leaves in the bucket is the replies' head start.
+**The bucket holds one token and may be drawn ahead.** A take that finds too few tokens may
+still succeed: the bucket goes below zero and the taker sends when the refill has brought it
+back to zero (`due_times`) — a reservation of a later moment, as in the generic cell rate
+algorithm. Two things follow:
+
+- a token is never lost to a taker that comes a little late (a polled bucket at its capacity
+  throws the refill away; a bucket with a reservation outstanding never sits at capacity), so a
+  steady broadcast gets the whole refill, `limit − 1` a second (`bucket`): 0.96 of 25/s;
+- **replies come first** by how far ahead each kind may draw: a reply to a user's own action
+  may take the bucket `REPLY_AHEAD_SECONDS` below zero, an outbox row only `BULK_AHEAD_SECONDS`
+  (at least one token). A reply therefore always gets a token at once, due behind at most the
+  few outbox rows already granted, and while replies hold the bucket below the outbox rows'
+  line, outbox rows get nothing until the replies' moments have come.
 
 Where the bucket lives:
 
@@ -15,8 +24,8 @@ Where the bucket lives:
 - **SQLite** (one process): the same bucket in memory.
 
 **No second above the rate.** The bucket refills at the rate less its capacity (`bucket`), so
-no window of one second is granted more than `BROADCAST_RATE_PER_SECOND` tokens, bursts
-included.
+no window of one second is granted more than `BROADCAST_RATE_PER_SECOND` tokens, bursts and
+reservations included (a grant counts at its due moment).
 
 Every process must be given the same rate (`BROADCAST_RATE_PER_SECOND`): the rate and capacity
 travel with each take, so a process with a higher rate would refill faster for itself.
@@ -31,6 +40,7 @@ import asyncio
 import logging
 import time
 import warnings
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from enum import StrEnum
@@ -47,13 +57,17 @@ log = logging.getLogger(__name__)
 
 #: The bucket's name in `rate_budget` (one bot, one budget).
 TELEGRAM = "telegram"
-#: Capacity as a share of the limit: the most that can go out at once after a quiet spell (at
-#: least `MIN_CAPACITY`). The refill is the limit less the capacity (`bucket`), so the larger
-#: the share, the more of the limit a steady broadcast gives up: 5 % at 200/s, 2 of 25 at 25/s.
-BURST_SHARE = 0.05
-#: Two tokens: a reply needs one, a broadcast row two (`RateBudget.thresholds`), so replies
-#: still come first with the smallest bucket.
-MIN_CAPACITY = 2.0
+#: The bucket holds one token: a reply after a quiet spell goes at once, and the refill is the
+#: limit less this (`bucket`), so a larger capacity would cost a steady broadcast its share.
+CAPACITY = 1.0
+#: How far ahead of the refill an outbox row may be granted a token (at least one token ahead):
+#: enough that a dispatcher whose next take comes late loses nothing (each take finds the
+#: previous one's reservation outstanding), little enough that a reply waits behind at most
+#: this much of the broadcast.
+BULK_AHEAD_SECONDS = 0.05
+#: How far ahead a reply may be granted a token: a burst of replies is served in order at the
+#: full rate, every outbox row behind it.
+REPLY_AHEAD_SECONDS = 2.0
 #: Longest single sleep of a waiter, so a pause or a freed token is noticed soon.
 MAX_NAP_SECONDS = 0.25
 #: Shortest sleep of a waiter (a wait computed shorter is rounding).
@@ -79,15 +93,25 @@ def counts(method: str) -> bool:
 
 
 class TokenStore(Protocol):
+    rate: float
+
     def take(self, threshold: float, want: int = 1) -> tuple[int, float]:
-        """If at least `threshold` tokens are there, take up to `want` of them (never going
-        below `threshold - 1`): (taken, 0.0). Otherwise take nothing: (0, seconds until there
-        will be `threshold`)."""
+        """If the bucket holds at least `threshold` tokens (negative: may be drawn ahead), take
+        up to `want` of them, never going below `threshold - 1`: (taken, the tokens there were
+        before the take). Otherwise take nothing: (0, the tokens there are)."""
         ...
 
 
 def _share(available: float, threshold: float, want: int) -> int:
     return max(1, min(want, int(available - threshold + EPSILON) + 1))
+
+
+def due_times(now: float, level: float, taken: int, rate: float) -> list[float]:
+    """When each of `taken` tokens taken at `now` (seconds) from a bucket that held `level`
+    tokens may be spent: at once while the bucket had it, else when the refill (`rate` tokens a
+    second) has brought the bucket back to zero behind it. The i-th token is due
+    max(0, i − level) / rate seconds after `now`."""
+    return [now + max(0.0, i - level) / rate for i in range(1, taken + 1)]
 
 
 class MemoryTokens:
@@ -109,15 +133,15 @@ class MemoryTokens:
         if available >= threshold - EPSILON:
             taken = _share(available, threshold, want)
             self.tokens = available - taken
-            return taken, 0.0
+            return taken, available
         self.tokens = available
-        return 0, max(MIN_NAP_SECONDS, (threshold - available) / self.rate)
+        return 0, available
 
 
-#: The tokens there are now: the stored ones plus the refill since the last take, at most the
-#: capacity. `statement_timestamp()` is read once per statement (consistent within it); if this
-#: statement waited for another taker's lock, it is older than that taker's stamp and the refill
-#: counts as zero, never as more.
+#: The tokens there are now: the stored ones (below zero while grants are drawn ahead) plus the
+#: refill since the last take, at most the capacity. `statement_timestamp()` is read once per
+#: statement (consistent within it); if this statement waited for another taker's lock, it is
+#: older than that taker's stamp and the refill counts as zero, never as more.
 _AVAILABLE = """least(:capacity, tokens
     + greatest(0, extract(epoch from statement_timestamp()) - updated_epoch) * :rate)"""
 _TAKEN = f"least(:want, floor({_AVAILABLE} - :threshold + 1e-6) + 1)"
@@ -128,7 +152,7 @@ _TAKE = text(
         last_taken = {_TAKEN},
         updated_epoch = greatest(updated_epoch, extract(epoch from statement_timestamp()))
     WHERE name = :name AND {_AVAILABLE} >= :threshold - 1e-6
-    RETURNING last_taken
+    RETURNING last_taken, tokens + last_taken
     """  # noqa: S608 - built from the constants above, values are bound parameters
 )
 _PEEK = text(f"SELECT {_AVAILABLE} FROM rate_budget WHERE name = :name")  # noqa: S608 - constants
@@ -147,7 +171,9 @@ class PostgresTokens:
     One conditional `UPDATE … RETURNING` per take: the row lock serialises the takers, and after
     waiting for another taker PostgreSQL re-evaluates the condition and the new values on the
     newest row version (READ COMMITTED), so no token is ever taken twice. The SET expressions
-    read the row as it was; `last_taken` says how many this statement took.
+    read the row as it was; `last_taken` says how many this statement took, and the new
+    `tokens` plus it are the tokens there were. No expression assumes whole tokens: the bucket
+    holds fractions and goes below zero (`tokens` is a float column).
     """
 
     def __init__(self, db: Database, rate: float, capacity: float, *, name: str = TELEGRAM):
@@ -158,14 +184,14 @@ class PostgresTokens:
     def take(self, threshold: float, want: int = 1) -> tuple[int, float]:
         params = {**self.params, "threshold": threshold, "want": want}
         with self.db.engine.begin() as connection:
-            taken = connection.execute(_TAKE, params).scalar()
-            if taken is not None:
-                return int(taken), 0.0
+            row = connection.execute(_TAKE, params).first()
+            if row is not None:
+                return int(row[0]), float(row[1])
             available = connection.execute(_PEEK, params).scalar()
             if available is None:
                 connection.execute(_CREATE, params)
-                return 0, 1.0 / self.rate
-        return 0, max(MIN_NAP_SECONDS, (threshold - float(available)) / self.rate)
+                return 0, 0.0
+        return 0, float(available)
 
 
 class RateBudget:
@@ -183,22 +209,22 @@ class RateBudget:
     ) -> None:
         self.store = store
         self.capacity = capacity
-        # A broadcast row needs the bucket over half full: the lower half is the replies' head
-        # start, the upper half is slack so a broadcast waiter a little late loses no tokens.
-        self.thresholds = {Kind.REPLY: 1.0, Kind.BULK: min(capacity, max(1.0, capacity / 2 + 1))}
+        self.thresholds = thresholds(store.rate)
         self.in_thread = in_thread
         self._clock = clock
         self._sleep = sleep
         self._locks = {kind: asyncio.Lock() for kind in Kind}
         self.waiting = dict.fromkeys(Kind, 0)
-        #: Tokens taken for waiters of this process that have not yet picked them up.
-        self.spare = dict.fromkeys(Kind, 0)
+        #: When the tokens taken for waiters of this process, not yet picked up, are due (in
+        #: `clock` seconds, soonest first). Either kind's waiters may have taken them: a reply
+        #: uses any, an outbox row only while no reply of this process waits.
+        self.spare: deque[float] = deque()
         self.paused_until = 0.0
         self.taken = dict.fromkeys(Kind, 0)
 
     async def acquire(self, kind: Kind) -> None:
-        """Wait for one token of `kind`; a reply overtakes every broadcast row waiting here and,
-        through the bucket's threshold, in every other process.
+        """Wait for one token of `kind` and for its moment; a reply overtakes every broadcast
+        row waiting here and, through how far ahead each kind may draw, in every other process.
 
         One waiter of each kind polls the bucket at a time and takes tokens for every waiter of
         its kind at once (one database round trip for many sends); the others find theirs in
@@ -207,21 +233,27 @@ class RateBudget:
         try:
             async with self._locks[kind]:
                 while True:
-                    if self.spare[kind] and (kind is Kind.REPLY or not self.waiting[Kind.REPLY]):
-                        self.spare[kind] -= 1
+                    if self.spare and (kind is Kind.REPLY or not self.waiting[Kind.REPLY]):
+                        due = self.spare.popleft()
                         break
                     nap = self._paused()
                     if nap <= 0 and kind is Kind.BULK and self.waiting[Kind.REPLY]:
                         nap = 0.005  # a reply of this process goes first
                     if nap <= 0:
+                        threshold = self.thresholds[kind]
                         want = min(self.waiting[kind], MAX_TAKE)
-                        taken, nap = await self._take(self.thresholds[kind], want)
+                        taken, level = await self._take(threshold, want)
                         if taken:
-                            self.spare[kind] += taken - 1
+                            due, *rest = due_times(self._clock(), level, taken, self.store.rate)
+                            self.spare.extend(rest)
                             break
+                        nap = max(MIN_NAP_SECONDS, (threshold - level) / self.store.rate)
                     await self._sleep(min(nap, MAX_NAP_SECONDS))
         finally:
             self.waiting[kind] -= 1
+        # The token's moment, then any pause a 429 began meanwhile (later is never too many).
+        while (wait := max(due - self._clock(), self._paused())) > 0:
+            await self._sleep(wait)
         self.taken[kind] += 1
 
     @property
@@ -243,7 +275,19 @@ class RateBudget:
         except DBAPIError:
             # The connection was dropped (a restart, pg_terminate_backend): the pool reconnects.
             log.warning("budget.take_failed", exc_info=True)
-            return 0, ERROR_NAP_SECONDS
+            await self._sleep(ERROR_NAP_SECONDS)
+            return 0, threshold
+
+
+def thresholds(refill: float) -> dict[Kind, float]:
+    """The tokens the bucket must hold for a take of each kind, given its refill (tokens a
+    second): 1 − how far below zero that kind may draw it. An outbox row may draw it
+    `BULK_AHEAD_SECONDS` of refill ahead (at least one token), a reply `REPLY_AHEAD_SECONDS`
+    (at least one token more than an outbox row): a reply is granted a token whenever a row
+    would be, and also while replies hold the bucket below the rows' line."""
+    bulk = max(1.0, refill * BULK_AHEAD_SECONDS)
+    reply = max(bulk + 1.0, refill * REPLY_AHEAD_SECONDS)
+    return {Kind.REPLY: 1.0 - reply, Kind.BULK: 1.0 - bulk}
 
 
 def bucket(limit: float) -> tuple[float, float]:
@@ -252,14 +296,16 @@ def bucket(limit: float) -> tuple[float, float]:
     limit ≤ 0.
 
     Why: a token bucket that refills at r up to a capacity b grants at most b + r·W tokens in any
-    window of W seconds — it holds at most b when the window opens and gains r·W during it, and
-    never goes below zero. A bucket refilled at the limit itself therefore lets limit + b into
-    some second after a quiet spell (`bench/scale_bench.py` measured 1.01 × the rate). Here
-    r = limit − b, so b + r·1 = limit: Telegram's "about 30 messages per second" per bot is a
-    count per second, and the limit (`BROADCAST_RATE_PER_SECOND`, 25 by default) is the most any
-    second sees. The cost is b of the limit in a steady stream (0.92 of it at 25/s, 0.95 at
-    200/s). Below a limit of 4, b = 1 and r = max(limit − 1, limit / 2): below 2 (tests only)
-    the bound is 1 + limit / 2, as one whole token has to fit in the bucket.
+    window of W seconds — it holds at most b when the window opens and gains r·W during it. A
+    grant drawn ahead counts at its due moment (`due_times`), when the bucket is back at zero
+    behind it, so the grants by due moment are those of a bucket that never goes below zero and
+    the bound holds for them. A bucket refilled at the limit itself lets limit + b into some
+    second after a quiet spell (`bench/scale_bench.py` measured 1.01 × the rate). Here b = 1
+    (`CAPACITY`: a take needs a whole token) and r = limit − 1, so b + r·1 = limit: Telegram's
+    "about 30 messages per second" per bot is a count per second, and the limit
+    (`BROADCAST_RATE_PER_SECOND`, 25 by default) is the most any second sees. A steady
+    broadcast gets r: 0.96 of the limit at 25/s, 0.967 at 30/s, 0.995 at 200/s. Below a limit
+    of 2 (tests only) r = limit / 2 and the bound is 1 + limit / 2.
 
     The bound is on the grants as the bucket's clock sees them (the database's, on PostgreSQL);
     what arrives at Telegram is shifted by each send's own latency, so a window there may see
@@ -267,10 +313,7 @@ def bucket(limit: float) -> tuple[float, float]:
     """
     if limit <= 0:
         raise ValueError("rate must be positive")
-    capacity = max(MIN_CAPACITY, float(int(limit * BURST_SHARE)))
-    if limit < 2 * MIN_CAPACITY:
-        return max(limit - 1.0, limit / 2), 1.0
-    return limit - capacity, capacity
+    return max(limit - CAPACITY, limit / 2), CAPACITY
 
 
 def build_budget(db: Database, rate: float) -> RateBudget:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import json
 import random
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.delivery.budget import (
+    BULK_AHEAD_SECONDS,
     BudgetRateLimiter,
     Kind,
     MemoryTokens,
@@ -22,6 +24,8 @@ from bot.delivery.budget import (
     bucket,
     build_budget,
     counts,
+    due_times,
+    thresholds,
 )
 from bot.store.database import Database
 from tests.fakes.databases import TEST_DATABASE_URL
@@ -52,12 +56,24 @@ def test_messages_count_and_other_calls_do_not() -> None:
 def test_memory_bucket_refills_at_the_rate_up_to_its_capacity() -> None:
     clock = Clock()
     tokens = MemoryTokens(10, 3, clock=clock)
-    assert tokens.take(1) == (0, pytest.approx(0.1))  # starts empty: no burst at start-up
+    assert tokens.take(1) == (0, 0.0)  # starts empty: no burst at start-up
     clock.now += 10  # a long quiet spell fills it to 3, not 100
-    assert [tokens.take(1) for _ in range(3)] == [(1, 0.0), (1, 0.0), (1, 0.0)]
-    assert tokens.take(1) == (0, pytest.approx(0.1))
+    assert [tokens.take(1) for _ in range(3)] == [(1, 3.0), (1, 2.0), (1, 1.0)]
+    assert tokens.take(1) == (0, 0.0)
     clock.now += 10
-    assert tokens.take(1, want=5) == (3, 0.0)  # several waiters at once: all there is
+    assert tokens.take(1, want=5) == (3, 3.0)  # several waiters at once: all there is
+
+
+def test_a_take_may_draw_the_bucket_ahead_and_waits_for_its_moment() -> None:
+    clock = Clock()
+    tokens = MemoryTokens(10, 1, clock=clock)
+    assert tokens.take(-2.0, want=5) == (3, 0.0)  # down to -3, no further
+    # Due when the refill has brought the bucket back to zero behind each token.
+    assert due_times(clock.now, 0.0, 3, 10) == pytest.approx([1000.1, 1000.2, 1000.3])
+    assert tokens.take(-2.0) == (0, -3.0)
+    clock.now += 0.15
+    assert tokens.take(-2.0) == (1, pytest.approx(-1.5))
+    assert due_times(clock.now, -1.5, 1, 10) == pytest.approx([1000.4])  # in line behind them
 
 
 def _most_in_one_second(grants: list[tuple[float, int]]) -> int:
@@ -70,14 +86,20 @@ def _most_in_one_second(grants: list[tuple[float, int]]) -> int:
     return best
 
 
+def _dues(tokens: MemoryTokens, clock: Clock, threshold: float, want: int) -> list[float]:
+    taken, level = tokens.take(threshold, want)
+    return due_times(clock.now, level, taken, tokens.rate)
+
+
 @pytest.mark.parametrize("limit", [4, 7.5, 25, 30, 200])
 def test_no_second_is_granted_more_than_the_limit_however_the_takers_come(limit: float) -> None:
     """Telegram counts messages per second: the bucket grants at most `limit` tokens in any
-    window of one second — after a quiet spell (a full bucket) too — and still grants
+    window of one second, a grant counted at its due moment — after a quiet spell (a full
+    bucket) too, with replies and outbox rows drawing it ahead — and still grants
     limit − capacity a second in a steady stream."""
     refill, capacity = bucket(limit)
     assert capacity + refill <= limit
-    assert capacity >= 2  # a reply (1 token) can still overtake a broadcast row (2)
+    lines = thresholds(refill)
     chance = random.Random(int(limit * 10))
     for _ in range(20):
         clock = Clock()
@@ -86,10 +108,9 @@ def test_no_second_is_granted_more_than_the_limit_however_the_takers_come(limit:
         while clock.now < 1030.0:
             # Greedy takers at random moments, in bursts, with quiet spells that fill the bucket.
             clock.now += chance.choice((0.0, 0.0005, 0.003, 0.02, 0.1, 0.7, 2.0))
-            threshold = chance.choice((1.0, min(capacity, capacity / 2 + 1)))
-            taken, _ = tokens.take(threshold, want=chance.choice((1, 3, 8)))
-            if taken:
-                grants.append((clock.now, taken))
+            threshold = chance.choice((lines[Kind.REPLY], lines[Kind.BULK], 1.0))
+            dues = _dues(tokens, clock, threshold, chance.choice((1, 3, 8)))
+            grants += [(at, 1) for at in dues]
         assert _most_in_one_second(grants) <= limit
     # A greedy stream gets the refill: limit − capacity a second (and the bound is reached).
     clock = Clock()
@@ -98,11 +119,129 @@ def test_no_second_is_granted_more_than_the_limit_however_the_takers_come(limit:
     grants = []
     for _ in range(20_000):
         clock.now += 0.001
-        taken, _ = tokens.take(1.0, want=8)
-        if taken:
-            grants.append((clock.now, taken))
+        grants += [(at, 1) for at in _dues(tokens, clock, lines[Kind.BULK], 8)]
     assert _most_in_one_second(grants) == int(limit)
     assert sum(n for _, n in grants) / 20.0 == pytest.approx(refill, rel=0.06)
+
+
+class Grants:
+    """A bucket that notes every grant's kind, moment of asking and due moment."""
+
+    def __init__(self, refill: float, capacity: float, clock: Clock | SimClock) -> None:
+        self.tokens = MemoryTokens(refill, capacity, clock=clock)
+        self.rate = refill
+        self.clock = clock
+        self.log: list[tuple[str, float, float]] = []
+        self.kind = {refill_line: kind for kind, refill_line in thresholds(refill).items()}
+
+    def take(self, threshold: float, want: int = 1) -> tuple[int, float]:
+        taken, level = self.tokens.take(threshold, want)
+        for due in due_times(self.clock.now, level, taken, self.rate):
+            self.log.append((self.kind[threshold], self.clock.now, due))
+        return taken, level
+
+
+class SimClock:
+    """Simulated time for many coroutines: each sleep ends at its own moment, the clock jumps
+    to the next one when every coroutine waits; each ends up to `late` seconds after it should
+    (a busy event loop, a round trip)."""
+
+    def __init__(self, late: float = 0.0, seed: int = 0) -> None:
+        self.now = 1000.0
+        self.late = late
+        self.chance = random.Random(seed)
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._count = 0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._count += 1
+        wake = self.now + max(0.0, seconds) + self.chance.uniform(0, self.late)
+        heapq.heappush(self._sleepers, (wake, self._count, future))
+        await future
+
+    async def run(self) -> None:
+        while True:
+            for _ in range(20):  # let every woken coroutine run until it sleeps again
+                await asyncio.sleep(0)
+            if self._sleepers:
+                wake, _, future = heapq.heappop(self._sleepers)
+                self.now = max(self.now, wake)
+                future.set_result(None)
+
+
+@pytest.mark.parametrize("limit", [25, 30, 200])
+async def test_two_dispatchers_come_late_and_still_get_95_percent_of_the_limit(
+    limit: float,
+) -> None:
+    """Issue 14: a broadcast through two dispatchers runs at ≥ 0.95 of the setting and no
+    second above it, though every wake-up comes up to 20 ms late: a dispatcher finds its last
+    grant still ahead of the refill, so the bucket never sits full and no token is lost."""
+    clock = SimClock(late=0.02, seed=int(limit))
+    driver = asyncio.create_task(clock.run())
+    refill, capacity = bucket(limit)
+    store = Grants(refill, capacity, clock)
+    budgets = [
+        RateBudget(store, capacity, in_thread=False, clock=clock, sleep=clock.sleep)
+        for _ in range(2)
+    ]
+    end = clock.now + 20.0
+
+    async def sender(budget: RateBudget) -> None:  # eight at once, as a dispatcher's sends are
+        while clock.now < end:
+            await budget.acquire(Kind.BULK)
+
+    await asyncio.gather(*(sender(budget) for budget in budgets for _ in range(8)))
+    driver.cancel()
+    dues = [due for _, _, due in store.log]
+    rate = (len(dues) - 1) / (max(dues) - min(dues))
+    assert 0.95 * limit <= rate <= limit
+    assert _most_in_one_second([(at, 1) for at in dues]) <= limit
+    assert all(budget.taken[Kind.BULK] > 0.4 * len(dues) for budget in budgets)  # both send
+
+
+async def test_replies_of_another_process_overtake_a_broadcast_in_the_smallest_bucket() -> None:
+    """At 25/s the bucket holds one token. One process broadcasts with eight senders; another
+    answers five users at once: each reply is due behind at most the broadcast's grants made
+    before it asked (`BULK_AHEAD_SECONDS`), and no broadcast row asked for later goes first."""
+    clock = SimClock()
+    driver = asyncio.create_task(clock.run())
+    refill, capacity = bucket(25)
+    assert capacity == 1
+    store = Grants(refill, capacity, clock)
+    broadcast = RateBudget(store, capacity, in_thread=False, clock=clock, sleep=clock.sleep)
+    replies = RateBudget(store, capacity, in_thread=False, clock=clock, sleep=clock.sleep)
+    stop = False
+
+    async def sender() -> None:
+        while not stop:
+            await broadcast.acquire(Kind.BULK)
+
+    senders = [asyncio.create_task(sender()) for _ in range(8)]
+    await clock.sleep(3.0)  # the broadcast is under way
+    asked = clock.now
+    await asyncio.gather(*(replies.acquire(Kind.REPLY) for _ in range(5)))
+    stop = True
+    await asyncio.gather(*senders)
+    driver.cancel()
+    reply_dues = sorted(due for kind, _, due in store.log if kind == Kind.REPLY)
+    ahead = max(1.0, refill * BULK_AHEAD_SECONDS)
+    assert len(reply_dues) == 5
+    # Granted the moment they asked, though the broadcast had drawn the bucket below its line.
+    assert all(at == asked for kind, at, _ in store.log if kind == Kind.REPLY)
+    # The first reply waits for at most the broadcast's grants already made and one token.
+    assert reply_dues[0] - asked <= (ahead + 1) / refill + 1e-9
+    assert reply_dues[-1] - reply_dues[0] == pytest.approx(4 / refill)  # then at the full rate
+    # No broadcast row granted after the replies asked is due before the last reply.
+    assert not [
+        due
+        for kind, at, due in store.log
+        if kind == Kind.BULK and asked < at and due < reply_dues[-1]
+    ]
+    assert broadcast.taken[Kind.BULK] > 60  # the broadcast did run (at 24/s)
 
 
 def test_a_bucket_refilled_at_the_limit_lets_a_burst_over_it() -> None:
@@ -127,22 +266,31 @@ def test_a_rate_of_zero_or_less_is_refused() -> None:
 
 async def test_a_reply_takes_a_token_a_broadcast_row_would_have_to_wait_for() -> None:
     clock = Clock()
-    budget = RateBudget(MemoryTokens(10, 3, clock=clock), 3, in_thread=False, clock=clock)
-    clock.now += 0.15  # 1.5 tokens: enough for a reply, not for a broadcast row (needs 2.5)
-    assert budget.store.take(budget.thresholds[Kind.BULK])[0] == 0
-    assert budget.store.take(budget.thresholds[Kind.REPLY]) == (1, 0.0)
+    refill, capacity = bucket(25)  # the smallest bucket: one token
+    tokens = MemoryTokens(refill, capacity, clock=clock)
+    lines = thresholds(refill)
+    assert lines[Kind.REPLY] < lines[Kind.BULK] < capacity
+    while tokens.take(lines[Kind.BULK])[0]:
+        pass  # the broadcast has drawn the bucket as far ahead as it may
+    assert tokens.take(lines[Kind.BULK])[0] == 0
+    assert tokens.take(lines[Kind.REPLY])[0] == 1  # a reply still gets one, in line behind
 
 
 async def test_the_rate_is_held_over_many_bulk_sends() -> None:
     clock = Clock()
+    refill, capacity = bucket(25)
     budget = RateBudget(
-        MemoryTokens(25, 5, clock=clock), 5, in_thread=False, clock=clock, sleep=clock.sleep
+        MemoryTokens(refill, capacity, clock=clock),
+        capacity,
+        in_thread=False,
+        clock=clock,
+        sleep=clock.sleep,
     )
     start = clock.now
     for _ in range(250):
         await budget.acquire(Kind.BULK)
     elapsed = clock.now - start
-    assert 250 / elapsed <= 25 * 1.001
+    assert 250 / elapsed <= 25
     assert 250 / elapsed >= 25 * 0.95
 
 
@@ -166,8 +314,9 @@ async def test_waiting_replies_go_before_broadcast_rows_in_one_process() -> None
     sender.cancel()
     during = order[started:]
     replies_done = max(i for i, what in enumerate(during) if what.startswith("reply"))
-    # Every reply went out before the broadcast got another token.
-    assert all(what.startswith("reply") for what in during[: replies_done + 1])
+    # Every reply went out before the broadcast got another token; rows granted before the
+    # replies asked (at most two: one drawn ahead, one due) may still go out first.
+    assert during[: replies_done + 1].count("bulk") <= 2
 
 
 async def test_a_429_pauses_sends_and_the_reply_is_tried_again(
