@@ -3,7 +3,7 @@ here, whichever channel it came from, so the log is the same for chat and web.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -84,7 +84,7 @@ def latest_of_kind(
     )
 
 
-def who(session: Session, entries: Iterable[AuditEntry]) -> dict[int | None, str]:
+def who(session: Session, entries: Sequence[AuditEntry]) -> dict[int | None, str]:
     """How the log names each actor of `entries`: »Name (Telegram id)« when the bot knows their
     Telegram first name, otherwise the id alone (a staff member who never wrote to the bot).
     Staff at a desk read a colleague's name; the id stays so two »Anne« can be told apart.

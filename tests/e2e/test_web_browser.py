@@ -179,7 +179,7 @@ async def test_a_reviewer_grants_part_in_the_browser_and_the_applicant_reads_it_
     await page.wait_for_url(f"{web}/staff/sonderborg/applications/{app_id}")
     main = await page.inner_text("main")
     assert "Leje af bus" in main and "I alt" in main and "10.100 kr." in main
-    assert "Ingen afgørelser endnu." in main
+    assert "Ingen afgørelser i logbogen endnu." in main
     await shot(page, "06-application")
     await page.check("input[value=approve]")
     await page.fill("input[name=amount]", "7.500")
