@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.directory import Directory
 from bot.meetings.models import Meeting
 from bot.meetings.times import local_to_utc
+from bot.validation.dates import end_of_day
 
 
 class Seed(NamedTuple):
@@ -94,9 +95,7 @@ def seed_meetings(session: Session, directory: Directory) -> int:
                 agenda=seed.agenda,
                 capacity=seed.capacity,
                 per_association=seed.per_association,
-                rsvp_deadline=local_to_utc(
-                    date.fromordinal(seed.day.toordinal() - 7), time(23, 59), zone
-                ),
+                rsvp_deadline=end_of_day(date.fromordinal(seed.day.toordinal() - 7), zone),
                 audience="citizens",
                 questions_enabled=True,
                 reminder_days=[7, 1],

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from bot.validation.dates import parse_day_and_time
+from bot.validation.dates import end_of_day, parse_day_and_time
 from bot.validation.errors import InvalidInput
 
 _ERRORS = "meetings"  # the catalog of the error messages
@@ -134,11 +134,12 @@ def parse_end(text: str, zone: str, start: datetime, now: datetime | None = None
 
 
 def parse_deadline(text: str, zone: str, start: datetime, now: datetime) -> datetime:
-    """A date (meaning 23:59 that day) or date and time; after now and before the start."""
+    """A date (meaning the end of that day, `end_of_day`) or date and time; after now and before
+    the start."""
     day, at = _read(text, zone, now)
     if day is None:
         raise InvalidInput("meetings.error.date_missing")
-    deadline = local_to_utc(day, at or time(23, 59), zone)
+    deadline = local_to_utc(day, at, zone) if at is not None else end_of_day(day, zone)
     if deadline >= start:
         raise InvalidInput("meetings.error.deadline_after_start")
     if deadline <= now:
@@ -147,9 +148,10 @@ def parse_deadline(text: str, zone: str, start: datetime, now: datetime) -> date
 
 
 def default_deadline(start: datetime, zone: str) -> datetime:
-    """A week before the start at 23:59 local time, the usual registration deadline."""
+    """The end of the day a week before the start (`end_of_day`: 23.59 local, 22.59 on a
+    Greenland spring-forward Saturday), the usual registration deadline."""
     day = start.astimezone(ZoneInfo(zone)).date() - timedelta(days=7)
-    return local_to_utc(day, time(23, 59), zone)  # 23:59 is never in a DST change here
+    return end_of_day(day, zone)
 
 
 def short_pattern(language: str) -> str:

@@ -16,7 +16,8 @@ Errors are `InvalidInput` with a key in the caller's `errors` catalog ("grants" 
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.validation.errors import InvalidInput
 
@@ -222,3 +223,18 @@ def parse_day_and_time(
         if problem.key == f"{errors}.error.date":
             raise InvalidInput(f"{errors}.error.datetime") from None
         raise
+
+
+def end_of_day(day: date, zone: str) -> datetime:
+    """The last minute of `day` on the wall clock of `zone` (an IANA zone), as a UTC instant: one
+    minute before the next local midnight. A deadline typed as a day means this.
+
+    Why not »23.59 local«: that time does not always exist, or exists twice. Nuuk changes its
+    clocks at 23.00/24.00 local (UTC−2/−1 since 2023): on the last Saturday of March 23.00–23.59
+    are skipped (the day ends at 22.59, and 23.59 would raise `AmbiguousTime`), on the last
+    Saturday of October they come twice (the day ends at the second 23.59, an hour after the
+    first). Midnight itself is unambiguous in every zone we serve (Copenhagen changes at 2.00
+    and 3.00). Raises nothing.
+    """
+    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(zone))
+    return midnight.astimezone(UTC) - timedelta(minutes=1)

@@ -216,6 +216,31 @@ def test_the_clock_change_question_gives_greenlands_own_hours() -> None:
     assert "tilbage fra kl. 03.00 til kl. 02.00" in _dst_text("31/10-2027 kl. 2.30", CPH)
 
 
+def test_a_deadline_typed_as_a_day_ends_with_that_day_on_the_local_clock() -> None:
+    """»The end of the day« is one minute before the next local midnight, not »23.59«, which
+    Nuuk skips on the last Saturday of March and has twice on the last Saturday of October (its
+    clocks change at 23.00/24.00). Before, a Sermersooq meeting a week after such a Saturday
+    crashed the default deadline, and a typed day asked about a clock change nobody typed."""
+    from bot.meetings.times import default_deadline
+    from bot.validation.deadlines import parse_deadline as parse_day_deadline
+
+    now = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+    spring = datetime(2027, 3, 28, 0, 59, tzinfo=UTC)  # 22.59 (-02) on Saturday 27 March
+    autumn = datetime(2027, 10, 31, 1, 59, tzinfo=UTC)  # the second 23.59 (-02) on 30 October
+    assert default_deadline(datetime(2027, 4, 3, 19, 0, tzinfo=UTC), NUUK) == spring
+    assert default_deadline(datetime(2027, 11, 6, 19, 0, tzinfo=UTC), NUUK) == autumn
+    start = datetime(2027, 4, 3, 19, 0, tzinfo=UTC)
+    assert parse_deadline("27/3-2027", NUUK, start, now) == spring
+    assert parse_day_deadline("30/10-2027", NUUK, now, errors="consultations") == autumn
+    # Denmark: 23.59 as ever, summer and winter.
+    assert default_deadline(datetime(2027, 4, 4, 15, 0, tzinfo=UTC), CPH) == datetime(
+        2027, 3, 28, 21, 59, tzinfo=UTC
+    )
+    assert parse_deadline("1/3-2027", CPH, start, now - timedelta(days=1)) == datetime(
+        2027, 3, 1, 22, 59, tzinfo=UTC
+    )
+
+
 def test_the_spring_gap_has_no_instant_and_the_autumn_hour_two() -> None:
     from bot.meetings.times import AmbiguousTime, instants
 

@@ -60,3 +60,28 @@ def test_the_new_meeting_form_names_the_zone_its_times_are_read_in(
     assert "(dansk tid)" in client.get("/staff/sonderborg/meetings/new").text
     greenland = client.get("/staff/sermersooq/meetings/new").text
     assert "(grønlandsk tid)" in greenland and "dansk tid" not in greenland
+
+
+def test_a_greenland_meeting_a_week_after_the_clock_change_gets_its_deadline(
+    client: TestClient,  # noqa: F811
+    services: Services,
+) -> None:
+    """Sermersooq skips 23.00–23.59 on the last Saturday of March: a meeting on 3 April (a week
+    later) with no deadline typed gets the end of 27 March, 22.59 local (00.59 UTC) — the form
+    crashed on »23.59 that day«, a time that does not exist there."""
+    add_staff(services, slug="sermersooq")
+    csrf = login(client, services)
+    form = {
+        "csrftoken": csrf, "draft_key": "web-" + "1" * 32, "kind": "dialogmode",
+        "title": "Dialogmøde i Nuuk", "place": "Katuaq", "address": "Imaneq 21, 3900 Nuuk",
+        "agenda": "-", "capacity": "", "rsvp_deadline": "", "audience": "citizens",
+        "starts_at": "03.04.2027 17:00", "ends_at": "19:00",
+    }  # fmt: skip
+    preview = client.post("/staff/sermersooq/meetings/new", data=form)
+    assert preview.status_code == 200 and 'id="invitation"' in preview.text
+    sent = client.post(
+        "/staff/sermersooq/meetings/new", data={**form, "confirm": "1"}, follow_redirects=False
+    )
+    assert sent.status_code == 303
+    deadline = _meeting(services, "Dialogmøde i Nuuk").rsvp_deadline.replace(tzinfo=UTC)
+    assert deadline == datetime(2027, 3, 28, 0, 59, tzinfo=UTC)
