@@ -47,6 +47,13 @@ class Meeting(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    def state(self, now: datetime) -> str:
+        """The meeting as staff name it at `now` (UTC), in chat and on the dashboard:
+        ``cancelled``, ``past`` once it has ended, else ``active`` (»kommende«)."""
+        if self.status == "cancelled":
+            return "cancelled"
+        return "past" if self.ends_at <= now else "active"
+
 
 class Invitation(Base):
     """Someone the meeting was sent to (or who opened its link): they hear of changes, and

@@ -7,7 +7,6 @@ Every service call checks again that the user is staff of the meeting's municipa
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from typing import Any
 
 from bot.core.events import Event
@@ -59,7 +58,7 @@ def show(turn: Turn) -> None:
         when=format_local(
             view.starts_at, view.timezone, turn.lang, turn.t("meetings.format.start")
         ),
-        status=turn.t(f"meetings.staff.status.{_state(meeting, turn.services.clock())}"),
+        status=turn.t(f"meetings.staff.status.{meeting.state(turn.services.clock())}"),
         coming=counts.coming,
         capacity=meeting.capacity if meeting.capacity is not None else "–",
         waitlist=counts.waitlist,
@@ -84,14 +83,6 @@ def show(turn: Turn) -> None:
         )
     rows.append([turn.button("meetings.staff.back", "home")])
     turn.reply(text, rows)
-
-
-def _state(meeting: Any, now: datetime) -> str:
-    """The meeting's state as the dashboard names it (``web.meetings.state.*``): »kommende«,
-    »afholdt« once it has ended, »aflyst«; not »aktivt«, an odd word for a meeting."""
-    if meeting.status == "active" and meeting.ends_at <= now:
-        return "past"
-    return str(meeting.status)
 
 
 def _show_edit(turn: Turn, meeting: Any) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.core.turn import Turn
 from bot.meetings.fields import dst_question, iso, parse_iso
-from bot.meetings.times import AmbiguousTime, format_local, short_pattern
+from bot.meetings.times import AmbiguousTime
 
 
 def ask_which_instant(turn: Turn, unclear: AmbiguousTime, zone: str, back: str) -> None:
@@ -17,9 +17,8 @@ def ask_which_instant(turn: Turn, unclear: AmbiguousTime, zone: str, back: str) 
     turn.remember(unclear=[iso(c) for c in unclear.choices])
     key, params = dst_question(unclear, zone, turn.lang)
     if unclear.key == "meetings.dst.gap":
-        shifted = format_local(unclear.choices[0], zone, turn.lang, short_pattern(turn.lang))
         rows = [
-            [turn.button("meetings.dst.use_shifted", "dst:0", when=shifted)],
+            [turn.button("meetings.dst.use_shifted", "dst:0", when=params["when_shift"])],
             [turn.button("meetings.dst.retype", "dst:retype")],
         ]
     else:

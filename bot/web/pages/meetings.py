@@ -34,7 +34,7 @@ from bot.meetings.fields import (
 from bot.meetings.kinds import DIALOGUE, KINDS, kind_of, worded
 from bot.meetings.models import Meeting
 from bot.meetings.render import details
-from bot.meetings.times import AmbiguousTime, default_deadline, format_local, short_pattern
+from bot.meetings.times import AmbiguousTime, default_deadline, format_local
 from bot.staff.audit import Channel, entries_for, who
 from bot.validation.errors import InvalidInput
 from bot.web.charts import line_chart_svg
@@ -73,11 +73,7 @@ def meeting_row(
         "title": meeting.title,
         "kind": kind_of(meeting.kind).key,
         "starts": local(meeting.starts_at, zone, lang),
-        "status": "cancelled"
-        if meeting.status == "cancelled"
-        else "past"
-        if meeting.ends_at <= now
-        else "active",
+        "status": meeting.state(now),
         "coming": counts.coming,
         "waitlist": counts.waitlist,
         "capacity": meeting.capacity,
@@ -249,7 +245,7 @@ def dst_choice(unclear: AmbiguousTime, zone: str, lang: str) -> dict[str, Any]:
     key, params = dst_question(unclear, zone, lang)
     if unclear.key == "meetings.dst.gap":
         [shifted] = unclear.choices
-        when = format_local(shifted, zone, lang, short_pattern(lang))
+        when = params["when_shift"]  # as the question says it
         options = [(iso(shifted), t(lang, "meetings.dst.use_shifted", when=when))]
     else:
         first, second = unclear.choices
