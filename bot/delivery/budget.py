@@ -201,14 +201,12 @@ class RateBudget:
     def __init__(
         self,
         store: TokenStore,
-        capacity: float,
         *,
         in_thread: bool,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.store = store
-        self.capacity = capacity
         self.thresholds = thresholds(store.rate)
         self.in_thread = in_thread
         self._clock = clock
@@ -322,8 +320,8 @@ def build_budget(db: Database, rate: float) -> RateBudget:
     Raises ValueError for a rate ≤ 0."""
     refill, capacity = bucket(rate)
     if db.is_postgres:
-        return RateBudget(PostgresTokens(db, refill, capacity), capacity, in_thread=True)
-    return RateBudget(MemoryTokens(refill, capacity), capacity, in_thread=False)
+        return RateBudget(PostgresTokens(db, refill, capacity), in_thread=True)
+    return RateBudget(MemoryTokens(refill, capacity), in_thread=False)
 
 
 Callback = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]

@@ -184,10 +184,7 @@ async def test_two_dispatchers_come_late_and_still_get_95_percent_of_the_limit(
     driver = asyncio.create_task(clock.run())
     refill, capacity = bucket(limit)
     store = Grants(refill, capacity, clock)
-    budgets = [
-        RateBudget(store, capacity, in_thread=False, clock=clock, sleep=clock.sleep)
-        for _ in range(2)
-    ]
+    budgets = [RateBudget(store, in_thread=False, clock=clock, sleep=clock.sleep) for _ in range(2)]
     end = clock.now + 20.0
 
     async def sender(budget: RateBudget) -> None:  # eight at once, as a dispatcher's sends are
@@ -212,8 +209,8 @@ async def test_replies_of_another_process_overtake_a_broadcast_in_the_smallest_b
     refill, capacity = bucket(25)
     assert capacity == 1
     store = Grants(refill, capacity, clock)
-    broadcast = RateBudget(store, capacity, in_thread=False, clock=clock, sleep=clock.sleep)
-    replies = RateBudget(store, capacity, in_thread=False, clock=clock, sleep=clock.sleep)
+    broadcast = RateBudget(store, in_thread=False, clock=clock, sleep=clock.sleep)
+    replies = RateBudget(store, in_thread=False, clock=clock, sleep=clock.sleep)
     stop = False
 
     async def sender() -> None:
@@ -281,7 +278,6 @@ async def test_the_rate_is_held_over_many_bulk_sends() -> None:
     refill, capacity = bucket(25)
     budget = RateBudget(
         MemoryTokens(refill, capacity, clock=clock),
-        capacity,
         in_thread=False,
         clock=clock,
         sleep=clock.sleep,
@@ -351,7 +347,7 @@ url, name, kind, seconds = sys.argv[1], sys.argv[2], Kind(sys.argv[3]), float(sy
 async def main():
     db = Database(url)
     refill, capacity = bucket(20.0)
-    budget = RateBudget(PostgresTokens(db, refill, capacity, name=name), capacity, in_thread=True)
+    budget = RateBudget(PostgresTokens(db, refill, capacity, name=name), in_thread=True)
     stamps = []
     print("ready", flush=True)
     sys.stdin.readline()
@@ -441,7 +437,7 @@ async def test_a_dropped_connection_costs_a_moment_not_the_send(postgres: Databa
     from sqlalchemy import text
 
     db = Database(postgres.url)
-    budget = RateBudget(PostgresTokens(db, 50, 5, name="dropped"), 5, in_thread=True)
+    budget = RateBudget(PostgresTokens(db, 50, 5, name="dropped"), in_thread=True)
     await budget.acquire(Kind.REPLY)
     with postgres.engine.begin() as connection:
         connection.execute(
