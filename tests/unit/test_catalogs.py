@@ -4,6 +4,7 @@ never sees a raw key; Danish and English carry the same keys and the same placeh
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import string
 from pathlib import Path
@@ -23,31 +24,39 @@ def _namespaces() -> set[str]:
     return {key.split(".")[0] for language in ("da", "en") for key in catalog(language)}
 
 
+@functools.cache
+def _code_trees() -> tuple[tuple[Path, ast.Module], ...]:
+    """Every module of `bot/` and `scheduler/`, parsed once for the tests that read the code."""
+    return tuple(
+        (path, ast.parse(path.read_text(encoding="utf-8")))
+        for folder in ("bot", "scheduler")
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py"))
+    )
+
+
 def _keys_in_code() -> set[tuple[str, str]]:
     namespaces = _namespaces()
     found: set[tuple[str, str]] = set()
-    for folder in ("bot", "scheduler"):
-        for path in (PROJECT_ROOT / folder).rglob("*.py"):
-            if "migrations" in path.parts:
-                continue
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            log_events = {
-                id(node.args[0])
-                for node in ast.walk(tree)
-                if isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in LOG_METHODS
-                and node.args
-            }
-            for node in ast.walk(tree):
-                if (
-                    id(node) not in log_events
-                    and isinstance(node, ast.Constant)
-                    and isinstance(node.value, str)
-                    and KEY.match(node.value)
-                    and node.value.split(".")[0] in namespaces
-                ):
-                    found.add((node.value, str(path.relative_to(PROJECT_ROOT))))
+    for path, tree in _code_trees():
+        if "migrations" in path.parts:
+            continue
+        log_events = {
+            id(node.args[0])
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in LOG_METHODS
+            and node.args
+        }
+        for node in ast.walk(tree):
+            if (
+                id(node) not in log_events
+                and isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and KEY.match(node.value)
+                and node.value.split(".")[0] in namespaces
+            ):
+                found.add((node.value, str(path.relative_to(PROJECT_ROOT))))
     return found
 
 
@@ -123,28 +132,26 @@ def _calls_missing_a_placeholder() -> list[str]:
 
     known = set(catalog("da")) | set(plural_catalog("da"))
     found: list[str] = []
-    for folder in ("bot", "scheduler"):
-        for path in (PROJECT_ROOT / folder).rglob("*.py"):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-            for node in ast.walk(tree):
-                if not isinstance(node, ast.Call) or any(k.arg is None for k in node.keywords):
-                    continue
-                func = node.func
-                if isinstance(func, ast.Attribute) and func.attr in TURN_FORMATTERS:
-                    given = set(TERMS)
-                elif isinstance(func, ast.Name) and func.id in PLAIN_FORMATTERS:
-                    given = set()
-                else:
-                    continue
-                given |= {k.arg for k in node.keywords if k.arg}
-                for argument in node.args[:2]:
-                    for key in _constant_keys(argument):
-                        if key not in known:
-                            continue
-                        missing = (_placeholders("da", key) | _placeholders("en", key)) - given
-                        if missing:
-                            where = f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}"
-                            found.append(f"{where} {key} without {sorted(missing)}")
+    for path, tree in _code_trees():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or any(k.arg is None for k in node.keywords):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in TURN_FORMATTERS:
+                given = set(TERMS)
+            elif isinstance(func, ast.Name) and func.id in PLAIN_FORMATTERS:
+                given = set()
+            else:
+                continue
+            given |= {k.arg for k in node.keywords if k.arg}
+            for argument in node.args[:2]:
+                for key in _constant_keys(argument):
+                    if key not in known:
+                        continue
+                    missing = (_placeholders("da", key) | _placeholders("en", key)) - given
+                    if missing:
+                        where = f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}"
+                        found.append(f"{where} {key} without {sorted(missing)}")
     return sorted(found)
 
 
@@ -229,24 +236,23 @@ def _button_keys() -> set[str]:
     """Keys the code shows as buttons (``….button("key", …)``), every ``*.button.*`` key, and the
     dashboard templates' buttons."""
     keys = {key for key in catalog("da") if ".button." in key or key.startswith("menu.")}
-    for folder in ("bot", "scheduler"):
-        for path in (PROJECT_ROOT / folder).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if (
-                    isinstance(node, ast.Call)
-                    and (
-                        (isinstance(node.func, ast.Attribute) and node.func.attr.endswith("button"))
-                        or (isinstance(node.func, ast.Name) and node.func.id.endswith("button"))
-                    )
-                    and node.args
-                ):
-                    first = node.args[0]
-                    if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                        keys.add(first.value)
-                    elif isinstance(first, ast.JoinedStr) and first.values:
-                        prefix = first.values[0]  # f"matching.area.{a}": every key it starts
-                        if isinstance(prefix, ast.Constant):
-                            keys |= {k for k in catalog("da") if k.startswith(str(prefix.value))}
+    for _path, tree in _code_trees():
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and (
+                    (isinstance(node.func, ast.Attribute) and node.func.attr.endswith("button"))
+                    or (isinstance(node.func, ast.Name) and node.func.id.endswith("button"))
+                )
+                and node.args
+            ):
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    keys.add(first.value)
+                elif isinstance(first, ast.JoinedStr) and first.values:
+                    prefix = first.values[0]  # f"matching.area.{a}": every key it starts
+                    if isinstance(prefix, ast.Constant):
+                        keys |= {k for k in catalog("da") if k.startswith(str(prefix.value))}
     # The dashboard's buttons: ``<button …>{{ _("key") }}</button>`` in its templates.
     for template in (PROJECT_ROOT / "bot" / "web" / "templates").rglob("*.html"):
         keys |= set(TEMPLATE_BUTTON.findall(template.read_text(encoding="utf-8")))
