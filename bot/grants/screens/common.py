@@ -60,8 +60,7 @@ def refusal_key(problem: InvalidInput | ApplicationNotFoundError) -> str:
 
 def today_in(turn: Turn, slug: str) -> date:
     """Today where the municipality is: a deadline ends at midnight in Nuuk or Copenhagen."""
-    zone = ZoneInfo(turn.services.directory.zone(slug))
-    return turn.services.clock().astimezone(zone).date()
+    return local_day(turn, turn.services.clock(), slug)
 
 
 def local_day(turn: Turn, moment: datetime, slug: str) -> date:
