@@ -26,8 +26,7 @@ from bot.grants.models import REVIEWABLE, GrantApplication, Status
 from bot.grants.schemes import FieldType, GrantScheme
 from bot.grants.service import TABLE_SORTS, ApplicationNotFoundError
 from bot.i18n import t
-from bot.staff import audit
-from bot.staff.audit import Channel
+from bot.staff.audit import Channel, who
 from bot.staff.models import AuditEntry
 from bot.validation.amounts import Ambiguous, read_amount
 from bot.validation.errors import InvalidInput
@@ -233,7 +232,7 @@ def _detail(request: Request, tid: int, slug: str, app_id: str) -> Any:
                 item["value"] = documents.display_value(spec, value, lang)
             answers.append(item)
         log: list[AuditEntry] = grants.audit_log(session, tid, slug, app.id)
-        names = audit.who(session, log)
+        names = who(session, log)
         history = [("submitted", _local(app.submitted_at, zone, lang), "")]
         for message in app.messages or []:
             at = message.get("at")
