@@ -187,17 +187,19 @@ async def two_dispatchers(
     overall = (len(times) - 1) / (times[-1] - times[0])
     log(f"two dispatchers: {achieved:.1f}/s, with the kill {overall:.1f}/s; 429s: {api.too_many}")
     peak, began = busiest_window(times)
-    tenths = [
-        sum(1 for at in times if began + i / 10 <= at < began + (i + 1) / 10) for i in range(-5, 10)
-    ]
     log(
         f"busiest second: {peak} sends, from {began - times[0]:.1f} s after the first "
-        f"({began - killed_at:+.1f} s from the kill); by tenths from 0.5 s before {tenths}"
+        f"({began - killed_at:+.1f} s from the kill); by tenths from 0.5 s before "
+        f"{tenths(times, began)}"
     )
     spent, late = read_traces(traces)
     every = [float(line[2]) - float(line[1]) for line in lines(traces) if line[0] == "bulk"]
     sent_peak, _ = busiest_window(spent)
     received_peak, _ = busiest_window(sends.received)
+    log(
+        f"the busiest second's tenths from 0.5 s before at the send moments {tenths(spent, began)}"
+        f", at the handler {tenths(sends.received, began)}"
+    )
     log(
         f"busiest second at the dispatchers' send moments {sent_peak}, at the fake API's "
         f"handler {received_peak}; sends late after their moment p50 "
@@ -224,6 +226,13 @@ async def two_dispatchers(
             1 for line in lines(traces) if line[0] == "bulk" and line[3] == "late"
         ),
     }
+
+
+def tenths(times: list[float], began: float) -> list[int]:
+    """Sends in each tenth of a second from 0.5 s before `began` to 1 s after it."""
+    return [
+        sum(1 for at in times if began + i / 10 <= at < began + (i + 1) / 10) for i in range(-5, 10)
+    ]
 
 
 def shares(late: list[float]) -> str:
