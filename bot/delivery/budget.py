@@ -104,9 +104,9 @@ OFFSET_WINDOW_SECONDS = 2.0
 #: seconds, at most the limit + r·T, which stays the limit (a whole number) while r·T < 1. The
 #: last 0.1 of a token is left for the processes' differing clock offsets (`_offset`: their
 #: fastest answers, under a millisecond on one host). Measured (`bench/scale_bench.py`, two
-#: dispatchers at 100/s, load 4.7): 0.5 % of the tokens were later than 9 ms and given up, 3.4 %
-#: were later than 5 ms (half a token: the rate would lose that), none of the tokens spent was
-#: later than 9 ms, and the busiest second of the send moments held the limit exactly.
+#: dispatchers at 100/s): at load 4.7 0.5 % of the tokens came later than 9 ms and were given
+#: up, 3.4 % later than 5 ms (what half a token would have cost); at load 7.4 7 % and 12 %. The
+#: busiest second of the send moments held the limit exactly in every run.
 LATE_TOKENS = 0.9
 #: At most this many tokens are given up for one outbox row: a process whose every wake-up is
 #: late still sends (at a third of its share at worst) instead of never.
