@@ -210,10 +210,18 @@ class LaggingStore:
     busy machine), a different delay each take."""
 
     def __init__(
-        self, refill: float, capacity: float, clock: SimClock, *, lag: float, seed: int
+        self,
+        refill: float,
+        capacity: float,
+        clock: SimClock,
+        *,
+        lag: float,
+        seed: int,
+        skew: float = 0.0,
     ) -> None:
         self.clock = clock
-        self.moment = clock.now
+        self.skew = skew  # the database's clock − the takers'
+        self.moment = clock.now + skew
         self.tokens = MemoryTokens(refill, capacity, clock=lambda: self.moment)
         self.rate = refill
         self.lag = lag
@@ -221,7 +229,9 @@ class LaggingStore:
 
     def take(self, threshold: float, want: int = 1) -> tuple[int, float, float]:
         # The database's moments follow one another in the takes' order (the row lock).
-        self.moment = max(self.moment, self.clock.now - self.chance.uniform(0, self.lag))
+        self.moment = max(
+            self.moment, self.clock.now + self.skew - self.chance.uniform(0, self.lag)
+        )
         return self.tokens.take(threshold, want)
 
 
@@ -256,16 +266,17 @@ async def _broadcast(
     return sends
 
 
-@pytest.mark.parametrize("limit", [25, 100])
+@pytest.mark.parametrize(("limit", "skew"), [(25, 0.0), (100, 0.0), (30, 1.7e9), (30, -500.0)])
 async def test_no_second_above_the_limit_at_the_sends_though_the_answers_come_back_late(
-    limit: float,
+    limit: float, skew: float
 ) -> None:
     """Issue 14: the takes' answers come back 0–50 ms after the database counted the tokens.
     Due moments reckoned from the database's moment (not from when the answer was in) keep
-    every second of sends, counted when they are made, at the limit."""
+    every second of sends, counted when they are made, at the limit — whatever the database's
+    clock reads against the takers' (seconds since 1970 against a monotonic clock's)."""
     clock = SimClock(late=0.001, seed=int(limit))
     refill, capacity = bucket(limit)
-    store = LaggingStore(refill, capacity, clock, lag=0.05, seed=int(limit))
+    store = LaggingStore(refill, capacity, clock, lag=0.05, seed=int(limit), skew=skew)
     budgets = [RateBudget(store, in_thread=False, clock=clock, sleep=clock.sleep) for _ in range(2)]
     sends = await _broadcast(clock, budgets, 20.0)
     assert _most_in_one_second(sends) <= limit
