@@ -41,7 +41,7 @@ bucket's clock to the moments the sends are made:
   token, whose second is past, but takes another (at most `MAX_GIVE_UPS` times a row): what
   fell due during a stall does not go out at once on top of what is due now. The lost slots
   cost rate whenever the process waits for the CPU (0.89 of the rate at a load of 7.7 on two
-  cores, 0.97–0.98 at 3–4.5: README, "Measured limits"). Replies are never held back so.
+  cores, 0.97–0.98 at 2.9–4.5: README, "Measured limits"). Replies are never held back so.
 
 Every process must be given the same rate (`BROADCAST_RATE_PER_SECOND`): the rate and capacity
 travel with each take, so a process with a higher rate would refill faster for itself.
@@ -422,7 +422,7 @@ def bucket(limit: float) -> tuple[float, float]:
     any second of send moments at the limit too; a reply sent late after a stall may exceed
     it by the replies then due. What arrives at Telegram is shifted again by each request's own
     latency, which no budget sees: `bench/scale_bench.py` measured the busiest second of the
-    send moments at the limit and of the arrivals at the fake Bot API 3–6 % above it (a stall
+    send moments at the limit and of the arrivals at the fake Bot API 2–7 % above it (a stall
     of the bench's own process, which hosts the fake API: README, "Measured limits").
     """
     if limit <= 0:
