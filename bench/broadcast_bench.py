@@ -151,6 +151,8 @@ class Sends:
     def __init__(self, api: FakeBotApi, key: str) -> None:
         self.api, self.prefix, self.cursor = api, f"{key}:", 0
         self.times: list[float] = []
+        #: When each of those requests reached the fake API's handler (`Call.received`).
+        self.received: list[float] = []
         self.chats: Counter[int] = Counter()
 
     def count(self) -> int:
@@ -160,6 +162,7 @@ class Sends:
                 self.prefix
             ):
                 self.times.append(call.at)
+                self.received.append(call.received if call.received is not None else call.at)
                 self.chats[int(call.params["chat_id"])] += 1
         self.cursor = len(calls)
         return len(self.times)

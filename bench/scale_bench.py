@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.broadcast_bench import Sends, log, unfinished  # noqa: E402
+from bot.delivery.budget import TRACE_VARIABLE  # noqa: E402
 from bot.delivery.outbox import FINAL_STATUSES, Message, create_broadcast  # noqa: E402
 from bot.store.base import utcnow  # noqa: E402
 from bot.store.database import Database, transaction  # noqa: E402
@@ -63,6 +64,7 @@ from tests.system.cluster import (  # noqa: E402
 )
 
 FIRST_CHAT = 10_000_000
+LATE_MS = (2, 5, 10, 20, 50)  # how late sends were after their tokens' moments: the shares
 LEASE_SECONDS = 10.0  # claimed rows wait for the shared budget: not too short on a busy machine
 
 
@@ -155,7 +157,13 @@ async def two_dispatchers(
     env = common_env(url, api)
     args = ["dispatcher", "--rate", str(rate), "--concurrency", "8"]
     args += ["--lease-seconds", str(LEASE_SECONDS)]
-    dispatchers = [Process(f"dispatcher{i}", args, env, folder / f"d{i}.log") for i in range(2)]
+    traces = [folder / f"d{i}.trace" for i in range(2)]
+    dispatchers = [
+        Process(
+            f"dispatcher{i}", args, env | {TRACE_VARIABLE: str(traces[i])}, folder / f"d{i}.log"
+        )
+        for i in range(2)
+    ]
     try:
         queue(db, chats, "shared")
         for process in dispatchers:
@@ -179,12 +187,25 @@ async def two_dispatchers(
     overall = (len(times) - 1) / (times[-1] - times[0])
     log(f"two dispatchers: {achieved:.1f}/s, with the kill {overall:.1f}/s; 429s: {api.too_many}")
     peak, began = busiest_window(times)
-    tenths = [
-        sum(1 for at in times if began + i / 10 <= at < began + (i + 1) / 10) for i in range(-5, 10)
-    ]
     log(
         f"busiest second: {peak} sends, from {began - times[0]:.1f} s after the first "
-        f"({began - killed_at:+.1f} s from the kill); by tenths from 0.5 s before {tenths}"
+        f"({began - killed_at:+.1f} s from the kill); by tenths from 0.5 s before "
+        f"{tenths(times, began)}"
+    )
+    spent, late = read_traces(traces)
+    every = [float(line[2]) - float(line[1]) for line in lines(traces) if line[0] == "bulk"]
+    sent_peak, _ = busiest_window(spent)
+    received_peak, _ = busiest_window(sends.received)
+    log(
+        f"the busiest second's tenths from 0.5 s before at the send moments {tenths(spent, began)}"
+        f", at the handler {tenths(sends.received, began)}"
+    )
+    log(
+        f"busiest second at the dispatchers' send moments {sent_peak}, at the fake API's "
+        f"handler {received_peak}; sends late after their moment p50 "
+        f"{percentile(late, 0.5) * 1000:.1f} ms, p99 {percentile(late, 0.99) * 1000:.1f} ms, "
+        f"max {max(late) * 1000:.0f} ms; share later than {'/'.join(map(str, LATE_MS))} ms: "
+        f"{shares(late)} of those sent, {shares(every)} of every token (given up or not)"
     )
     return {
         "broadcast_rate_ratio_2_dispatchers": round(achieved / rate, 3),
@@ -195,7 +216,40 @@ async def two_dispatchers(
             n - 1 for n in sends.chats.values() if n > 1
         ),
         "broadcast_429_2_dispatchers": api.too_many,
+        # Where the peak comes from: the same busiest second counted at the moment each
+        # dispatcher had its token (the budget's trace) and at the fake API's handler before
+        # its simulated latency; and how late the senders were after their tokens' moments.
+        "broadcast_send_peak_ratio_2_dispatchers": round(sent_peak / rate, 3),
+        "broadcast_received_peak_ratio_2_dispatchers": round(received_peak / rate, 3),
+        "broadcast_send_late_p99_ms_2_dispatchers": round(percentile(late, 0.99) * 1000, 1),
+        "broadcast_tokens_given_up_2_dispatchers": sum(
+            1 for line in lines(traces) if line[0] == "bulk" and line[3] == "late"
+        ),
     }
+
+
+def tenths(times: list[float], began: float) -> list[int]:
+    """Sends in each tenth of a second from 0.5 s before `began` to 1 s after it."""
+    return [
+        sum(1 for at in times if began + i / 10 <= at < began + (i + 1) / 10) for i in range(-5, 10)
+    ]
+
+
+def shares(late: list[float]) -> str:
+    return "/".join(f"{sum(1 for x in late if x > ms / 1000) / len(late):.2%}" for ms in LATE_MS)
+
+
+def lines(traces: list[Path]) -> list[list[str]]:
+    return [
+        line.split() for path in traces if path.exists() for line in path.read_text().splitlines()
+    ]
+
+
+def read_traces(traces: list[Path]) -> tuple[list[float], list[float]]:
+    """(the moments the dispatchers had their outbox rows' tokens, how late each was after its
+    due moment: seconds) from the budget's trace (`TRACE_VARIABLE`)."""
+    spent = [line for line in lines(traces) if line[0] == "bulk" and line[3] == "sent"]
+    return [float(line[2]) for line in spent], [float(line[2]) - float(line[1]) for line in spent]
 
 
 async def start_workers(

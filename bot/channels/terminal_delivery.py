@@ -103,7 +103,7 @@ class TerminalDispatcher(Dispatcher):
         super().__init__(cast(Bot, TerminalBot(chat)), db, **options)
         self.chat_id = chat.user_id
 
-    def _claim_more(self) -> int:
+    async def _claim_more(self) -> int:
         if self._tasks:  # one chat: one message at a time, in order
             return 0
         with transaction(self.db) as session:

@@ -27,7 +27,7 @@ import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from bot.core.services import Services
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 CAPTION_LIMIT = 1024  # Telegram's limit on a document's caption
 
@@ -176,9 +177,9 @@ class Dispatcher:
         """Claim, send, record, report, reclaim: one round of the loop."""
         if not self._last_reclaim:
             self._reclaim()
-        claimed = self._claim_more()
+        claimed = await self._claim_more()
         if not claimed and not self._tasks:
-            self._flush()
+            await self._flush_off_loop()
             await self._report_progress(idle=True)
             self._maybe_reclaim()
             with contextlib.suppress(TimeoutError):
@@ -187,23 +188,37 @@ class Dispatcher:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
         if time.monotonic() - self._last_flush >= 0.1:
-            self._flush()
+            await self._flush_off_loop()
             await self._report_progress()
             self._maybe_reclaim()
 
-    def _claim_more(self) -> int:
+    async def _off_loop(self, work: Callable[[], _T]) -> _T:
+        """Run `work` (a transaction) in a thread on PostgreSQL: this process's senders wake at
+        their tokens' moments, and a claim, a flush or a tally of 10,000 rows in the event loop
+        held them (a sender that wakes too late gives its token up, `bot.delivery.budget`). On
+        SQLite (one connection; tests) in the loop. Raises what `work` raises."""
+        if self.db.is_postgres:
+            return await asyncio.to_thread(work)
+        return work()
+
+    async def _claim_more(self) -> int:
         room = self.max_claimed - len(self._tasks)
         if room < max(1, self.max_claimed // 2):
             return 0
-        with transaction(self.db) as session:
-            rows = outbox.claim(
-                session,
-                worker=self.worker,
-                limit=room,
-                now=self.clock(),
-                busy_chats=self._inflight_chats,
-                skip_locked=self.db.is_postgres,
-            )
+        busy = set(self._inflight_chats)  # the loop changes the set while the claim runs
+
+        def claim() -> list[Claimed]:
+            with transaction(self.db) as session:
+                return outbox.claim(
+                    session,
+                    worker=self.worker,
+                    limit=room,
+                    now=self.clock(),
+                    busy_chats=busy,
+                    skip_locked=self.db.is_postgres,
+                )
+
+        rows = await self._off_loop(claim)
         for row in rows:
             self._inflight_chats.add(row.chat_id)
             task = asyncio.create_task(self._send(row))
@@ -313,11 +328,26 @@ class Dispatcher:
             return
         batch, self._outcomes = self._outcomes, []
         try:
-            with transaction(self.db) as session:
-                outbox.record(session, batch)
+            self._record(batch)
         except DBAPIError:
             self._outcomes = batch + self._outcomes  # written with the next flush
             raise
+
+    async def _flush_off_loop(self) -> None:
+        """`_flush`, the writing in a thread on PostgreSQL (`_off_loop`)."""
+        self._last_flush = time.monotonic()
+        if not self._outcomes:
+            return
+        batch, self._outcomes = self._outcomes, []  # in the loop: no outcome slips between
+        try:
+            await self._off_loop(lambda: self._record(batch))
+        except DBAPIError:
+            self._outcomes = batch + self._outcomes  # written with the next flush
+            raise
+
+    def _record(self, batch: list[Outcome]) -> None:
+        with transaction(self.db) as session:
+            outbox.record(session, batch)
 
     # --- progress for the staff member ----------------------------------------------------------
     async def _report_progress(self, *, idle: bool = False) -> None:
@@ -336,11 +366,36 @@ class Dispatcher:
 
     async def _check_broadcast(self, broadcast_id: int) -> bool:
         """Edit the progress message or send the final tally; True once the broadcast is done."""
+        tallied = await self._off_loop(lambda: self._tally(broadcast_id))
+        if tallied is None:
+            return True
+        finished, action, snapshot, chat_id, message_id, language = tallied
+        if action is None:
+            return finished
+        if self.on_progress is not None:
+            maybe = self.on_progress(snapshot)
+            if maybe is not None:
+                await maybe
+        if chat_id is not None:
+            new_id = await self._tell_staff(chat_id, message_id, action, snapshot, language)
+            if new_id is not None and message_id is None:
+                with transaction(self.db) as session:
+                    row = session.get(Broadcast, broadcast_id)
+                    if row is not None:
+                        row.progress_message_id = new_id
+        return finished
+
+    def _tally(
+        self, broadcast_id: int
+    ) -> tuple[bool, str | None, Progress, int | None, int | None, str] | None:
+        """The broadcast's tally, closing it when finished or noting a progress report that is
+        due: (finished, "tally"/"progress"/None, the figures, staff chat, progress message,
+        language), or None when it is gone or already done."""
         now = self.clock()
         with transaction(self.db) as session:
             broadcast = session.get(Broadcast, broadcast_id)
             if broadcast is None or broadcast.status == "done":
-                return True
+                return None
             result = outbox.tally(session, broadcast_id)
             action: str | None = None
             if result.finished:
@@ -376,20 +431,7 @@ class Dispatcher:
                 result.finished,
             )
             chat_id, message_id = broadcast.created_by, broadcast.progress_message_id
-        if action is None:
-            return result.finished
-        if self.on_progress is not None:
-            maybe = self.on_progress(snapshot)
-            if maybe is not None:
-                await maybe
-        if chat_id is not None:
-            new_id = await self._tell_staff(chat_id, message_id, action, snapshot, language)
-            if new_id is not None and message_id is None:
-                with transaction(self.db) as session:
-                    row = session.get(Broadcast, broadcast_id)
-                    if row is not None:
-                        row.progress_message_id = new_id
-        return result.finished
+        return result.finished, action, snapshot, chat_id, message_id, language
 
     def _language(self, session: Any, telegram_id: int | None) -> str:
         if telegram_id is None:

@@ -39,6 +39,9 @@ class Call:
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
     result: Any = None
+    #: When the request reached the handler (`time.monotonic`), before the simulated `latency`:
+    #: `at` is after it, so a busy event loop's late wake-ups from that sleep move `at`.
+    received: float | None = None
 
     @property
     def message_id(self) -> int | None:
@@ -235,6 +238,7 @@ class FakeBotApi:
         return dict(request.query)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        received = time.monotonic()
         method = request.match_info["method"]
         params = await self._params(request)
         self.inflight += 1
@@ -255,7 +259,7 @@ class FakeBotApi:
                     },
                     status=429,
                 )
-            call = Call(method, params)
+            call = Call(method, params, received=received)
             self.calls.append(call)
             failure = self._failure_for(params)
             if failure is not None:
