@@ -148,7 +148,12 @@ class Vocabulary:
         for raw in entities:
             entity = dict(raw)
             kind, value = entity.get("entity"), entity.get("value")
-            if kind in KINDS and isinstance(value, str) and value not in KINDS[kind]:
+            if (
+                isinstance(kind, str)
+                and kind in KINDS
+                and isinstance(value, str)
+                and value not in KINDS[kind]
+            ):
                 surface = _surface(entity, text)
                 better = self.canonical(kind, value) or (surface and self.canonical(kind, surface))
                 if better:
