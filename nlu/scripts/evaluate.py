@@ -87,7 +87,7 @@ NEAR_DUPLICATE = 0.9
 FALLBACK = "nlu_fallback"
 #: The bot's NLU_CONFIDENCE_THRESHOLD default (bot/config.py; a unit test keeps them equal): under
 #: it the client treats an answer as UNSURE.
-BOT_THRESHOLD = 0.6
+BOT_THRESHOLD = 0.4
 
 Pair = tuple[str, str]
 
