@@ -14,9 +14,9 @@ nlu/scripts/evaluate.py on the three held-out sets (clean, typos, indirect). std
     nlu_server_ready_s, nlu_parse_p50_ms, nlu_parse_p95_ms, and for SET in heldout, typos, indirect:
     nlu_intent_acc_SET, nlu_entity_f1_SET (as the bot's client gets them, after nlu/fuzzy.py),
     nlu_entity_f1_SET_rasa (Rasa's own), nlu_baseline_acc_SET (TF-IDF + LogisticRegression),
-    nlu_ensemble_acc_SET (Rasa's ranking averaged with the baseline, nlu/ensemble.py), and
-    nlu_ensemble_weight with nlu_ensemble_cal_acc_SET (the same with Rasa's weight chosen on the
-    clean and typo sets; only the indirect figure is out of sample)
+    nlu_unsure_SET and nlu_unsure_right_SET (answers the bot treats as UNSURE, and how many of
+    those were right). The intent figure is the whole pipeline's: DIET averaged with the linear
+    model inside Rasa (nlu/components/linear_intents.py)
 """
 
 from __future__ import annotations

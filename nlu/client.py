@@ -145,7 +145,7 @@ class RasaNluClient:
         base_url: str,
         *,
         timeout: float = 2.0,
-        threshold: float = 0.6,
+        threshold: float = 0.4,  # bot.config nlu_confidence_threshold (nlu/README.md)
         resolve_place: PlaceResolver | None = None,
         vocabulary: Vocabulary | None = None,
         failure_threshold: int = 3,

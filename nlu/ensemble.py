@@ -1,10 +1,11 @@
 """Ensemble of Rasa's intent ranking with a linear (TF-IDF + LogisticRegression) intent model.
 
-Issue 17 §2 allows it "if it wins". This module is the ONE place that defines how the two are
-combined, shared by ``nlu/scripts/evaluate.py`` (Rasa venv, Python 3.10) and, if it is wired in,
-by the bot (Python 3.11). It imports nothing outside the standard library at module level:
-scikit-learn is imported inside :func:`train_linear` only, because the two venvs may hold
-different scikit-learn versions.
+Issue 17. This module is the ONE place that defines how the two are combined. It is used inside
+Rasa by the pipeline's component ``nlu/components/linear_intents.py`` (which trains the linear
+model with Rasa's training data, stores it in the model with :func:`save_linear` and reranks every
+parsed message with :func:`rerank`), and by ``nlu/scripts/evaluate.py`` for the TF-IDF baseline.
+The bot never imports it: it gets an ordinary Rasa answer. Nothing outside the standard library is
+imported at module level: scikit-learn and skops are imported inside the functions that need them.
 
 The combination is a weighted average of two probability distributions over intents:
 
@@ -12,10 +13,9 @@ The combination is a weighted average of two probability distributions over inte
 
 ``rasa`` is Rasa's ``intent_ranking`` without ``nlu_fallback`` (which is not an intent but the
 FallbackClassifier's "unsure"), renormalised to sum to 1; intents Rasa did not list (it lists its
-top 10) count as 0. ``w`` is :data:`RASA_WEIGHT`, fixed at 0.5 (both models equal) and never tuned
-on the held-out sets. :func:`choose_weight` picks a weight on a calibration set instead
-(``evaluate.py`` uses the clean and typo held-out sets and reports the indirect set with it, so the
-indirect figure stays honest).
+top 10) count as 0. ``w`` is the component's ``rasa_weight`` in nlu/config.yml (default
+:data:`RASA_WEIGHT`), chosen with :func:`choose_weight` on the clean and typo held-out sets, never
+on the indirect set (nlu/README.md).
 """
 
 from __future__ import annotations
@@ -28,8 +28,12 @@ from typing import Any, Final
 #: Weight of Rasa's distribution (the linear model gets 1 - RASA_WEIGHT). Fixed, not tuned on any
 #: held-out set (issue 17: the held-out files are a yardstick, not training data).
 RASA_WEIGHT: Final = 0.5
+#: LogisticRegression's C in the baseline (``evaluate.py``'s ``nlu_baseline_acc_SET``).
+BASELINE_C: Final = 10.0
 #: The weights :func:`choose_weight` tries: 0, 0.05, ..., 1.
 WEIGHT_GRID: Final = tuple(step / 20 for step in range(21))
+#: How many intents a ranking lists, as Rasa's own classifiers do (their ``ranking_length``).
+RANKING_LENGTH: Final = 10
 #: What Rasa's FallbackClassifier puts in the ranking when unsure; not an intent.
 FALLBACK: Final = "nlu_fallback"
 #: Rasa's inline entity annotation: ``[text](entity)``, ``[text](entity:value)`` or ``[text]{...}``.
@@ -118,6 +122,26 @@ def combine(
     return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
+def rerank(
+    rasa_ranking: Any,
+    linear: Mapping[str, float],
+    rasa_weight: float = RASA_WEIGHT,
+    ranking_length: int = RANKING_LENGTH,
+) -> list[dict[str, Any]]:
+    """:func:`combine` in the shape of Rasa's ``intent_ranking``: ``{"name", "confidence"}`` dicts.
+
+    Best first, at most ``ranking_length`` items (0 or less: all), as Rasa's classifiers list
+    them; the confidences are the ensemble's scores (0..1), not renormalised after the cut, so
+    the first one is the score the FallbackClassifier and the bot's threshold compare. This is
+    what the Rasa component (``nlu/components/linear_intents.py``) puts in a parsed message.
+    Raises ``ValueError`` like :func:`combine`.
+    """
+    ranked = combine(rasa_ranking, linear, rasa_weight)
+    if ranking_length > 0:
+        ranked = ranked[:ranking_length]
+    return [{"name": name, "confidence": score} for name, score in ranked]
+
+
 def choose_weight(examples: Sequence[tuple[Any, Mapping[str, float], str]]) -> float:
     """The Rasa weight from :data:`WEIGHT_GRID` at which :func:`combine` gets most examples right.
 
@@ -147,6 +171,11 @@ class LinearIntents:
         self._pipeline = pipeline
         self._classes: Sequence[str] = [str(c) for c in pipeline.classes_]
 
+    @property
+    def pipeline(self) -> Any:
+        """The fitted scikit-learn pipeline (for :func:`save_linear`)."""
+        return self._pipeline
+
     def probabilities(self, text: str) -> dict[str, float]:
         """Intent -> probability (0..1, summing to 1) for one text (lower-cased first)."""
         row = self._pipeline.predict_proba([text.lower()])[0]
@@ -157,13 +186,22 @@ class LinearIntents:
         return [str(p) for p in self._pipeline.predict([t.lower() for t in texts])]
 
 
-def train_linear(texts: Sequence[str], intents: Sequence[str]) -> LinearIntents:
+def train_linear(
+    texts: Sequence[str],
+    intents: Sequence[str],
+    c: float = BASELINE_C,
+    class_weight: str | None = None,
+) -> LinearIntents:
     """Fit the linear intent model on training texts and their intents (same length).
 
-    This is the TF-IDF + LogisticRegression baseline of ``evaluate.py`` (issue 17). Needs
-    scikit-learn (imported here, not at module level). Raises ``ValueError`` when the lengths
-    differ or fewer than two intents occur.
+    With the defaults this is the TF-IDF + LogisticRegression baseline of ``evaluate.py``
+    (issue 17). ``c`` is LogisticRegression's inverse regularisation strength (> 0),
+    ``class_weight`` None or ``"balanced"`` (rare intents weigh more). Needs scikit-learn
+    (imported here, not at module level). Raises ``ValueError`` when the lengths differ, fewer
+    than two intents occur, or ``c`` is not positive.
     """
+    if c <= 0:
+        raise ValueError(f"c must be positive, not {c}")
     if len(texts) != len(intents):
         raise ValueError(f"{len(texts)} texts but {len(intents)} intents")
     if len(set(intents)) < 2:
@@ -176,6 +214,41 @@ def train_linear(texts: Sequence[str], intents: Sequence[str]) -> LinearIntents:
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
     )
-    pipeline = make_pipeline(features, LogisticRegression(C=10.0, max_iter=2000))
+    classifier = LogisticRegression(C=c, class_weight=class_weight, max_iter=2000)
+    pipeline = make_pipeline(features, classifier)
     pipeline.fit([t.lower() for t in texts], list(intents))
     return LinearIntents(pipeline)
+
+
+#: What a saved linear model may hold beyond skops' own trusted types: TfidfTransformer keeps its
+#: idf weights as a sparse diagonal matrix (data, not code). Anything else is refused on load.
+TRUSTED_TYPES: Final = ("scipy.sparse._csr.csr_matrix",)
+
+
+class UntrustedModelError(ValueError):
+    """A saved linear model holds types that :func:`save_linear` never writes."""
+
+
+def save_linear(model: LinearIntents, path: Path) -> None:
+    """Write a fitted linear model to ``path`` in skops' format (no pickle: loading runs no code).
+
+    Needs skops (Rasa's environment has it). Raises ``OSError`` when the file cannot be written.
+    """
+    import skops.io
+
+    skops.io.dump(model.pipeline, path)
+
+
+def load_linear(path: Path) -> LinearIntents:
+    """Read a model written by :func:`save_linear`.
+
+    Raises :class:`UntrustedModelError` when the file holds a type outside skops' defaults and
+    :data:`TRUSTED_TYPES` (it was not written by :func:`save_linear`), ``OSError`` when it cannot
+    be read.
+    """
+    import skops.io
+
+    untrusted = set(skops.io.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
+    if untrusted:
+        raise UntrustedModelError(f"{path} holds untrusted types: {sorted(untrusted)}")
+    return LinearIntents(skops.io.load(path, trusted=list(TRUSTED_TYPES)))

@@ -6,10 +6,11 @@ Usage (from the repo root, any Python 3.10+; only the standard library is used):
     python3 nlu/scripts/train.py [--force]
 
 The model is written to nlu/models/frivillig-nlu.tar.gz and a fingerprint of everything that shapes
-it (config.yml, domain.yml, every nlu/data/*.yml and the Rasa version pin) to
-nlu/models/frivillig-nlu.fingerprint. When the fingerprint matches and the model exists, nothing
-runs: that check takes milliseconds, whereas `rasa train nlu` itself needs ~20 s of start-up before
-it decides anything, and it still re-packs the model even when its cache says nothing changed.
+it (config.yml, domain.yml, every nlu/data/*.yml, the Rasa version pin and the ensemble component's
+code: nlu/ensemble.py, nlu/components/*.py) to nlu/models/frivillig-nlu.fingerprint. When the
+fingerprint matches and the model exists, nothing runs: that check takes milliseconds, whereas `rasa
+train nlu` itself needs ~20 s of start-up before it decides anything, and it still re-packs the
+model even when its cache says nothing changed.
 The held-out set nlu/tests/ is deliberately not part of the fingerprint (it is never trained on).
 """
 
@@ -35,7 +36,9 @@ RASA = REPO / ".venv-rasa" / "bin" / "rasa"
 def inputs() -> list[Path]:
     """Every file whose content changes the trained model, in a stable order."""
     data = sorted((NLU / "data").glob("*.yml"))
-    return [NLU / "config.yml", NLU / "domain.yml", NLU / "requirements.lock", *data]
+    # The ensemble component's code shapes the model too (nlu/config.yml runs it).
+    code = [NLU / "ensemble.py", *sorted((NLU / "components").glob("*.py"))]
+    return [NLU / "config.yml", NLU / "domain.yml", NLU / "requirements.lock", *data, *code]
 
 
 def fingerprint() -> str:

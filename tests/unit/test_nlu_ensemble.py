@@ -3,6 +3,7 @@ a weighted average of two distributions, where Rasa's "unsure" (nlu_fallback) is
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from nlu.ensemble import (
     choose_weight,
     combine,
     rasa_distribution,
+    rerank,
     training_examples,
 )
 
@@ -148,3 +150,39 @@ def test_the_real_training_data_has_every_domain_intent_and_no_annotations() -> 
     domain = yaml.safe_load((PROJECT_ROOT / "nlu" / "domain.yml").read_text(encoding="utf-8"))
     assert {intent for _, intent in examples} == set(domain["intents"])
     assert not [text for text, _ in examples if "](" in text or "]{" in text]
+
+
+def test_rerank_gives_rasas_ranking_shape_best_first_and_cut() -> None:
+    rasa = ranking(greet=0.6, thanks=0.3, goodbye=0.1)
+    linear = {"greet": 0.2, "thanks": 0.7, "goodbye": 0.1}
+    ranked = rerank(rasa, linear, rasa_weight=0.5, ranking_length=2)
+    assert ranked == [
+        {"name": "thanks", "confidence": pytest.approx(0.5)},
+        {"name": "greet", "confidence": pytest.approx(0.4)},
+    ]  # not renormalised after the cut: the first is the score the thresholds compare
+    assert len(rerank(rasa, linear, ranking_length=0)) == 3
+
+
+def test_rerank_without_anything_usable_is_empty() -> None:
+    assert rerank(None, {}) == []
+
+
+def test_the_evaluation_counts_unsure_at_the_bots_own_threshold() -> None:
+    from bot.config import Settings
+
+    spec = importlib.util.spec_from_file_location(
+        "evaluate", PROJECT_ROOT / "nlu" / "scripts" / "evaluate.py"
+    )
+    assert spec is not None and spec.loader is not None
+    evaluate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(evaluate)  # imports no Rasa at module level
+    assert Settings.model_fields["nlu_confidence_threshold"].default == evaluate.BOT_THRESHOLD
+
+
+def test_the_pipeline_runs_the_ensemble_after_diet_and_before_the_fallback() -> None:
+    config = yaml.safe_load((PROJECT_ROOT / "nlu" / "config.yml").read_text(encoding="utf-8"))
+    names = [step["name"] for step in config["pipeline"]]
+    component = "nlu.components.linear_intents.LinearIntentEnsemble"
+    position = names.index(component)
+    assert names.index("DIETClassifier") < position < names.index("FallbackClassifier")
+    assert position < names.index("EntitySynonymMapper")
