@@ -148,12 +148,7 @@ class Vocabulary:
         for raw in entities:
             entity = dict(raw)
             kind, value = entity.get("entity"), entity.get("value")
-            if (
-                isinstance(kind, str)
-                and kind in KINDS
-                and isinstance(value, str)
-                and value not in KINDS[kind]
-            ):
+            if kind in KINDS and isinstance(value, str) and value not in KINDS[kind]:
                 surface = _surface(entity, text)
                 better = self.canonical(kind, value) or (surface and self.canonical(kind, surface))
                 if better:
