@@ -169,7 +169,7 @@ class Dispatcher:
         finally:
             # On cancellation too: whatever was sent gets recorded, which keeps duplicates small.
             with contextlib.suppress(DBAPIError):
-                self._flush()
+                await self._flush(in_loop=True)
         await self._report_progress(idle=True)
         log.info("dispatcher.stop", extra={"worker": self.worker, "sent": self.sent})
 
@@ -179,7 +179,7 @@ class Dispatcher:
             self._reclaim()
         claimed = await self._claim_more()
         if not claimed and not self._tasks:
-            await self._flush_off_loop()
+            await self._flush()
             await self._report_progress(idle=True)
             self._maybe_reclaim()
             with contextlib.suppress(TimeoutError):
@@ -188,7 +188,7 @@ class Dispatcher:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
         if time.monotonic() - self._last_flush >= 0.1:
-            await self._flush_off_loop()
+            await self._flush()
             await self._report_progress()
             self._maybe_reclaim()
 
@@ -322,25 +322,20 @@ class Dispatcher:
             disable_web_page_preview=True,
         )
 
-    def _flush(self) -> None:
-        self._last_flush = time.monotonic()
-        if not self._outcomes:
-            return
-        batch, self._outcomes = self._outcomes, []
-        try:
-            self._record(batch)
-        except DBAPIError:
-            self._outcomes = batch + self._outcomes  # written with the next flush
-            raise
-
-    async def _flush_off_loop(self) -> None:
-        """`_flush`, the writing in a thread on PostgreSQL (`_off_loop`)."""
+    async def _flush(self, *, in_loop: bool = False) -> None:
+        """Write the recorded outcomes: in a thread on PostgreSQL (`_off_loop`), or `in_loop`
+        (the last flush, when the dispatcher stops or is cancelled: it never suspends, so a
+        cancellation cannot cut it short). On a database error the outcomes are kept for the
+        next flush and the error is raised."""
         self._last_flush = time.monotonic()
         if not self._outcomes:
             return
         batch, self._outcomes = self._outcomes, []  # in the loop: no outcome slips between
         try:
-            await self._off_loop(lambda: self._record(batch))
+            if in_loop:
+                self._record(batch)
+            else:
+                await self._off_loop(lambda: self._record(batch))
         except DBAPIError:
             self._outcomes = batch + self._outcomes  # written with the next flush
             raise
