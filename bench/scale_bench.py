@@ -192,8 +192,7 @@ async def two_dispatchers(
         f"({began - killed_at:+.1f} s from the kill); by tenths from 0.5 s before "
         f"{tenths(times, began)}"
     )
-    spent, late = read_traces(traces)
-    every = [float(line[2]) - float(line[1]) for line in lines(traces) if line[0] == "bulk"]
+    spent, late, every, given_up = read_traces(traces)
     sent_peak, _ = busiest_window(spent)
     received_peak, _ = busiest_window(sends.received)
     log(
@@ -222,9 +221,7 @@ async def two_dispatchers(
         "broadcast_send_peak_ratio_2_dispatchers": round(sent_peak / rate, 3),
         "broadcast_received_peak_ratio_2_dispatchers": round(received_peak / rate, 3),
         "broadcast_send_late_p99_ms_2_dispatchers": round(percentile(late, 0.99) * 1000, 1),
-        "broadcast_tokens_given_up_2_dispatchers": sum(
-            1 for line in lines(traces) if line[0] == "bulk" and line[3] == "late"
-        ),
+        "broadcast_tokens_given_up_2_dispatchers": given_up,
     }
 
 
@@ -239,17 +236,31 @@ def shares(late: list[float]) -> str:
     return "/".join(f"{sum(1 for x in late if x > ms / 1000) / len(late):.2%}" for ms in LATE_MS)
 
 
-def lines(traces: list[Path]) -> list[list[str]]:
-    return [
-        line.split() for path in traces if path.exists() for line in path.read_text().splitlines()
+def read_traces(traces: list[Path]) -> tuple[list[float], list[float], list[float], int]:
+    """From the budget's trace (`TRACE_VARIABLE`), each file read once: the moments the
+    dispatchers had their outbox rows' tokens, how late each spent token was after its due
+    moment, how late every outbox token was (given up or not; seconds), and how many were given
+    up. Raises RuntimeError when the dispatchers traced no outbox token."""
+    bulk = [
+        line.split()
+        for path in traces
+        if path.exists()
+        for line in path.read_text().splitlines()
+        if line.startswith("bulk ")
     ]
-
-
-def read_traces(traces: list[Path]) -> tuple[list[float], list[float]]:
-    """(the moments the dispatchers had their outbox rows' tokens, how late each was after its
-    due moment: seconds) from the budget's trace (`TRACE_VARIABLE`)."""
-    spent = [line for line in lines(traces) if line[0] == "bulk" and line[3] == "sent"]
-    return [float(line[2]) for line in spent], [float(line[2]) - float(line[1]) for line in spent]
+    if not bulk:
+        raise RuntimeError(
+            f"the dispatchers wrote no trace to {traces}: do they run this checkout's code "
+            "(the virtual environment's editable install)?"
+        )
+    spent = [line for line in bulk if line[3] == "sent"]
+    every = [float(line[2]) - float(line[1]) for line in bulk]
+    return (
+        [float(line[2]) for line in spent],
+        [float(line[2]) - float(line[1]) for line in spent],
+        every,
+        len(bulk) - len(spent),
+    )
 
 
 async def start_workers(
