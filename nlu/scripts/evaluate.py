@@ -6,8 +6,9 @@ Run from the repo root with the Rasa environment:
 
 Three held-out sets live in nlu/tests/ (never trained on): ``heldout`` (test_nlu.yml, sentences like
 the ones people type), ``typos`` (test_nlu_typos.yml: doubled/dropped/transposed letters, æ/e, ø/o)
-and ``indirect`` (test_nlu_indirect.yml: stories, questions about someone else, long and
-Danish/English mixed requests). For each set NAME it prints one ``name=value`` per line on stdout
+and ``indirect`` (test_nlu_indirect.yml and test_nlu_indirect_more.yml, two blind files scored as
+one set: stories, questions about someone else, long and Danish/English mixed requests; ``--test``
+scores one file alone). For each set NAME it prints one ``name=value`` per line on stdout
 (logs and the list of mistakes go to stderr):
 
 * ``nlu_intent_acc_NAME``: share of examples whose intent the model gets right: the whole
@@ -55,6 +56,7 @@ import logging
 import sys
 import warnings
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,23 +66,26 @@ sys.path.insert(0, str(REPO))  # nlu.fuzzy and bot.directory (standard library a
 
 DEFAULT_MODEL = NLU / "models" / "frivillig-nlu.tar.gz"
 TESTS = NLU / "tests"
-#: Set name -> held-out file.
+#: Set name -> its held-out files. ``indirect`` is two blind files since 30 November (issue 17:
+#: 69 sentences, then 151 more by someone who had seen neither the training data nor the first
+#: file, of 161 written: 10 the training data had word for word were taken out; nlu/README.md
+#: »A larger indirect yardstick«).
 SETS = {
-    "heldout": TESTS / "test_nlu.yml",
-    "typos": TESTS / "test_nlu_typos.yml",
-    "indirect": TESTS / "test_nlu_indirect.yml",
+    "heldout": (TESTS / "test_nlu.yml",),
+    "typos": (TESTS / "test_nlu_typos.yml",),
+    "indirect": (TESTS / "test_nlu_indirect.yml", TESTS / "test_nlu_indirect_more.yml"),
 }
 DEFAULT_DATA = NLU / "data"
 #: Set name -> (minimum intent accuracy, minimum entity F1) for --check. typos holds the targets of
-#: issue 12. The committed model reaches 0.942 / 0.849 on indirect (nlu/README.md "Current
-#: figures"; issue 17's target is 0.90, and 0.03 above the TF-IDF baseline, 0.957 on the same
-#: data, which it is not). The gate sits under that, because DIET's training is not
-#: bit-for-bit repeatable across machines (one sentence moved between runs before): a change
-#: that makes it clearly worse fails.
+#: issue 12. The committed model reaches 1.000 / 0.949, 0.988 / 0.974 and 0.968 / 0.882 (indirect,
+#: both files; nlu/README.md "Current figures"). The intent gates sit a few sentences under that
+#: (DIET's training is not bit-for-bit repeatable across machines, and DIET still has 0.15 of the
+#: vote): a change that makes the NLU clearly worse fails. Raised on 30 November with the sentence
+#: vectors (they were 0.90 / 0.90 / 0.88).
 GATES = {
-    "heldout": (0.90, 0.85),
-    "typos": (0.90, 0.85),
-    "indirect": (0.88, 0.80),
+    "heldout": (0.95, 0.85),
+    "typos": (0.95, 0.85),
+    "indirect": (0.93, 0.80),
 }
 #: A held-out text this alike (difflib ratio of the normalised texts) to a training text is a leak.
 NEAR_DUPLICATE = 0.9
@@ -96,11 +101,14 @@ def log(*parts: object) -> None:
     print(*parts, file=sys.stderr)
 
 
-def load_examples(path: Path) -> list[Any]:
-    """Intent examples (rasa Message objects) from an NLU file or folder; rules are skipped."""
+def load_examples(path: Path | Sequence[Path]) -> list[Any]:
+    """Intent examples (rasa Message objects) from an NLU file or folder, or several in the order
+    given; rules are skipped."""
     from rasa.shared.data import get_data_files, is_nlu_file
     from rasa.shared.nlu.training_data.loading import load_data
 
+    if not isinstance(path, Path):
+        return [example for one in path for example in load_examples(one)]
     examples = []
     for file in sorted(get_data_files([str(path)], is_nlu_file)):
         examples += [m for m in load_data(file).intent_examples if m.get("text")]
@@ -260,7 +268,7 @@ def main() -> int:
     from bot.directory import Directory
     from nlu.fuzzy import Vocabulary
 
-    sets = {path.stem: path for path in args.test} if args.test else SETS
+    sets = {path.stem: (path,) for path in args.test} if args.test else SETS
     train = load_examples(args.data)
     agent = Agent.load(str(args.model))
     vocabulary = Vocabulary.load(places=Directory.load(REPO / "data").place_names())
