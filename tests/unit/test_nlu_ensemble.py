@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -186,3 +187,38 @@ def test_the_pipeline_runs_the_ensemble_after_diet_and_before_the_fallback() -> 
     position = names.index(component)
     assert names.index("DIETClassifier") < position < names.index("FallbackClassifier")
     assert position < names.index("EntitySynonymMapper")
+
+
+def _script(name: str) -> object:
+    spec = importlib.util.spec_from_file_location(
+        name, PROJECT_ROOT / "nlu" / "scripts" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # imports no Rasa at module level
+    return module
+
+
+def test_the_weight_replay_reads_the_pipelines_own_settings() -> None:
+    replay: Any = _script("choose_weight")
+    component, fallback = replay.pipeline_settings(PROJECT_ROOT / "nlu" / "config.yml")
+    assert 0 < component["rasa_weight"] < 1
+    assert component["vector_scale"] > 0  # the sentence vectors are switched on
+    assert (fallback["threshold"], fallback["ambiguity_threshold"]) == (0.4, 0.05)
+
+
+@pytest.mark.parametrize(
+    ("scores", "unsure"),
+    [
+        ((0.9, 0.05), False),
+        ((0.39, 0.2), True),  # under the FallbackClassifier's and the client's 0.4
+        ((0.5, 0.46), True),  # the two best within 0.05: ambiguous
+        ((), True),  # nothing ranked
+    ],
+)
+def test_the_replay_treats_answers_as_unsure_as_rasa_and_the_client_do(
+    scores: tuple[float, ...], unsure: bool
+) -> None:
+    replay: Any = _script("choose_weight")
+    ranked = [{"name": f"i{n}", "confidence": c} for n, c in enumerate(scores)]
+    assert replay.is_unsure(ranked, 0.4, 0.05) is unsure
