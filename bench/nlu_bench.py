@@ -7,7 +7,8 @@ Run from the repo root, after training (``python3 nlu/scripts/train.py``), with 
 
 It starts ``rasa run --enable-api`` on a free 127.0.0.1 port, waits until the model is loaded, sends
 warm-up parses and then ``--requests`` timed ``POST /model/parse`` calls one after another over one
-keep-alive connection (as the bot's httpx client does), stops the server, and finally runs
+keep-alive connection (as the bot's httpx client does), each a text the server has not parsed
+before (the held-out sentences, so no cache answers), stops the server, and finally runs
 nlu/scripts/evaluate.py on the three held-out sets (clean, typos, indirect). stdout carries only
 ``name=value`` lines:
 
@@ -25,6 +26,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -105,14 +107,35 @@ def wait_until_ready(port: int, server: subprocess.Popen[bytes]) -> float:
     raise RuntimeError(f"rasa was not ready after {READY_TIMEOUT_S:.0f} s")
 
 
+#: A Rasa NLU example line (``- text``) and an inline annotation (``[text](…)``, ``[text]{…}``).
+_EXAMPLE = re.compile(r"^ {6}- (.+)$")
+_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
+
+
+def timed_sentences() -> list[str]:
+    """Every held-out text once, in file order: parses of texts the server has not seen. The
+    ensemble's sentence vectors keep the last texts' vectors (nlu/sentence_vectors.py), so timing
+    the same few sentences again and again would time that cache, not what a user waits for."""
+    out: list[str] = []
+    for path in sorted((REPO / "nlu" / "tests").glob("*.yml")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = _EXAMPLE.match(line)
+            if match:
+                text = _ANNOTATION.sub(r"\1", match.group(1)).strip()
+                if text and text not in out and text not in SENTENCES:
+                    out.append(text)
+    return out
+
+
 def bench(port: int, n: int) -> list[float]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     for text in SENTENCES:  # warm-up: first calls build TensorFlow graphs
         request(conn, "POST", "/model/parse", {"text": text})
     timings = []
+    texts = timed_sentences()
     for i in range(n):
         started = time.perf_counter()
-        request(conn, "POST", "/model/parse", {"text": SENTENCES[i % len(SENTENCES)]})
+        request(conn, "POST", "/model/parse", {"text": texts[i % len(texts)]})
         timings.append((time.perf_counter() - started) * 1000)
     conn.close()
     return timings
