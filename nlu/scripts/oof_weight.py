@@ -106,11 +106,13 @@ def main() -> int:
     if args.reuse:
         rows = json.loads(args.out.read_text(encoding="utf-8"))
     else:
+        from rasa.shared.data import get_data_files, is_nlu_file
         from rasa.shared.nlu.training_data.loading import load_data
         from rasa.shared.nlu.training_data.training_data import TrainingData
         from sklearn.model_selection import StratifiedKFold
 
-        whole = load_data(str(args.data))
+        files = sorted(get_data_files([str(args.data)], is_nlu_file))  # rules.yml is not NLU
+        whole = TrainingData().merge(*(load_data(file) for file in files))
         examples = [m for m in whole.intent_examples if m.get("text")]
         golds = [str(m.get("intent")) for m in examples]
         splitter = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=42)
