@@ -14,8 +14,10 @@ The combination is a weighted average of two probability distributions over inte
 ``rasa`` is Rasa's ``intent_ranking`` without ``nlu_fallback`` (which is not an intent but the
 FallbackClassifier's "unsure"), renormalised to sum to 1; intents Rasa did not list (it lists its
 top 10) count as 0. ``w`` is the component's ``rasa_weight`` in nlu/config.yml (default
-:data:`RASA_WEIGHT`), chosen with :func:`choose_weight` on the clean and typo held-out sets, never
-on the indirect set (nlu/README.md).
+:data:`RASA_WEIGHT`), chosen with :func:`choose_weight` on out-of-fold rankings of the training
+data (nlu/scripts/oof_weight.py; before, on the clean and typo held-out sets with
+choose_weight.py), never on the indirect set (nlu/README.md). ``linear`` may read pretrained
+sentence vectors beside its TF-IDF features (:mod:`nlu.sentence_vectors`).
 """
 
 from __future__ import annotations
