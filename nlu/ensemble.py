@@ -148,22 +148,24 @@ def choose_weight(examples: Sequence[tuple[Any, Mapping[str, float], str]]) -> f
     """The Rasa weight from :data:`WEIGHT_GRID` at which :func:`combine` gets most examples right.
 
     ``examples`` are (Rasa's ``intent_ranking``, the linear model's probabilities, the right
-    intent). They must be a calibration set: neither training data nor the set the weight is then
-    reported on (issue 17: the indirect set is a yardstick, never tuned on). Ties go to the weight
-    nearest :data:`RASA_WEIGHT`, then to the lower one. Raises ``ValueError`` for no examples.
+    intent). They must be a calibration set: texts neither model was trained on (held out, or out
+    of fold) and not the set the weight is then reported on (issue 17: the indirect set is a
+    yardstick, never tuned on). Ties go to the weight nearest :data:`RASA_WEIGHT`, then to the
+    lower one. Raises ``ValueError`` for no examples.
     """
     if not examples:
         raise ValueError("choose_weight needs at least one example")
+    return max(WEIGHT_GRID, key=lambda w: (count_right(examples, w), -abs(w - RASA_WEIGHT), -w))
 
-    def right(weight: float) -> int:
-        return sum(
-            bool(ranked) and ranked[0][0] == gold
-            for ranked, gold in (
-                (combine(rasa, linear, weight), gold) for rasa, linear, gold in examples
-            )
-        )
 
-    return max(WEIGHT_GRID, key=lambda w: (right(w), -abs(w - RASA_WEIGHT), -w))
+def count_right(examples: Sequence[tuple[Any, Mapping[str, float], str]], weight: float) -> int:
+    """How many ``examples`` (as for :func:`choose_weight`) :func:`combine` gets right at Rasa's
+    ``weight`` (0..1; ``ValueError`` outside it): the best intent is the right one."""
+    right = 0
+    for rasa, linear, gold in examples:
+        ranked = combine(rasa, linear, weight)
+        right += bool(ranked) and ranked[0][0] == gold
+    return right
 
 
 class LinearIntents:

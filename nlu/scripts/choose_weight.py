@@ -1,5 +1,9 @@
 """Choose the ensemble's ``rasa_weight`` again: DIET's rankings replayed against a linear member.
 
+Since 30 November the committed weight is chosen out of fold (``oof_weight.py``): heldout + typos
+no longer tell weights apart. This script still shows what each held-out set gets at each weight,
+and for DIET alone and the linear member alone, with one parse per text.
+
 Run from the repo root with the Rasa environment, after ``train.py``:
 
     .venv-rasa/bin/python nlu/scripts/choose_weight.py [--c 30] [--class-weight balanced]
@@ -24,9 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -88,17 +90,12 @@ def main() -> int:
     parser.add_argument("--class-weight", choices=("none", "balanced"))
     parser.add_argument("--vector-scale", type=float)
     args = parser.parse_args()
-    import structlog  # Rasa logs every parse through structlog at debug level
-
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
-    logging.basicConfig(level=logging.ERROR)
-    for noisy in ("rasa", "tensorflow", "absl"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
+    evaluate.quiet_rasa_logs()
 
     from nlu.ensemble import (
         WEIGHT_GRID,
         choose_weight,
+        count_right,
         rerank,
         train_linear,
         training_examples,
@@ -135,25 +132,19 @@ def main() -> int:
     chosen = choose_weight(calibration)
     print(f"ensemble_settings=C{c:g}_{weights}_vectors{scale:g}")
     for weight in WEIGHT_GRID:  # heldout + typos only: what the choice saw
-        right = sum(
-            bool(r) and r[0]["name"] == g
-            for r, g in ((rerank(d, lin, weight, length), g) for d, lin, g in calibration)
-        )
+        right = count_right(calibration, weight)
         print(f"ensemble_calibration_right_w{weight:g}={right}/{len(calibration)}")
     print(f"ensemble_weight_chosen={chosen:g}")
     for name, examples in sets.items():
         for label, weight in (("diet", 1.0), ("linear", 0.0), ("pipeline", chosen)):
-            rankings = [rerank(d, lin, weight, length) for d, lin, _ in examples]
-            answers = zip(rankings, examples, strict=True)
-            right = sum(bool(r) and r[0]["name"] == g for r, (_, _, g) in answers)
-            print(f"ensemble_right_{label}_{name}={right}/{len(examples)}")
-            if label == "pipeline":
-                unsure = [
-                    bool(r) and r[0]["name"] == g
-                    for r, (_, _, g) in zip(rankings, examples, strict=True)
-                    if is_unsure(r, threshold, ambiguity)
-                ]
-                print(f"ensemble_unsure_{name}={len(unsure)} ({sum(unsure)} right)")
+            print(f"ensemble_right_{label}_{name}={count_right(examples, weight)}/{len(examples)}")
+        rankings = [rerank(d, lin, chosen, length) for d, lin, _ in examples]
+        unsure = [
+            bool(r) and r[0]["name"] == g
+            for r, (_, _, g) in zip(rankings, examples, strict=True)
+            if is_unsure(r, threshold, ambiguity)
+        ]
+        print(f"ensemble_unsure_{name}={len(unsure)} ({sum(unsure)} right)")
     return 0
 
 

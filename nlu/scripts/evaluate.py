@@ -101,6 +101,18 @@ def log(*parts: object) -> None:
     print(*parts, file=sys.stderr)
 
 
+def quiet_rasa_logs() -> None:
+    """Only errors from Rasa, TensorFlow and warnings, so stdout keeps its ``name=value`` lines
+    (Rasa logs every parse through structlog at debug level). Needs Rasa's environment."""
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
+    logging.basicConfig(level=logging.ERROR)
+    for noisy in ("rasa", "tensorflow", "absl"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+
+
 def load_examples(path: Path | Sequence[Path]) -> list[Any]:
     """Intent examples (rasa Message objects) from an NLU file or folder, or several in the order
     given; rules are skipped."""
@@ -252,13 +264,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 below the quality gate")
     args = parser.parse_args()
 
-    import structlog  # Rasa logs every parse through structlog at debug level
-
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
-    logging.basicConfig(level=logging.ERROR)
-    for noisy in ("rasa", "tensorflow", "absl"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
+    quiet_rasa_logs()
     if not args.model.exists():
         log(f"model {args.model} is missing: run `python3 nlu/scripts/train.py` first")
         return 2

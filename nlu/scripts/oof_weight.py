@@ -22,12 +22,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import subprocess
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -87,15 +85,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO / "var" / "oof_rankings.json")
     parser.add_argument("--reuse", action="store_true", help="choose from --out, train nothing")
     args = parser.parse_args()
-    import structlog
+    choose_weight.evaluate.quiet_rasa_logs()
 
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
-    logging.basicConfig(level=logging.ERROR)
-    for noisy in ("rasa", "tensorflow", "absl"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
-
-    from nlu.ensemble import WEIGHT_GRID, combine, train_linear
+    from nlu.ensemble import WEIGHT_GRID, count_right, train_linear
     from nlu.ensemble import choose_weight as choose
 
     component, _ = choose_weight.pipeline_settings(args.config)
@@ -142,13 +134,10 @@ def main() -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(rows), encoding="utf-8")
 
+    examples = [tuple(row) for row in rows]
     for weight in WEIGHT_GRID:
-        right = sum(
-            bool(ranked) and ranked[0][0] == gold
-            for ranked, gold in ((combine(d, lin, weight), gold) for d, lin, gold in rows)
-        )
-        print(f"oof_right_w{weight:g}={right}/{len(rows)}")
-    print(f"oof_weight_chosen={choose([tuple(row) for row in rows]):g}")
+        print(f"oof_right_w{weight:g}={count_right(examples, weight)}/{len(examples)}")
+    print(f"oof_weight_chosen={choose(examples):g}")
     return 0
 
 
