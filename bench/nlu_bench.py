@@ -1,7 +1,7 @@
 """NLU benchmark: parse latency through the real HTTP API, plus the held-out quality figures.
 
 Run from the repo root, after training (``python3 nlu/scripts/train.py``), with any Python 3.10+
-(only the standard library is used; Rasa itself runs from .venv-rasa):
+that has PyYAML (otherwise only the standard library is used; Rasa itself runs from .venv-rasa):
 
     .venv-rasa/bin/python bench/nlu_bench.py [--requests 200]
 
@@ -26,7 +26,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import signal
 import socket
 import statistics
@@ -37,6 +36,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # nlu.ensemble (standard library and PyYAML)
 RASA = REPO / ".venv-rasa" / "bin" / "rasa"
 RASA_PYTHON = REPO / ".venv-rasa" / "bin" / "python"
 MODEL = REPO / "nlu" / "models" / "frivillig-nlu.tar.gz"
@@ -107,23 +107,17 @@ def wait_until_ready(port: int, server: subprocess.Popen[bytes]) -> float:
     raise RuntimeError(f"rasa was not ready after {READY_TIMEOUT_S:.0f} s")
 
 
-#: A Rasa NLU example line (``- text``) and an inline annotation (``[text](…)``, ``[text]{…}``).
-_EXAMPLE = re.compile(r"^ {6}- (.+)$")
-_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
-
-
 def timed_sentences() -> list[str]:
     """Every held-out text once, in file order: parses of texts the server has not seen. The
     ensemble's sentence vectors keep the last texts' vectors (nlu/sentence_vectors.py), so timing
-    the same few sentences again and again would time that cache, not what a user waits for."""
+    the same few sentences again and again would time that cache, not what a user waits for.
+    Read with ``nlu.ensemble.training_examples`` (annotations replaced by their text; PyYAML)."""
+    from nlu.ensemble import training_examples
+
     out: list[str] = []
-    for path in sorted((REPO / "nlu" / "tests").glob("*.yml")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            match = _EXAMPLE.match(line)
-            if match:
-                text = _ANNOTATION.sub(r"\1", match.group(1)).strip()
-                if text and text not in out and text not in SENTENCES:
-                    out.append(text)
+    for text, _ in training_examples(REPO / "nlu" / "tests"):
+        if text not in out and text not in SENTENCES:
+            out.append(text)
     return out
 
 
